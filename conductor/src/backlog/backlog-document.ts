@@ -1,0 +1,126 @@
+// Conductor's edits to BACKLOG.yaml. They go through the yaml Document API but
+// touch only the bytes they change: a status update rewrites one scalar, a
+// rewritten task re-renders only that task. The human's comments, key order and
+// formatting everywhere else survive byte for byte.
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
+import { ConductorError } from '../errors.js';
+import { schemaPath } from '../paths.js';
+import { findRepoRoot } from '../util/repo-root.js';
+import type { Backlog, Task } from './types.js';
+
+const SCHEMA_LINE = /^# yaml-language-server: \$schema=.*$/;
+const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
+
+/** The `$schema` reference editors should use for a backlog at `backlogPath`. */
+export function schemaReference(backlogPath: string): string {
+  const schema = schemaPath('backlog');
+  const root = findRepoRoot(dirname(backlogPath));
+  const insideRepo = root !== undefined && !relative(root, schema).startsWith('..') && !isAbsolute(relative(root, schema));
+  if (!insideRepo) return schema.split(sep).join('/');
+  return relative(dirname(backlogPath), schema).split(sep).join('/');
+}
+
+/** Put (or refresh) the `# yaml-language-server: $schema=…` line at the top. */
+export function withSchemaHeader(text: string, reference: string): string {
+  const header = `# yaml-language-server: $schema=${reference}`;
+  const newline = text.indexOf('\n');
+  const first = newline === -1 ? text : text.slice(0, newline);
+  if (SCHEMA_LINE.test(first)) return header + (newline === -1 ? '\n' : text.slice(newline));
+  return `${header}\n${text}`;
+}
+
+/** A fresh BACKLOG.yaml text for a backlog conductor generated. */
+export function renderBacklog(backlog: Backlog, reference: string): string {
+  const ordered = { version: backlog.version, feature: backlog.feature, tasks: backlog.tasks.map(orderTaskKeys) };
+  return withSchemaHeader(new Document(ordered).toString(RENDER), reference);
+}
+
+const KEY_ORDER: (keyof Task)[] = ['id', 'title', 'type', 'description', 'depends_on', 'acceptance', 'scope', 'context', 'status', 'attempts', 'agent'];
+
+function orderTaskKeys(task: Task): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of KEY_ORDER) if (task[key] !== undefined) out[key] = task[key];
+  return out;
+}
+
+type Splice = { start: number; end: number; text: string };
+
+/**
+ * Set top-level fields of one task (status, attempts, …). Existing scalar
+ * values are replaced in place; anything else re-renders only that task.
+ */
+export function setTaskFields(text: string, id: string, fields: Record<string, unknown>): string {
+  const { doc, node } = findTask(text, id);
+  const splices: Splice[] = [];
+  let rerender = false;
+  for (const [key, value] of Object.entries(fields)) {
+    const current = node.get(key, true);
+    if (isScalar(current) && current.range && isScalarValue(value)) {
+      splices.push({ start: current.range[0], end: current.range[1], text: scalarText(value) });
+    } else {
+      rerender = true;
+    }
+  }
+  if (rerender) {
+    for (const [key, value] of Object.entries(fields)) node.set(key, value);
+    return rerenderTask(text, doc, node);
+  }
+  return applySplices(text, splices);
+}
+
+/** Replace a task's definition (after a rebase), keeping the keys' order where they already exist. */
+export function replaceTask(text: string, id: string, task: Task): string {
+  const { doc, node } = findTask(text, id);
+  const next = orderTaskKeys(task);
+  for (const pair of [...node.items]) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+    if (key !== undefined && !(key in next)) node.delete(key);
+  }
+  for (const [key, value] of Object.entries(next)) {
+    const current = node.get(key, true);
+    if (isScalar(current) && isScalarValue(value)) current.value = value;
+    else node.set(key, doc.createNode(value));
+  }
+  return rerenderTask(text, doc, node);
+}
+
+function findTask(text: string, id: string): { doc: Document; node: YAMLMap } {
+  const doc = parseDocument(text, { keepSourceTokens: false, lineCounter: new LineCounter() });
+  if (doc.errors.length > 0) throw new ConductorError('BACKLOG_INVALID', `cannot edit the backlog: ${doc.errors[0]!.message.split('\n')[0]}`, { hint: 'run conductor validate to see every problem' });
+  const tasks = doc.get('tasks', true);
+  if (isSeq(tasks)) {
+    for (const item of tasks.items) {
+      if (isMap(item) && item.get('id') === id) return { doc, node: item };
+    }
+  }
+  throw new ConductorError('BACKLOG_INVALID', `task ${id} is not in the backlog`, { hint: 'it may have been removed by hand' });
+}
+
+function rerenderTask(text: string, _doc: Document, node: YAMLMap): string {
+  if (!node.range) throw new ConductorError('BACKLOG_INVALID', 'cannot locate the task in the backlog text');
+  const [start, , end] = node.range;
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const indent = ' '.repeat(start - lineStart);
+  const rendered = new Document(node).toString(RENDER).replace(/\n$/, '');
+  const body = rendered
+    .split('\n')
+    .map((line, i) => (i === 0 || line === '' ? line : indent + line))
+    .join('\n');
+  const trailing = text.slice(start, end).endsWith('\n') ? '\n' : '';
+  return applySplices(text, [{ start, end, text: body + trailing }]);
+}
+
+function applySplices(text: string, splices: Splice[]): string {
+  let out = text;
+  for (const s of [...splices].sort((a, b) => b.start - a.start)) out = out.slice(0, s.start) + s.text + out.slice(s.end);
+  return out;
+}
+
+function isScalarValue(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+function scalarText(value: string | number | boolean): string {
+  return new Document(value).toString(RENDER).replace(/\n$/, '');
+}

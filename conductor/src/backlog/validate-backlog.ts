@@ -1,0 +1,207 @@
+// `conductor validate`: every problem in a backlog, located — YAML, schema,
+// ids, dependencies, scope paths and the worker-context budget.
+import { basename, dirname } from 'node:path';
+import type { Problem } from '../problems.js';
+import { formatPath, sortProblems } from '../problems.js';
+import { schemaErrors } from '../schema/validators.js';
+import { schemaProblems } from '../schema/schema-problems.js';
+import { DEFAULT_YAML_LIMITS, loadYamlFile, parseYaml, type LoadedYaml, type YamlLimits, type YamlPath } from '../yaml/load-yaml.js';
+import { didYouMean } from '../util/did-you-mean.js';
+import { contextBytes, DEFAULT_TASK_CONTEXT_BYTES, taskContextRenderer } from '../context/task-context.js';
+import { buildDependencyGraph, findCyclePaths } from './dependency-graph.js';
+import { unsafePathReason } from './scope-paths.js';
+import { normalizeTask, TASK_ID_PATTERN, type Backlog, type Task } from './types.js';
+import { findRepoRoot } from '../util/repo-root.js';
+
+export interface BacklogCheckOptions {
+  /** Repository root used to check that scope paths stay inside it; found from the file when omitted. */
+  repoRoot?: string;
+  taskContextBytes?: number;
+  limits?: YamlLimits;
+  /** Worker-context template source, when the repository overrides the shipped one. */
+  contextTemplate?: string;
+}
+
+export interface BacklogReport {
+  file: string;
+  valid: boolean;
+  problems: Problem[];
+  /** The normalized backlog, present only when valid. */
+  backlog?: Backlog;
+  /** The largest worker context among the checked tasks. */
+  largestContext?: { id: string; bytes: number; budget: number };
+  loaded: LoadedYaml;
+}
+
+export async function validateBacklogFile(path: string, displayName: string, options: BacklogCheckOptions = {}): Promise<BacklogReport> {
+  const loaded = await loadYamlFile(path, displayName, options.limits ?? DEFAULT_YAML_LIMITS);
+  const repoRoot = options.repoRoot ?? defaultRepoRoot(path);
+  return checkBacklog(loaded, { ...options, repoRoot });
+}
+
+export function validateBacklogText(text: string, displayName: string, options: BacklogCheckOptions = {}): BacklogReport {
+  return checkBacklog(parseYaml(text, displayName, options.limits ?? DEFAULT_YAML_LIMITS), options);
+}
+
+function defaultRepoRoot(backlogPath: string): string {
+  const dir = dirname(backlogPath);
+  return findRepoRoot(dir) ?? (basename(dir) === 'tasks' ? dirname(dir) : dir);
+}
+
+export function checkBacklog(loaded: LoadedYaml, options: BacklogCheckOptions = {}): BacklogReport {
+  const problems = [...loaded.problems];
+  if (loaded.fatal) return { file: loaded.file, valid: false, problems: sortProblems(problems), loaded };
+
+  const value = loaded.value;
+  const errors = schemaErrors('backlog', value);
+  problems.push(...schemaProblems(errors, loaded, describeBacklogPath(value)));
+
+  const rawTasks = isRecord(value) && Array.isArray(value.tasks) ? value.tasks : [];
+  const brokenTasks = new Set<number>();
+  for (const error of errors) {
+    const match = /^\/tasks\/(\d+)/.exec(error.instancePath);
+    if (match) brokenTasks.add(Number(match[1]));
+  }
+
+  const ctx: CheckContext = { loaded, problems };
+  const ids = checkIds(rawTasks, ctx);
+  checkDependencies(rawTasks, ids, ctx);
+  checkScopePaths(rawTasks, options.repoRoot, ctx);
+
+  const indexed: IndexedTask[] = [];
+  rawTasks.forEach((raw, index) => {
+    if (!brokenTasks.has(index) && isRecord(raw)) indexed.push({ task: normalizeTask(raw), index });
+  });
+  const largestContext = checkContextBudget(indexed, options, ctx);
+  const tasks = indexed.map((entry) => entry.task);
+
+  const valid = problems.length === 0;
+  const report: BacklogReport = { file: loaded.file, valid, problems: sortProblems(problems), loaded };
+  if (largestContext) report.largestContext = largestContext;
+  if (valid && isRecord(value)) report.backlog = { version: 1, feature: String(value.feature), tasks };
+  return report;
+}
+
+interface CheckContext {
+  loaded: LoadedYaml;
+  problems: Problem[];
+}
+
+function report(ctx: CheckContext, path: YamlPath, problem: Omit<Problem, 'file' | 'line' | 'col' | 'path'>, target: 'key' | 'value' = 'value'): void {
+  ctx.problems.push({ file: ctx.loaded.file, ...ctx.loaded.locate(path, target), path: formatPath(path), ...problem });
+}
+
+/** Map of valid ids to the index of their first definition. */
+function checkIds(rawTasks: unknown[], ctx: CheckContext): Map<string, number> {
+  const ids = new Map<string, number>();
+  rawTasks.forEach((raw, index) => {
+    if (!isRecord(raw) || typeof raw.id !== 'string' || !TASK_ID_PATTERN.test(raw.id)) return;
+    const first = ids.get(raw.id);
+    if (first === undefined) {
+      ids.set(raw.id, index);
+      return;
+    }
+    const firstAt = ctx.loaded.locate(['tasks', first, 'id']);
+    report(ctx, ['tasks', index, 'id'], {
+      kind: 'duplicate-id',
+      message: `task id "${raw.id}" is already used by the task at line ${firstAt.line}`,
+      hint: 'give each task its own id',
+    });
+  });
+  return ids;
+}
+
+function checkDependencies(rawTasks: unknown[], ids: Map<string, number>, ctx: CheckContext): void {
+  const known = [...ids.keys()];
+  const edges: { id: string; depends_on: string[] }[] = [];
+  rawTasks.forEach((raw, index) => {
+    if (!isRecord(raw) || typeof raw.id !== 'string' || ids.get(raw.id) !== index) return;
+    const deps = Array.isArray(raw.depends_on) ? raw.depends_on : [];
+    const valid: string[] = [];
+    deps.forEach((dep, depIndex) => {
+      if (typeof dep !== 'string' || !TASK_ID_PATTERN.test(dep)) return; // the schema reports these
+      const path = ['tasks', index, 'depends_on', depIndex];
+      if (dep === raw.id) {
+        report(ctx, path, { kind: 'self-dependency', message: `task ${raw.id} depends on itself`, hint: `remove "${dep}" from its depends_on` });
+      } else if (!ids.has(dep)) {
+        const guess = didYouMean(dep, known);
+        report(ctx, path, { kind: 'unknown-dependency', message: `task ${raw.id} depends on "${dep}", which is not a task in this backlog`, hint: guess ? `did you mean "${guess}"?` : undefined });
+      } else {
+        valid.push(dep);
+      }
+    });
+    edges.push({ id: raw.id, depends_on: valid });
+  });
+
+  for (const cycle of findCyclePaths(buildDependencyGraph(edges))) {
+    const [from, to] = cycle;
+    const fromIndex = from === undefined ? undefined : ids.get(from);
+    if (fromIndex === undefined) continue;
+    const raw = rawTasks[fromIndex] as Record<string, unknown>;
+    const depIndex = Array.isArray(raw.depends_on) ? raw.depends_on.indexOf(to) : -1;
+    report(ctx, depIndex >= 0 ? ['tasks', fromIndex, 'depends_on', depIndex] : ['tasks', fromIndex, 'depends_on'], {
+      kind: 'cycle',
+      message: cycle.join(' → '),
+      hint: 'remove one of these dependencies to break the cycle',
+    });
+  }
+}
+
+function checkScopePaths(rawTasks: unknown[], repoRoot: string | undefined, ctx: CheckContext): void {
+  rawTasks.forEach((raw, index) => {
+    if (!isRecord(raw) || !isRecord(raw.scope)) return;
+    for (const [key, isGlob] of [['files_hint', false], ['forbidden', true]] as const) {
+      const entries = raw.scope[key];
+      if (!Array.isArray(entries)) continue;
+      entries.forEach((entry, entryIndex) => {
+        if (typeof entry !== 'string' || entry === '') return;
+        const reason = unsafePathReason(entry, repoRoot, isGlob);
+        if (reason) {
+          const owner = typeof raw.id === 'string' ? `task ${raw.id}: ` : '';
+          report(ctx, ['tasks', index, 'scope', key, entryIndex], { kind: 'unsafe-path', message: `${owner}${key} entry ${JSON.stringify(entry)} ${reason}` });
+        }
+      });
+    }
+  });
+}
+
+interface IndexedTask {
+  task: Task;
+  index: number;
+}
+
+function checkContextBudget(tasks: IndexedTask[], options: BacklogCheckOptions, ctx: CheckContext): BacklogReport['largestContext'] {
+  const budget = options.taskContextBytes ?? DEFAULT_TASK_CONTEXT_BYTES;
+  const render = taskContextRenderer(options.contextTemplate);
+  let largest: BacklogReport['largestContext'];
+  for (const { task, index } of tasks) {
+    const bytes = contextBytes(render(task));
+    if (!largest || bytes > largest.bytes) largest = { id: task.id, bytes, budget };
+    if (bytes <= budget) continue;
+    report(ctx, ['tasks', index, 'id'], {
+      kind: 'budget',
+      message: `task ${task.id}'s worker context is ${bytes.toLocaleString('en-US')} bytes, ${(bytes - budget).toLocaleString('en-US')} over the ${budget.toLocaleString('en-US')}-byte budget`,
+      hint: 'shorten its description or context, or split the task',
+    });
+  }
+  return largest;
+}
+
+/** Names nodes by task id where possible: `task T02: depends_on`. */
+function describeBacklogPath(value: unknown) {
+  const tasks = isRecord(value) && Array.isArray(value.tasks) ? value.tasks : [];
+  return (path: YamlPath): string => {
+    if (path[0] === 'tasks' && typeof path[1] === 'number') {
+      const task = tasks[path[1]];
+      const id = isRecord(task) && typeof task.id === 'string' ? task.id : undefined;
+      const rest = formatPath(path.slice(2));
+      const name = id ? `task ${id}` : `tasks[${path[1]}]`;
+      return rest ? `${name}: ${rest}` : name;
+    }
+    return path.length ? formatPath(path) : '';
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

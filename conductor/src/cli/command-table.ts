@@ -1,0 +1,50 @@
+// Every command and option, declared once: the parser, `--help` and the docs
+// all read this table. Command modules are imported only when run.
+import type { CommandContext } from './context.js';
+
+export interface OptionSpec {
+  name: string;
+  type: 'string' | 'boolean';
+  short?: string;
+  valueName?: string;
+  choices?: readonly string[];
+  description: string;
+}
+
+export interface CommandSpec {
+  name: string;
+  /** Positional arguments as shown in usage, e.g. `[path]`. */
+  args: string;
+  maxArgs: number;
+  summary: string;
+  options: readonly OptionSpec[];
+  load(): Promise<{ run(ctx: CommandContext): Promise<number> }>;
+}
+
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
+  { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
+  { name: 'verbose', type: 'boolean', description: 'show stack traces and more detail' },
+];
+
+const CONFIG: OptionSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default: conductor.config.yaml at the repository root)' };
+const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'validate',
+    args: '[BACKLOG.yaml]',
+    maxArgs: 1,
+    summary: 'check a backlog: YAML, schema, ids, dependencies, scope paths and context budget',
+    options: [JSON_OUTPUT, CONFIG],
+    load: () => import('./commands/validate.js'),
+  },
+  {
+    name: 'graph',
+    args: '[BACKLOG.yaml]',
+    maxArgs: 1,
+    summary: 'print the dependency graph with each task\'s state',
+    options: [{ name: 'format', type: 'string', valueName: 'FORMAT', choices: ['mermaid', 'dot'], description: 'mermaid (default) or dot' }, CONFIG],
+    load: () => import('./commands/graph.js'),
+  },
+];

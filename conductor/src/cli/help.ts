@@ -1,0 +1,41 @@
+// --help text, generated from the command table.
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command-table.js';
+
+export function renderHelp(version: string, command?: CommandSpec): string {
+  if (command) {
+    return [
+      `Usage: conductor ${command.name} ${command.args} [options]`,
+      '',
+      `${capitalize(command.summary)}.`,
+      '',
+      'Options:',
+      ...optionLines([...command.options, ...GLOBAL_OPTIONS.filter((o) => o.name !== 'version')]),
+      '',
+    ].join('\n');
+  }
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
+  return [
+    `conductor ${version} — turns a feature request into reviewed, merged code with AI coding agents`,
+    '',
+    'Usage: conductor <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    ...optionLines(GLOBAL_OPTIONS),
+    '',
+    'Run conductor <command> --help for a command\'s options. Exit codes: 0 done, 1 failed, 2 bad input, 3 locked, 130 interrupted.',
+    '',
+  ].join('\n');
+}
+
+function optionLines(options: readonly OptionSpec[]): string[] {
+  const label = (o: OptionSpec) => `${o.short ? `-${o.short}, ` : '    '}--${o.name}${o.valueName ? ` ${o.valueName}` : ''}`;
+  const width = Math.max(...options.map((o) => label(o).length));
+  return options.map((o) => `  ${label(o).padEnd(width)}  ${o.description}`);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

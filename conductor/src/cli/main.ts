@@ -1,0 +1,53 @@
+// The CLI boundary: parse, lazy-load the command, map errors to exit codes.
+// The only place that looks at process.argv or sets the exit code.
+import { exitCodeOf } from '../errors.js';
+import { packageVersion } from '../paths.js';
+import type { Output } from './context.js';
+import { renderHelp } from './help.js';
+import { parseCLI } from './parse-cli.js';
+import { renderError, renderErrorJson } from './render-error.js';
+
+export interface RunIO {
+  stdout: Output;
+  stderr: Output;
+  cwd: string;
+}
+
+export async function runCLI(argv: readonly string[], io: RunIO): Promise<number> {
+  const verbose = argv.includes('--verbose');
+  const json = argv.includes('--json');
+  try {
+    const parsed = parseCLI(argv);
+    if (parsed.kind === 'version') {
+      io.stdout.write(`${packageVersion()}\n`);
+      return 0;
+    }
+    if (parsed.kind === 'help') {
+      io.stdout.write(renderHelp(packageVersion(), parsed.command));
+      return 0;
+    }
+    const module = await parsed.command.load();
+    return await module.run({ args: parsed.args, options: parsed.options, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, verbose: parsed.verbose });
+  } catch (error) {
+    if (json) io.stdout.write(renderErrorJson(error));
+    else io.stderr.write(renderError(error, { verbose, version: safeVersion() }));
+    return exitCodeOf(error);
+  }
+}
+
+function safeVersion(): string {
+  try {
+    return packageVersion();
+  } catch {
+    return 'unknown';
+  }
+}
+
+export async function main(): Promise<void> {
+  const io: RunIO = {
+    stdout: { write: (text) => void process.stdout.write(text) },
+    stderr: { write: (text) => void process.stderr.write(text) },
+    cwd: process.cwd(),
+  };
+  process.exitCode = await runCLI(process.argv.slice(2), io);
+}

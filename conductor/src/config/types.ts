@@ -1,0 +1,56 @@
+// conductor.config.yaml after defaults are applied (CONTRACT §7).
+import type { TaskType } from '../backlog/types.js';
+
+export const ROLES = ['planner-spec', 'planner-arch', 'planner-qa', 'plan-merge', 'backlog', 'implementer', 'reviewer', 'rebase', 'compressor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const BUILTIN_PROVIDERS = ['opencode', 'claude', 'codex', 'gemini', 'ollama', 'replay'] as const;
+
+export interface Use {
+  provider?: string;
+  model?: string;
+}
+
+export interface RoutingRule {
+  match: { type?: TaskType; keyword?: string };
+  use: Use;
+}
+
+export interface ProviderSettings {
+  command?: string[];
+  model?: string;
+  env?: Record<string, string>;
+}
+
+export interface GateConfig {
+  name: string;
+  run: string[];
+  timeoutMinutes?: number;
+}
+
+export interface ConductorConfig {
+  provider: string;
+  roles: Partial<Record<Role, Use>>;
+  routing: RoutingRule[];
+  providers: Record<string, ProviderSettings>;
+  /** `undefined` means "detect from the project". */
+  gates: GateConfig[] | undefined;
+  checkpoints: ('plan' | 'backlog')[];
+  concurrency: number;
+  budgets: { taskContextBytes: number; featureRequestBytes: number; repoMapBytes: number };
+  attempts: number;
+  timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
+}
+
+export const DEFAULT_CONFIG: ConductorConfig = {
+  provider: 'opencode',
+  roles: {},
+  routing: [],
+  providers: {},
+  gates: undefined,
+  checkpoints: ['backlog'],
+  concurrency: 3,
+  budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 },
+  attempts: 3,
+  timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
+};

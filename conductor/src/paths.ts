@@ -1,0 +1,33 @@
+// Where conductor's own shipped files live, whether running from dist/ or from
+// source under vitest.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let root: string | undefined;
+
+/** The directory holding conductor's package.json. */
+export function packageRoot(): string {
+  if (root) return root;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate) && existsSync(join(dir, 'conductor', 'schemas'))) return (root = dir);
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('conductor package root not found');
+    dir = parent;
+  }
+}
+
+export function schemaPath(name: 'backlog' | 'config' | 'status'): string {
+  return join(packageRoot(), 'conductor', 'schemas', `${name}.schema.json`);
+}
+
+export function templatePath(name: string): string {
+  return join(packageRoot(), 'conductor', 'templates', name);
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
