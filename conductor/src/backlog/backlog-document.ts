@@ -102,6 +102,9 @@ function rerenderTask(text: string, _doc: Document, node: YAMLMap): string {
   const [start, , end] = node.range;
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   const indent = ' '.repeat(start - lineStart);
+  // A comment above `- id:` belongs to the node but sits before the spliced range: keep it there.
+  node.commentBefore = undefined;
+  node.spaceBefore = false;
   const rendered = new Document(node).toString(RENDER).replace(/\n$/, '');
   const body = rendered
     .split('\n')

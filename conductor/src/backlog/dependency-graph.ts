@@ -1,6 +1,10 @@
 // Graph algorithms on the task dependency graph: cycles as readable paths and
-// topological order. Edges point from a task to the tasks it depends on.
-import { alg, Graph } from '@dagrejs/graphlib';
+// dependency order. Edges point from a task to the tasks it depends on.
+//
+// graphlib holds the graph; the traversals are iterative here because
+// graphlib's own tarjan/topsort recurse once per node and overflow the stack
+// on a few thousand chained tasks (a real generated backlog can be that deep).
+import { Graph } from '@dagrejs/graphlib';
 
 export interface DependencyEdgeSource {
   id: string;
@@ -19,6 +23,53 @@ export function buildDependencyGraph(tasks: readonly DependencyEdgeSource[]): Gr
   return graph;
 }
 
+/** Strongly connected components with more than one node (Tarjan, iteratively). */
+export function findCycleComponents(graph: Graph): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  let counter = 0;
+
+  for (const root of graph.nodes()) {
+    if (index.has(root)) continue;
+    const work: { node: string; next: string[] }[] = [];
+    const enter = (node: string) => {
+      index.set(node, counter);
+      low.set(node, counter);
+      counter++;
+      stack.push(node);
+      onStack.add(node);
+      work.push({ node, next: [...(graph.successors(node) ?? [])] });
+    };
+    enter(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1]!;
+      const child = frame.next.pop();
+      if (child !== undefined) {
+        if (!index.has(child)) enter(child);
+        else if (onStack.has(child)) low.set(frame.node, Math.min(low.get(frame.node)!, index.get(child)!));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node)!, low.get(frame.node)!));
+      if (low.get(frame.node) === index.get(frame.node)) {
+        const component: string[] = [];
+        let member: string;
+        do {
+          member = stack.pop()!;
+          onStack.delete(member);
+          component.push(member);
+        } while (member !== frame.node);
+        if (component.length > 1) components.push(component);
+      }
+    }
+  }
+  return components;
+}
+
 /**
  * One cycle per strongly connected component, as a closed path that starts at
  * the component's smallest id: `['T02', 'T04', 'T03', 'T02']` reads
@@ -26,10 +77,9 @@ export function buildDependencyGraph(tasks: readonly DependencyEdgeSource[]): Gr
  */
 export function findCyclePaths(graph: Graph): string[][] {
   const cycles: string[][] = [];
-  for (const component of alg.findCycles(graph)) {
+  for (const component of findCycleComponents(graph)) {
     const members = new Set(component);
-    const start = [...component].sort()[0];
-    if (start === undefined) continue;
+    const start = [...component].sort()[0]!;
     const path = pathBackTo(graph, start, members);
     if (path) cycles.push(path);
   }
@@ -37,7 +87,6 @@ export function findCyclePaths(graph: Graph): string[][] {
 }
 
 function pathBackTo(graph: Graph, start: string, members: Set<string>): string[] | undefined {
-  // Iterative DFS so a 5,000-task chain cannot overflow the stack.
   const visited = new Set<string>([start]);
   const stack: { node: string; next: string[] }[] = [{ node: start, next: successors(graph, start, members) }];
   while (stack.length > 0) {
@@ -59,7 +108,20 @@ function successors(graph: Graph, node: string, members: Set<string>): string[] 
   return (graph.successors(node) ?? []).filter((n) => members.has(n)).sort();
 }
 
-/** Dependencies before dependents; only meaningful for an acyclic graph. */
-export function dependencyOrder(graph: Graph): string[] {
-  return alg.topsort(graph).reverse();
+/** Dependencies before dependents (Kahn's algorithm); undefined when there is a cycle. */
+export function dependencyOrder(graph: Graph): string[] | undefined {
+  const remaining = new Map<string, number>();
+  for (const node of graph.nodes()) remaining.set(node, (graph.successors(node) ?? []).length);
+  const ready = graph.nodes().filter((node) => remaining.get(node) === 0);
+  const order: string[] = [];
+  while (ready.length > 0) {
+    const node = ready.shift()!;
+    order.push(node);
+    for (const dependent of graph.predecessors(node) ?? []) {
+      const left = remaining.get(dependent)! - 1;
+      remaining.set(dependent, left);
+      if (left === 0) ready.push(dependent);
+    }
+  }
+  return order.length === graph.nodeCount() ? order : undefined;
 }

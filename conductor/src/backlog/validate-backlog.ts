@@ -124,7 +124,7 @@ function checkDependencies(rawTasks: unknown[], ids: Map<string, number>, ctx: C
       if (dep === raw.id) {
         report(ctx, path, { kind: 'self-dependency', message: `task ${raw.id} depends on itself`, hint: `remove "${dep}" from its depends_on` });
       } else if (!ids.has(dep)) {
-        const guess = didYouMean(dep, known);
+        const guess = didYouMean(dep, known.filter((id) => id !== raw.id));
         report(ctx, path, { kind: 'unknown-dependency', message: `task ${raw.id} depends on "${dep}", which is not a task in this backlog`, hint: guess ? `did you mean "${guess}"?` : undefined });
       } else {
         valid.push(dep);

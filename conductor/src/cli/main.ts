@@ -6,6 +6,7 @@ import type { Output } from './context.js';
 import { renderHelp } from './help.js';
 import { parseCLI } from './parse-cli.js';
 import { renderError, renderErrorJson } from './render-error.js';
+import { faultPoint } from '../util/fault.js';
 
 export interface RunIO {
   stdout: Output;
@@ -26,6 +27,7 @@ export async function runCLI(argv: readonly string[], io: RunIO): Promise<number
       io.stdout.write(renderHelp(packageVersion(), parsed.command));
       return 0;
     }
+    faultPoint('cli:before-command');
     const module = await parsed.command.load();
     return await module.run({ args: parsed.args, options: parsed.options, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, verbose: parsed.verbose });
   } catch (error) {
