@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildDependencyGraph, dependencyOrder, findCycleComponents, findCyclePaths } from '../src/backlog/dependency-graph.js';
+import { buildDependencyGraph, dependencyOrder, findCycleComponents, findCyclePaths, tasksOnOrAfterCycles } from '../src/backlog/dependency-graph.js';
 
 const graph = (edges: Record<string, string[]>) => buildDependencyGraph(Object.entries(edges).map(([id, depends_on]) => ({ id, depends_on })));
 
@@ -33,5 +33,22 @@ describe('dependency graph', () => {
     const g = graph(edges);
     expect(findCyclePaths(g)).toEqual([]);
     expect(dependencyOrder(g)?.slice(0, 3)).toEqual(['T0', 'T1', 'T2']);
+  });
+});
+
+describe('peeling acyclic tasks off', () => {
+  it('leaves nothing for an acyclic backlog', () => {
+    expect(tasksOnOrAfterCycles([{ id: 'A', depends_on: [] }, { id: 'B', depends_on: ['A', 'A'] }])).toEqual(new Set());
+  });
+
+  it('leaves the tasks on a cycle and those that depend on one', () => {
+    const left = tasksOnOrAfterCycles([
+      { id: 'A', depends_on: [] },
+      { id: 'B', depends_on: ['C', 'A'] },
+      { id: 'C', depends_on: ['B'] },
+      { id: 'D', depends_on: ['C'] },
+      { id: 'E', depends_on: ['A', 'Z', 'E'] },
+    ]);
+    expect([...left].sort()).toEqual(['B', 'C', 'D']);
   });
 });

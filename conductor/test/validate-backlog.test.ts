@@ -199,3 +199,10 @@ describe('validate: worker context budget', () => {
     expect(kinds).toEqual(['invalid-value', 'duplicate-id', 'unknown-dependency']);
   });
 });
+
+describe('number formatting', () => {
+  it('groups thousands without ICU', async () => {
+    const { formatCount } = await import('../src/util/format.js');
+    expect([0, 999, 1000, 3072, 1234567, -4200].map(formatCount)).toEqual(['0', '999', '1,000', '3,072', '1,234,567', '-4,200']);
+  });
+});

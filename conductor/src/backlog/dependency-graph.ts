@@ -4,7 +4,10 @@
 // graphlib holds the graph; the traversals are iterative here because
 // graphlib's own tarjan/topsort recurse once per node and overflow the stack
 // on a few thousand chained tasks (a real generated backlog can be that deep).
-import { Graph } from '@dagrejs/graphlib';
+import { createRequire } from 'node:module';
+import type { Graph } from '@dagrejs/graphlib';
+
+const require = createRequire(import.meta.url);
 
 export interface DependencyEdgeSource {
   id: string;
@@ -13,6 +16,8 @@ export interface DependencyEdgeSource {
 
 /** A graph of known ids only; self and unknown dependencies are left out (reported elsewhere). */
 export function buildDependencyGraph(tasks: readonly DependencyEdgeSource[]): Graph {
+  // Loaded on first use: an acyclic backlog is checked without it (see tasksOnOrAfterCycles).
+  const { Graph } = require('@dagrejs/graphlib') as typeof import('@dagrejs/graphlib');
   const graph = new Graph({ directed: true });
   for (const task of tasks) graph.setNode(task.id);
   for (const task of tasks) {
@@ -68,6 +73,39 @@ export function findCycleComponents(graph: Graph): string[][] {
     }
   }
   return components;
+}
+
+/**
+ * The tasks that sit on a cycle or depend on one: what is left after peeling
+ * off, again and again, every task whose dependencies are all peeled. An
+ * acyclic backlog leaves nothing, so the graph work below is skipped for it.
+ */
+export function tasksOnOrAfterCycles(tasks: readonly DependencyEdgeSource[]): Set<string> {
+  const known = new Set(tasks.map((t) => t.id));
+  const waiting = new Map<string, number>();
+  const dependents = new Map<string, string[]>();
+  for (const task of tasks) {
+    let count = 0;
+    for (const dep of new Set(task.depends_on)) {
+      if (dep === task.id || !known.has(dep)) continue;
+      count++;
+      const list = dependents.get(dep);
+      if (list) list.push(task.id);
+      else dependents.set(dep, [task.id]);
+    }
+    waiting.set(task.id, count);
+  }
+  const ready = [...waiting].filter(([, n]) => n === 0).map(([id]) => id);
+  while (ready.length > 0) {
+    const id = ready.pop()!;
+    waiting.delete(id);
+    for (const dependent of dependents.get(id) ?? []) {
+      const left = waiting.get(dependent)! - 1;
+      waiting.set(dependent, left);
+      if (left === 0) ready.push(dependent);
+    }
+  }
+  return new Set(waiting.keys());
 }
 
 /**

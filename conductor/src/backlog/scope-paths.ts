@@ -1,7 +1,7 @@
 // Checks for `files_hint` and `forbidden` entries: every path must stay inside
 // the repository, spelled relative to its root.
-import { lstatSync, realpathSync } from 'node:fs';
-import { isAbsolute, join, relative, sep, win32 } from 'node:path';
+import { readdirSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, sep, win32 } from 'node:path';
 
 export interface FileHint {
   path: string;
@@ -16,8 +16,21 @@ export function parseFileHint(entry: string): FileHint {
   return { path: match[1] ?? entry, lines: { start, end: match[3] === undefined ? start : Number(match[3]) } };
 }
 
+/** A plain relative path, optionally with `:12` or `:12-40`: the shape almost every entry has. */
+const PLAIN_PATH = /^[\w.@+-][\w.@+-]*(?:\/[\w.@+-]+)*(?::(\d+)(?:-(\d+))?)?$/;
+
 /** Why `entry` is unsafe, or undefined when it is fine. `isGlob` entries may use glob syntax. */
-export function unsafePathReason(entry: string, repoRoot: string | undefined, isGlob: boolean): string | undefined {
+export function unsafePathReason(entry: string, guard: SymlinkGuard | undefined, isGlob: boolean): string | undefined {
+  const plain = !entry.includes('..') ? PLAIN_PATH.exec(entry) : null;
+  if (plain && (plain[1] === undefined || (Number(plain[1]) >= 1 && (plain[2] === undefined || Number(plain[2]) >= Number(plain[1]))))) {
+    const path = plain[1] === undefined ? entry : entry.slice(0, entry.indexOf(':'));
+    const escape = guard?.escape(path);
+    return escape ? `leaves the repository through the symlink ${escape}` : undefined;
+  }
+  return unusualPathReason(entry, guard, isGlob);
+}
+
+function unusualPathReason(entry: string, guard: SymlinkGuard | undefined, isGlob: boolean): string | undefined {
   const hint = isGlob ? { path: entry } : parseFileHint(entry);
   const path = hint.path;
   if (path.trim() === '') return 'is empty';
@@ -27,8 +40,8 @@ export function unsafePathReason(entry: string, repoRoot: string | undefined, is
   if (hint.lines && (hint.lines.start < 1 || hint.lines.end < hint.lines.start)) {
     return `has an empty line range ${hint.lines.start}-${hint.lines.end}`;
   }
-  if (repoRoot) {
-    const escape = symlinkEscape(repoRoot, isGlob ? literalPrefix(path) : path);
+  if (guard) {
+    const escape = guard.escape(isGlob ? literalPrefix(path) : path);
     if (escape) return `leaves the repository through the symlink ${escape}`;
   }
   return undefined;
@@ -45,35 +58,81 @@ function literalPrefix(glob: string): string {
   return literal.join('/');
 }
 
-/** The first existing symlink along `path` that resolves outside `repoRoot`. */
-function symlinkEscape(repoRoot: string, path: string): string | undefined {
-  if (path === '') return undefined;
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(repoRoot);
-  } catch {
-    return undefined;
+/**
+ * Finds symlinks that leave a repository, reading each directory once: a
+ * backlog names thousands of files, and an lstat per path was most of the
+ * validation time.
+ */
+export class SymlinkGuard {
+  private readonly links = new Map<string, Set<string> | undefined>();
+  /** Per directory (relative): its absolute path and the escaping symlink on the way, or undefined when missing. */
+  private readonly dirs = new Map<string, { abs: string; escape: string | undefined } | undefined>();
+  private realRoot: string | null | undefined;
+
+  constructor(private readonly repoRoot: string) {}
+
+  /** The first symlink along `path` (relative) that resolves outside the repository. */
+  escape(path: string): string | undefined {
+    const clean = /^[^\\/]+(?:\/[^\\/]+)*$/.test(path) && !/(?:^|\/)\.(?:\/|$)/.test(path) ? path : path.replace(/\\/g, '/').split('/').filter((s) => s !== '' && s !== '.').join('/');
+    if (clean === '' || this.root() === null) return undefined;
+    const slash = clean.lastIndexOf('/');
+    const parent = this.dir(slash === -1 ? '' : clean.slice(0, slash));
+    if (!parent) return undefined; // the rest does not exist yet: nothing can escape through it
+    return parent.escape ?? this.step(parent.abs, clean, slash === -1 ? clean : clean.slice(slash + 1)).escape;
   }
-  let current = repoRoot;
-  const shown: string[] = [];
-  for (const segment of path.split(/[\\/]/).filter((s) => s !== '' && s !== '.')) {
-    current = join(current, segment);
-    shown.push(segment);
-    let isLink: boolean;
-    try {
-      isLink = lstatSync(current).isSymbolicLink();
-    } catch {
-      return undefined; // the rest does not exist yet: nothing can escape through it
+
+  private dir(relativeDir: string): { abs: string; escape: string | undefined } | undefined {
+    if (relativeDir === '') return { abs: this.repoRoot, escape: undefined };
+    if (this.dirs.has(relativeDir)) return this.dirs.get(relativeDir);
+    const slash = relativeDir.lastIndexOf('/');
+    const parent = this.dir(slash === -1 ? '' : relativeDir.slice(0, slash));
+    let state: { abs: string; escape: string | undefined } | undefined;
+    if (parent) {
+      const step = this.step(parent.abs, relativeDir, slash === -1 ? relativeDir : relativeDir.slice(slash + 1));
+      state = step.exists ? { abs: step.abs, escape: parent.escape ?? step.escape } : undefined;
     }
-    if (!isLink) continue;
+    this.dirs.set(relativeDir, state);
+    return state;
+  }
+
+  /** One path segment under `dirAbs`: whether the directory could be read, and whether `name` is a link out. */
+  private step(dirAbs: string, shown: string, name: string): { abs: string; exists: boolean; escape: string | undefined } {
+    const links = this.symlinksIn(dirAbs);
+    const abs = `${dirAbs}${sep}${name}`;
+    if (links === undefined) return { abs, exists: false, escape: undefined };
+    if (!links.has(name)) return { abs, exists: true, escape: undefined };
     let target: string;
     try {
-      target = realpathSync(current);
+      target = realpathSync(abs);
     } catch {
-      return undefined;
+      return { abs, exists: false, escape: undefined }; // a dangling link leads nowhere
     }
-    const rel = relative(realRoot, target);
-    if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return shown.join('/');
+    const rel = relative(this.root()!, target);
+    const outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+    return { abs, exists: true, escape: outside ? shown : undefined };
   }
-  return undefined;
+
+  private root(): string | null {
+    if (this.realRoot === undefined) {
+      try {
+        this.realRoot = realpathSync(this.repoRoot);
+      } catch {
+        this.realRoot = null;
+      }
+    }
+    return this.realRoot;
+  }
+
+  /** Names of the symlinks directly in `dir`; undefined when it is not a readable directory. */
+  private symlinksIn(dir: string): Set<string> | undefined {
+    if (this.links.has(dir)) return this.links.get(dir);
+    let found: Set<string> | undefined;
+    try {
+      found = new Set(readdirSync(dir, { withFileTypes: true }).filter((entry) => entry.isSymbolicLink()).map((entry) => entry.name));
+    } catch {
+      found = undefined;
+    }
+    this.links.set(dir, found);
+    return found;
+  }
 }

@@ -7,11 +7,12 @@ import { schemaErrors } from '../schema/validators.js';
 import { schemaProblems } from '../schema/schema-problems.js';
 import { DEFAULT_YAML_LIMITS, loadYamlFile, parseYaml, type LoadedYaml, type YamlLimits, type YamlPath } from '../yaml/load-yaml.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { contextBytes, DEFAULT_TASK_CONTEXT_BYTES, taskContextRenderer } from '../context/task-context.js';
-import { buildDependencyGraph, findCyclePaths } from './dependency-graph.js';
-import { unsafePathReason } from './scope-paths.js';
+import { contextBytes, contextSizeBound, DEFAULT_TASK_CONTEXT_BYTES, shippedContextModel, taskContextRenderer } from '../context/task-context.js';
+import { buildDependencyGraph, findCyclePaths, tasksOnOrAfterCycles } from './dependency-graph.js';
+import { SymlinkGuard, unsafePathReason } from './scope-paths.js';
 import { normalizeTask, TASK_ID_PATTERN, type Backlog, type Task } from './types.js';
 import { findRepoRoot } from '../util/repo-root.js';
+import { formatCount } from '../util/format.js';
 
 export interface BacklogCheckOptions {
   /** Repository root used to check that scope paths stay inside it; found from the file when omitted. */
@@ -133,7 +134,9 @@ function checkDependencies(rawTasks: unknown[], ids: Map<string, number>, ctx: C
     edges.push({ id: raw.id, depends_on: valid });
   });
 
-  for (const cycle of findCyclePaths(buildDependencyGraph(edges))) {
+  const suspects = tasksOnOrAfterCycles(edges);
+  const onCycles = suspects.size === 0 ? [] : findCyclePaths(buildDependencyGraph(edges.filter((e) => suspects.has(e.id))));
+  for (const cycle of onCycles) {
     const [from, to] = cycle;
     const fromIndex = from === undefined ? undefined : ids.get(from);
     if (fromIndex === undefined) continue;
@@ -148,6 +151,13 @@ function checkDependencies(rawTasks: unknown[], ids: Map<string, number>, ctx: C
 }
 
 function checkScopePaths(rawTasks: unknown[], repoRoot: string | undefined, ctx: CheckContext): void {
+  const guard = repoRoot === undefined ? undefined : new SymlinkGuard(repoRoot);
+  const verdicts = new Map<string, string | undefined>(); // the same globs recur in every task
+  const reasonFor = (entry: string, isGlob: boolean) => {
+    const key = `${isGlob ? 'g' : 'f'}${entry}`;
+    if (!verdicts.has(key)) verdicts.set(key, unsafePathReason(entry, guard, isGlob));
+    return verdicts.get(key);
+  };
   rawTasks.forEach((raw, index) => {
     if (!isRecord(raw) || !isRecord(raw.scope)) return;
     for (const [key, isGlob] of [['files_hint', false], ['forbidden', true]] as const) {
@@ -155,7 +165,7 @@ function checkScopePaths(rawTasks: unknown[], repoRoot: string | undefined, ctx:
       if (!Array.isArray(entries)) continue;
       entries.forEach((entry, entryIndex) => {
         if (typeof entry !== 'string' || entry === '') return;
-        const reason = unsafePathReason(entry, repoRoot, isGlob);
+        const reason = reasonFor(entry, isGlob);
         if (reason) {
           const owner = typeof raw.id === 'string' ? `task ${raw.id}: ` : '';
           report(ctx, ['tasks', index, 'scope', key, entryIndex], { kind: 'unsafe-path', message: `${owner}${key} entry ${JSON.stringify(entry)} ${reason}` });
@@ -172,15 +182,21 @@ interface IndexedTask {
 
 function checkContextBudget(tasks: IndexedTask[], options: BacklogCheckOptions, ctx: CheckContext): BacklogReport['largestContext'] {
   const budget = options.taskContextBytes ?? DEFAULT_TASK_CONTEXT_BYTES;
-  const render = taskContextRenderer(options.contextTemplate);
+  // With the shipped template, a cheap upper bound spares rendering the tasks that cannot matter.
+  const model = options.contextTemplate === undefined ? shippedContextModel() : undefined;
+  const ranked = tasks.map((entry) => ({ ...entry, bound: model ? contextSizeBound(entry.task, model) : Infinity }));
+  ranked.sort((a, b) => b.bound - a.bound || a.index - b.index);
+  let render: ((task: Task) => string) | undefined;
   let largest: BacklogReport['largestContext'];
-  for (const { task, index } of tasks) {
+  for (const { task, index, bound } of ranked) {
+    if (bound <= budget && largest && bound <= largest.bytes) break; // neither over budget nor larger: nor is any after it
+    render ??= taskContextRenderer(options.contextTemplate);
     const bytes = contextBytes(render(task));
     if (!largest || bytes > largest.bytes) largest = { id: task.id, bytes, budget };
     if (bytes <= budget) continue;
     report(ctx, ['tasks', index, 'id'], {
       kind: 'budget',
-      message: `task ${task.id}'s worker context is ${bytes.toLocaleString('en-US')} bytes, ${(bytes - budget).toLocaleString('en-US')} over the ${budget.toLocaleString('en-US')}-byte budget`,
+      message: `task ${task.id}'s worker context is ${formatCount(bytes)} bytes, ${formatCount(bytes - budget)} over the ${formatCount(budget)}-byte budget`,
       hint: 'shorten its description or context, or split the task',
     });
   }

@@ -1,9 +1,20 @@
 // Parse YAML that a human or an agent wrote, with hard limits, and keep enough
 // of the document to point every later problem at a line and column.
 import { readFile, stat } from 'node:fs/promises';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter as LineCounterType, Node as YamlNode } from 'yaml';
 import type { Problem } from '../problems.js';
 import { messageOf } from '../errors.js';
+import { parseFastBlockYaml } from './fast-block-yaml.js';
+import { formatCount } from '../util/format.js';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+
+/** The full parser, loaded only when needed: valid plain backlogs never pay for it. */
+function fullYaml(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
 
 export interface YamlLimits {
   /** Files larger than this are rejected before they are read. */
@@ -47,7 +58,7 @@ export async function loadYamlFile(path: string, displayName: string, limits: Ya
     return failed(displayName, 'io', describeFsError(error));
   }
   if (size > limits.maxBytes) {
-    return failed(displayName, 'too-large', `file is ${size.toLocaleString('en-US')} bytes, over the ${limits.maxBytes.toLocaleString('en-US')}-byte limit`);
+    return failed(displayName, 'too-large', `file is ${formatCount(size)} bytes, over the ${formatCount(limits.maxBytes)}-byte limit`);
   }
   let text: string;
   try {
@@ -60,16 +71,28 @@ export async function loadYamlFile(path: string, displayName: string, limits: Ya
 
 export function parseYaml(text: string, file: string, limits: YamlLimits = DEFAULT_YAML_LIMITS): LoadedYaml {
   if (Buffer.byteLength(text) > limits.maxBytes) {
-    return failed(file, 'too-large', `text is over the ${limits.maxBytes.toLocaleString('en-US')}-byte limit`);
+    return failed(file, 'too-large', `text is over the ${formatCount(limits.maxBytes)}-byte limit`);
   }
-  const lineCounter = new LineCounter();
+  // The fast reader takes only plain block YAML (no aliases, no multi-line flow) and bails on anything else.
+  const fast = parseFastBlockYaml(text);
+  if (fast !== undefined) {
+    // Problems in a well-formed file are rare: locate them with the full parser only when asked.
+    let locator: LoadedYaml['locate'] | undefined;
+    const locate: LoadedYaml['locate'] = (path, target) => (locator ??= fullParse(text, file, limits).locate)(path, target);
+    return { file, value: fast, fatal: false, problems: [], locate };
+  }
+  return fullParse(text, file, limits);
+}
+
+function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
   const deep = findExcessiveFlowDepth(text, limits.maxFlowDepth);
   if (deep !== undefined) {
     // Count lines only up to the offending offset: cheap, and no parse of a hostile file.
     const loc = offsetToLocation(text, deep);
     return failed(file, 'too-deep', `nesting deeper than ${limits.maxFlowDepth} levels`, loc);
   }
-
+  const { LineCounter, parseDocument } = fullYaml();
+  const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const locate = makeLocator(document, lineCounter);
   const problems: Problem[] = [];
@@ -178,7 +201,8 @@ function offsetToLocation(text: string, offset: number): Location {
   return { line, col: offset - lineStart + 1 };
 }
 
-function makeLocator(document: Document, lineCounter: LineCounter): LoadedYaml['locate'] {
+function makeLocator(document: Document, lineCounter: LineCounterType): LoadedYaml['locate'] {
+  const { isMap, isPair, isSeq } = fullYaml();
   const at = (node: { range?: [number, number, number] | null } | null | undefined): Location | undefined =>
     node?.range ? lineCounter.linePos(node.range[0]) : undefined;
 
@@ -209,6 +233,6 @@ function makeLocator(document: Document, lineCounter: LineCounter): LoadedYaml['
 }
 
 function keyText(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  if (fullYaml().isScalar(key)) return String(key.value);
   return undefined;
 }

@@ -3,6 +3,7 @@ import { validateBacklogFile } from '../../backlog/validate-backlog.js';
 import { formatProblem } from '../../problems.js';
 import type { CommandContext } from '../context.js';
 import { backlogPathOf, configOf, repoRootOf } from './shared.js';
+import { formatCount } from '../../util/format.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
@@ -25,7 +26,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   for (const problem of report.problems) ctx.stdout.write(`${formatProblem(problem)}\n`);
   if (report.valid && report.backlog) {
     const n = report.backlog.tasks.length;
-    const largest = report.largestContext ? `; largest worker context ${report.largestContext.bytes.toLocaleString('en-US')} of ${report.largestContext.budget.toLocaleString('en-US')} bytes (${report.largestContext.id})` : '';
+    const largest = report.largestContext ? `; largest worker context ${formatCount(report.largestContext.bytes)} of ${formatCount(report.largestContext.budget)} bytes (${report.largestContext.id})` : '';
     ctx.stdout.write(`${report.file}: valid — ${n} task${n === 1 ? '' : 's'}${largest}\n`);
     return 0;
   }

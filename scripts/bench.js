@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// npm run bench: speed targets measured as ratios within one run, so the
+// figures hold on any machine. Prints one line per target; never fails a build.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../conductor/bin/conductor.js', import.meta.url));
+const runs = Number(process.env.BENCH_RUNS ?? 11);
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** Median wall time of a fresh `node conductor …` process, in ms. */
+function time(args, cwd, expectExit = 0) {
+  const samples = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    const result = spawnSync(process.execPath, [BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
+    if (result.status !== expectExit) throw new Error(`conductor ${args.join(' ')} exited ${result.status}: ${result.stdout}${result.stderr}`);
+  }
+  return median(samples);
+}
+
+/** A realistic generated backlog: chained and fan-in dependencies, full task bodies. */
+export function generateBacklog(n) {
+  let text = '# yaml-language-server: $schema=../conductor/schemas/backlog.schema.json\nversion: 1\nfeature: bench\ntasks:\n';
+  const id = (i) => `T${String(i).padStart(4, '0')}`;
+  for (let i = 1; i <= n; i++) {
+    const deps = [];
+    if (i > 1) deps.push(id(i - 1));
+    if (i > 10) deps.push(id(i - 10));
+    text += `  - id: ${id(i)}
+    title: Implement part ${i} of the feature
+    type: ${i % 7 === 0 ? 'test' : 'code'}
+    description: |
+      Implement part ${i} of the feature behind the existing interface.
+      Keep the public API stable and cover the new branch with a unit test.
+    depends_on: [${deps.join(', ')}]
+    acceptance:
+      - part ${i} handles the empty input and returns the documented default
+      - the unit test for part ${i} passes
+    scope:
+      files_hint:
+        - src/parts/part${i}.ts:1-80
+        - test/parts/part${i}.test.ts
+      forbidden: ["src/db/**"]
+    context:
+      patterns: ["functional style, see src/util/retry.ts:10-42"]
+      edge_cases: ["input larger than the buffer"]
+    status: pending
+    attempts: 0
+`;
+  }
+  return text;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'conductor-bench-'));
+try {
+  execFileSync('git', ['init', '-q'], { cwd: dir });
+  mkdirSync(join(dir, 'tasks'));
+  const backlog = generateBacklog(5000);
+  writeFileSync(join(dir, 'tasks', 'BACKLOG.yaml'), backlog);
+
+  time(['--version'], dir); // warm the file cache
+  const version = time(['--version'], dir);
+  const validate = time(['validate'], dir);
+  const nodeBare = median(Array.from({ length: runs }, () => {
+    const start = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  }));
+
+  const ratio = validate / version;
+  const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+  process.stdout.write(`conductor bench — median of ${runs} runs, node ${process.version}\n`);
+  line('node -e 0 (process start, for reference)', `${nodeBare.toFixed(1)} ms`, '-', true);
+  line('conductor --version (cold start)', `${version.toFixed(1)} ms`, '< 150 ms', version < 150);
+  line(`conductor validate, 5,000 tasks (${(backlog.length / 1e6).toFixed(2)} MB)`, `${validate.toFixed(1)} ms`, '-', true);
+  line('validate 5,000 tasks / --version', `${ratio.toFixed(2)}x`, '< 3x', ratio < 3);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
