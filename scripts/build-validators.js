@@ -14,7 +14,7 @@ const out = join(root, 'dist', 'validators');
 mkdirSync(out, { recursive: true });
 for (const name of ['backlog', 'config', 'status']) {
   const source = readFileSync(join(root, 'conductor', 'schemas', `${name}.schema.json`), 'utf8');
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, unicode: false, code: { source: true } });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: true } });
   const validate = ajv.compile(JSON.parse(source));
   const hash = createHash('sha256').update(source).digest('hex');
   const code = `${standaloneCode.default(ajv, validate)}\nmodule.exports.schemaHash = ${JSON.stringify(hash)};\n`;

@@ -107,7 +107,7 @@ describe('conductor CLI', () => {
     expect(bad).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: 'conductor.config.yaml:2:14 error invalid-value: "concurrency" must be <= 16\nconductor: conductor.config.yaml is not valid\nhint: see docs/CONFIG.md',
+      stderr: 'conductor.config.yaml:2:14 error invalid-value: "concurrency" must be <= 16\nconductor: conductor.config.yaml is not valid\nhint: see docs/CONFIG_SCHEMA.md',
     });
   });
 

@@ -97,6 +97,10 @@ describe('validate: schema problems, located at the node', () => {
     ]);
   });
 
+  it('rejects blank text', () => {
+    expect(lines(backlog(task('T01').replace('title: Task T01', 'title: "   "')))).toEqual(['tasks/BACKLOG.yaml:5:12 error invalid-value: task T01: title must not be empty']);
+  });
+
   it('rejects unknown top-level keys and a wrong version', () => {
     expect(lines('version: 2\nfeature: demo\ntasks: []\nowner: me\n')).toEqual([
       'tasks/BACKLOG.yaml:1:10 error invalid-value: version must be 1; got 2',

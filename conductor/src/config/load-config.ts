@@ -60,7 +60,7 @@ export async function readConfig(options: ConfigOptions): Promise<ConfigResult> 
 export async function loadConfig(options: ConfigOptions): Promise<ConfigResult> {
   const result = await readConfig(options);
   if (result.problems.length > 0) {
-    throw new ConductorError('CONFIG_INVALID', `${result.source ?? CONFIG_FILE} is not valid`, { problems: result.problems, hint: 'see docs/CONFIG.md' });
+    throw new ConductorError('CONFIG_INVALID', `${result.source ?? CONFIG_FILE} is not valid`, { problems: result.problems, hint: 'see docs/CONFIG_SCHEMA.md' });
   }
   return result;
 }

@@ -67,6 +67,7 @@ function typeOf(root: Schema, node: Schema): string {
     return `list of ${typeOf(root, items)}`;
   }
   const type = Array.isArray(node.type) ? node.type.join(' or ') : String(node.type ?? 'any');
+  if (node.pattern === '\\S') return 'non-empty string';
   const pattern = typeof node.pattern === 'string' ? ` matching \`${node.pattern}\`` : '';
   const range = [node.minimum !== undefined ? `≥ ${String(node.minimum)}` : '', node.exclusiveMinimum !== undefined ? `> ${String(node.exclusiveMinimum)}` : '', node.maximum !== undefined ? `≤ ${String(node.maximum)}` : ''].filter(Boolean).join(', ');
   return escape(`${type === 'object' ? 'mapping' : type}${pattern}${range ? ` (${range})` : ''}`);

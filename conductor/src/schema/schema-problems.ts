@@ -63,6 +63,7 @@ function toProblem(error: ErrorObject, loaded: LoadedYaml, describe: Describe): 
     case 'const':
       return { ...at(path), kind: 'invalid-value', message: `${where} must be ${show(params.allowedValue)}; got ${show(error.data)}` };
     case 'pattern': {
+      if (params.pattern === '\\S') return { ...at(path), kind: 'invalid-value', message: `${where || 'value'} must not be empty` };
       const isId = path[path.length - 1] === 'id' || path.includes('depends_on');
       if (isId) {
         return {

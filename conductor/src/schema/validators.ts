@@ -37,7 +37,7 @@ function precompiled(name: SchemaName, source: string): ValidateFunction | undef
 
 function compile(source: string): ValidateFunction {
   const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
-  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, unicode: false });
+  const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   return ajv.compile(JSON.parse(source) as object);
 }
 
