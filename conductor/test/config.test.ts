@@ -3,6 +3,7 @@ import { readConfig } from '../src/config/load-config.js';
 import { DEFAULT_CONFIG } from '../src/config/types.js';
 import { formatProblem } from '../src/problems.js';
 import { testdir } from './helpers/dirs.js';
+import { CONFIG_EXAMPLE } from '../src/docs/pages.js';
 
 async function problemsOf(yaml: string): Promise<string[]> {
   const dir = testdir({ 'conductor.config.yaml': yaml });
@@ -29,25 +30,8 @@ describe('conductor.config.yaml', () => {
     expect(config.timeouts).toEqual({ inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 5 });
   });
 
-  it('accepts the contract example', async () => {
-    const example = `provider: opencode
-roles:
-  planner-spec: { provider: gemini, model: gemini-2.5-flash }
-  implementer:  { provider: claude, model: claude-sonnet-4-5 }
-routing:
-  - match: { type: docs }
-    use: { provider: gemini }
-providers:
-  my-agent: { command: ["my-agent", "--prompt-file", "{{promptFile}}"] }
-gates:
-  - { name: test, run: ["npm", "test"] }
-checkpoints: [backlog]
-concurrency: 3
-budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 }
-attempts: 3
-timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 }
-`;
-    expect(await problemsOf(example)).toEqual([]);
+  it('accepts the documented example', async () => {
+    expect(await problemsOf(CONFIG_EXAMPLE)).toEqual([]);
   });
 
   it('locates unknown keys with did-you-mean and bad values', async () => {

@@ -43,7 +43,8 @@ export function generatedDocs(): GeneratedDoc[] {
   ];
 }
 
-const CONFIG_EXAMPLE = `provider: opencode                 # default provider for every role
+/** The contract's example config; a test proves it valid. */
+export const CONFIG_EXAMPLE = `provider: opencode                 # default provider for every role
 roles:                             # per-role routing
   planner-spec: { provider: gemini, model: gemini-2.5-flash }
   implementer:  { provider: claude, model: claude-sonnet-4-5 }

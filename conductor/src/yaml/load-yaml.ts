@@ -43,8 +43,6 @@ export interface LoadedYaml {
   problems: Problem[];
   /** Where the node at `path` starts; `key` points at the mapping key instead of its value. */
   locate(path: YamlPath, target?: 'key' | 'value'): Location;
-  /** The parsed document, for edits that keep comments. */
-  document?: Document;
 }
 
 const START: Location = { line: 1, col: 1 };
@@ -112,7 +110,7 @@ function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
     }
     problems.push({ file, ...pos, kind: 'syntax', message: firstLine(error.message) });
   }
-  if (fatal) return { file, value: undefined, fatal, problems, locate, document };
+  if (fatal) return { file, value: undefined, fatal, problems, locate };
 
   let value: unknown;
   try {
@@ -122,9 +120,9 @@ function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
       ? `more than ${limits.maxAliasCount} alias expansions (a YAML "alias bomb")`
       : `cannot be read: ${messageOf(error)}`;
     problems.push({ file, ...START, kind: 'alias-limit', message });
-    return { file, value: undefined, fatal: true, problems, locate, document };
+    return { file, value: undefined, fatal: true, problems, locate };
   }
-  return { file, value, fatal: false, problems, locate, document };
+  return { file, value, fatal: false, problems, locate };
 }
 
 function failed(file: string, kind: Problem['kind'], message: string, at: Location = START): LoadedYaml {
