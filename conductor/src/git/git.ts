@@ -1,0 +1,33 @@
+// The one git layer (over simple-git), run with an isolated configuration:
+// no hooks, no signing prompts, no terminal prompts, a fixed identity for the
+// commits conductor makes.
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+const ISOLATED_CONFIG = [
+  'core.hooksPath=/dev/null',
+  'commit.gpgSign=false',
+  'tag.gpgSign=false',
+  'core.autocrlf=false',
+  'core.quotePath=false',
+  'user.name=conductor',
+  'user.email=conductor@localhost',
+];
+
+const PASS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSH_AUTH_SOCK'];
+
+export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' };
+  for (const name of PASS) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/** The GIT_* variables conductor sets on purpose (simple-git strips any other). */
+const ALLOWED_GIT_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_OPTIONAL_LOCKS', 'GIT_INDEX_FILE'];
+
+export function git(dir: string, extraEnv: Record<string, string> = {}): SimpleGit {
+  // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.
+  return simpleGit({ baseDir: dir, config: ISOLATED_CONFIG, trimmed: false, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ALLOWED_GIT_ENV }).env(gitEnv(extraEnv));
+}
