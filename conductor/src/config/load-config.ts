@@ -69,6 +69,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
   const d = DEFAULT_CONFIG;
   return {
     provider: raw.provider ?? d.provider,
+    providerChosen: raw.provider !== undefined,
     roles: raw.roles ?? {},
     routing: raw.routing ?? [],
     providers: raw.providers ?? {},

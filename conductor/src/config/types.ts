@@ -20,6 +20,8 @@ export interface ProviderSettings {
   command?: string[];
   model?: string;
   env?: Record<string, string>;
+  /** HTTP providers (ollama). */
+  baseUrl?: string;
 }
 
 export interface GateConfig {
@@ -30,6 +32,8 @@ export interface GateConfig {
 
 export interface ConductorConfig {
   provider: string;
+  /** False when `provider` is the default: then the first installed CLI is used, opencode first. */
+  providerChosen: boolean;
   roles: Partial<Record<Role, Use>>;
   routing: RoutingRule[];
   providers: Record<string, ProviderSettings>;
@@ -44,6 +48,7 @@ export interface ConductorConfig {
 
 export const DEFAULT_CONFIG: ConductorConfig = {
   provider: 'opencode',
+  providerChosen: false,
   roles: {},
   routing: [],
   providers: {},
