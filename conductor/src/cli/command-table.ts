@@ -40,6 +40,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/validate.js'),
   },
   {
+    name: 'doctor',
+    args: '',
+    maxArgs: 0,
+    summary: 'check git, the agent CLIs and their keys (names only), gates, config and routing',
+    options: [JSON_OUTPUT, CONFIG],
+    load: () => import('./commands/doctor.js'),
+  },
+  {
     name: 'graph',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,
