@@ -85,9 +85,15 @@ describe('running an agent process', () => {
   });
 
   it('keeps the result of an agent that finishes but never exits, and kills it after the grace period', async () => {
-    const outcome = await run(['finish-no-exit'], { inactivityMs: 10_000, graceMs: 200, onStdoutLine: (line) => line.includes('"type":"result"') });
+    const outcome = await run(['finish-no-exit'], { inactivityMs: 10_000, graceMs: 200, onLine: (line) => (line.includes('"type":"result"') ? 'finished' : undefined) });
     expect(outcome.reason).toBe('finished');
     expect(outcome.stdout).toBe('{"type":"result","result":"all done"}\n');
+  });
+
+  it('stops an agent that keeps retrying against a rate limit once the quota grace is over', async () => {
+    const outcome = await run(['chatty-forever'], { inactivityMs: 5000, quotaGraceMs: 300, onLine: (line) => (line.includes('thinking') ? 'quota' : undefined) });
+    expect(outcome.reason).toBe('quota');
+    expect(outcome.durationMs).toBeLessThan(4000);
   });
 
   it('returns when the agent exits even if a grandchild holds stdout open, and ends the grandchild', async () => {

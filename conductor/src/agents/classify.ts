@@ -19,10 +19,17 @@ export function classifyOutcome(outcome: RunOutcome): ExitClass | undefined {
       return 'cancelled';
     case 'finished':
       return undefined; // the result was complete; the provider decides
+    case 'quota':
+      return 'quota';
     case 'exited':
       if (outcome.signal) return 'crashed';
       return undefined;
   }
+}
+
+/** Does this text name a rate limit or an exhausted quota? */
+export function mentionsQuota(text: string): boolean {
+  return QUOTA.test(text);
 }
 
 /** Quota or auth trouble named in an error text, else `fallback`. */
@@ -44,6 +51,8 @@ export function describeOutcome(outcome: RunOutcome): string {
       return 'cancelled';
     case 'finished':
       return 'finished but did not exit: killed after the grace period';
+    case 'quota':
+      return `kept retrying against a rate limit: stopped${outcome.stderrTail.trim() ? ` (${lastLine(outcome.stderrTail)})` : ''}`;
     case 'exited':
       if (outcome.signal) return `killed by ${outcome.signal}`;
       return `exit code ${outcome.exitCode ?? '?'}${outcome.stderrTail.trim() ? `: ${lastLine(outcome.stderrTail)}` : ''}`;

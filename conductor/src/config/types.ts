@@ -22,6 +22,10 @@ export interface ProviderSettings {
   env?: Record<string, string>;
   /** HTTP providers (ollama). */
   baseUrl?: string;
+  /** Extra arguments for a built-in CLI (e.g. codex `-c key=value`). */
+  args?: string[];
+  /** How long a CLI may keep retrying against a rate limit before the call is stopped as `quota`. */
+  quotaGraceSeconds?: number;
 }
 
 export interface GateConfig {

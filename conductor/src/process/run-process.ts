@@ -9,7 +9,10 @@ import { isGroupAlive, killMarked, signalGroup } from './kill-group.js';
 import { OutputLog } from './output-log.js';
 import type { Supervisor } from './supervisor.js';
 
-export type EndReason = 'exited' | 'inactivity' | 'hard-timeout' | 'cancelled' | 'finished' | 'spawn-failed';
+export type EndReason = 'exited' | 'inactivity' | 'hard-timeout' | 'cancelled' | 'finished' | 'quota' | 'spawn-failed';
+
+/** What an output line says: the result is complete, or the agent is stuck on a rate limit. */
+export type LineVerdict = 'finished' | 'quota' | undefined | void;
 
 export interface RunOptions {
   /** Program and arguments. */
@@ -31,8 +34,14 @@ export interface RunOptions {
   supervisor?: Supervisor;
   /** A variable set in `env` that marks every descendant, to find setsid escapees. */
   marker?: { name: string; value: string };
-  /** Called per stdout line; return true when the result is complete (the process then gets a grace period to exit). */
-  onStdoutLine?: (line: string) => boolean | void;
+  /**
+   * Called per output line. 'finished': the result is complete, so the process
+   * gets a grace period to exit. 'quota': it is retrying against a rate limit;
+   * unless it finishes within `quotaGraceMs` it is stopped, as retries would
+   * otherwise keep it "active" until the hard timeout.
+   */
+  onLine?: (line: string, channel: 'stdout' | 'stderr') => LineVerdict;
+  quotaGraceMs?: number;
 }
 
 export interface RunOutcome {
@@ -77,7 +86,6 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   let stdout = '';
   let stdoutTruncated = false;
   let stderrTail = '';
-  let lineBuffer = '';
   let inactivity: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   const pid = child.pid;
@@ -99,6 +107,20 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  const lines = { stdout: '', stderr: '' };
+  const scan = (channel: 'stdout' | 'stderr', text: string) => {
+    if (!options.onLine) return;
+    let buffer = lines[channel] + text;
+    let cut: number;
+    while ((cut = buffer.indexOf('\n')) !== -1) {
+      const verdict = options.onLine(buffer.slice(0, cut), channel);
+      buffer = buffer.slice(cut + 1);
+      if (verdict === 'finished') terminateAfterGrace();
+      else if (verdict === 'quota') stopUnlessFinished();
+    }
+    lines[channel] = buffer.length > 1024 * 1024 ? buffer.slice(-1024 * 1024) : buffer;
+  };
+
   child.stdout?.on('data', (chunk: Buffer) => {
     armInactivity();
     const text = chunk.toString('utf8');
@@ -111,28 +133,26 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
         stdout += text;
       }
     }
-    if (options.onStdoutLine) {
-      lineBuffer += text;
-      let cut: number;
-      while ((cut = lineBuffer.indexOf('\n')) !== -1) {
-        const line = lineBuffer.slice(0, cut);
-        lineBuffer = lineBuffer.slice(cut + 1);
-        if (options.onStdoutLine(line) === true) terminateAfterGrace();
-      }
-      if (lineBuffer.length > 1024 * 1024) lineBuffer = lineBuffer.slice(-1024 * 1024);
-    }
+    scan('stdout', text);
   });
   child.stderr?.on('data', (chunk: Buffer) => {
     armInactivity();
     const text = chunk.toString('utf8');
     log.append('stderr', text);
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
+    scan('stderr', text);
   });
 
   let finishedTimer: NodeJS.Timeout | undefined;
+  let quotaTimer: NodeJS.Timeout | undefined;
   function terminateAfterGrace(): void {
+    clearTimeout(quotaTimer);
     if (finishedTimer || reason) return;
     finishedTimer = setTimeout(() => terminate('finished'), graceMs);
+  }
+  function stopUnlessFinished(): void {
+    if (quotaTimer || finishedTimer || reason) return;
+    quotaTimer = setTimeout(() => terminate('quota'), options.quotaGraceMs ?? 60_000);
   }
 
   // Completion is the exit of the process, not the end of its pipes: a
@@ -149,6 +169,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   clearTimeout(inactivity);
   clearTimeout(hard);
   clearTimeout(finishedTimer);
+  clearTimeout(quotaTimer);
   options.signal?.removeEventListener('abort', onAbort);
 
   // Whatever the agent left behind in its group goes now, then any setsid escapee.

@@ -14,11 +14,19 @@ import type { ProviderSettings } from '../../config/types.js';
 
 export interface Invocation {
   argv: string[];
+  /** Arguments that must come last (a prompt marker); `providers.<name>.args` go before them. */
+  tail?: string[];
   /** Variables set for this CLI (state dirs, switches); CONDUCTOR_* are added. */
   env: Record<string, string>;
   input?: string;
   /** A stdout line that means the result is complete (for CLIs that linger). */
   isFinalLine?: (line: string) => boolean;
+  /**
+   * A log line of the CLI's own (never the agent's work) saying it is retrying
+   * against a rate limit; such a call is stopped after a grace period instead
+   * of retrying until the hard timeout.
+   */
+  isQuotaLine?: (line: string, channel: 'stdout' | 'stderr') => boolean;
 }
 
 export interface CliAdapter {
@@ -46,7 +54,7 @@ export function cliProvider(adapter: CliAdapter, settings: ProviderSettings = {}
         set: { ...invocation.env, ...conductorVariables(call, model), ...settings.env },
       });
       const outcome = await runProcess({
-        argv: invocation.argv,
+        argv: [...invocation.argv, ...(settings.args ?? []), ...(invocation.tail ?? [])],
         cwd: call.request.cwd,
         env,
         ...(invocation.input !== undefined ? { input: invocation.input } : {}),
@@ -58,7 +66,12 @@ export function cliProvider(adapter: CliAdapter, settings: ProviderSettings = {}
         redact: call.redact,
         ...(call.supervisor ? { supervisor: call.supervisor } : {}),
         marker: { name: 'CONDUCTOR_SESSION_ID', value: call.sessionId },
-        ...(invocation.isFinalLine ? { onStdoutLine: invocation.isFinalLine } : {}),
+        onLine: (line, channel) => {
+          if (channel === 'stdout' && invocation.isFinalLine?.(line)) return 'finished';
+          if (invocation.isQuotaLine?.(line, channel)) return 'quota';
+          return undefined;
+        },
+        ...(settings.quotaGraceSeconds !== undefined ? { quotaGraceMs: settings.quotaGraceSeconds * 1000 } : {}),
       });
       const early = classifyOutcome(outcome);
       if (early && early !== 'crashed') return { exit: early, finalMessage: '', detail: describeOutcome(outcome), exitCode: outcome.exitCode };

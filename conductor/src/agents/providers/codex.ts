@@ -39,8 +39,7 @@ export const codexAdapter: CliAdapter = {
       '-o', call.outputFile,
     ];
     if (model) argv.push('-m', model);
-    argv.push('-');
-    return { argv, input: call.request.prompt, env: { HOME: home, CODEX_HOME: codexHome } };
+    return { argv, tail: ['-'], input: call.request.prompt, env: { HOME: home, CODEX_HOME: codexHome } };
   },
   async parse(outcome, call) {
     const events = jsonLines(outcome.stdout);

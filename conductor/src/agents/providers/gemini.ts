@@ -3,7 +3,7 @@
 // privately; exit codes carry the HTTP status & 255 (401 → 145, 429 → 173).
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { classifyErrorText, describeOutcome } from '../classify.js';
+import { classifyErrorText, describeOutcome, mentionsQuota } from '../classify.js';
 import type { ProviderResult } from '../types.js';
 import { asNumber, asRecord, cliProvider, privateHome, promptTooLarge, type CliAdapter } from './cli-provider.js';
 import type { ProviderSettings } from '../../config/types.js';
@@ -14,19 +14,24 @@ const EXIT_QUOTA = new Set([173]); // 429
 export const geminiAdapter: CliAdapter = {
   name: 'gemini',
   binary: 'gemini',
-  async invocation(call, model) {
+  async invocation(call, model, providerSettings) {
     const home = privateHome(call);
     const settingsFile = join(home, '.gemini', 'settings.json');
     await mkdir(join(home, '.gemini'), { recursive: true });
     const existing = await readFile(settingsFile, 'utf8').catch(() => '');
     const settings = existing ? (JSON.parse(existing) as Record<string, unknown>) : {};
     settings.privacy = { usageStatisticsEnabled: false };
-    if (call.parentEnv.GEMINI_API_KEY && !asRecord(settings.security)) settings.security = { auth: { selectedType: 'gemini-api-key' } };
+    const apiKey = providerSettings.env?.GEMINI_API_KEY ?? call.parentEnv.GEMINI_API_KEY;
+    if (apiKey && !asRecord(settings.security)) settings.security = { auth: { selectedType: 'gemini-api-key' } };
     await writeFile(settingsFile, JSON.stringify(settings, null, 2));
     const argv = ['gemini', '-o', 'json', '--session-id', call.sessionId, '--approval-mode', call.request.role === 'implementer' ? 'auto_edit' : 'default'];
     if (model) argv.push('-m', model);
-    argv.push('-p', call.request.prompt);
-    return { argv, env: { HOME: home, GEMINI_CLI_TRUST_WORKSPACE: 'true' } };
+    return {
+      argv,
+      tail: ['-p', call.request.prompt],
+      env: { HOME: home, GEMINI_CLI_TRUST_WORKSPACE: 'true' },
+      isQuotaLine: (line, channel) => channel === 'stderr' && /ApiError|RESOURCE_EXHAUSTED|"code":\s*429/.test(line) && mentionsQuota(line),
+    };
   },
   parse(outcome) {
     let body: Record<string, unknown> | undefined;

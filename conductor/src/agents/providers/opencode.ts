@@ -3,7 +3,7 @@
 // directories, which each call gets privately; JSON events carry text, usage
 // and cost per step, and errors with their HTTP status.
 import { join } from 'node:path';
-import { classifyErrorText, describeOutcome } from '../classify.js';
+import { classifyErrorText, describeOutcome, mentionsQuota } from '../classify.js';
 import type { ProviderResult } from '../types.js';
 import { asNumber, asRecord, cliProvider, jsonLines, privateHome, type CliAdapter } from './cli-provider.js';
 import type { ProviderSettings } from '../../config/types.js';
@@ -14,7 +14,8 @@ export const opencodeAdapter: CliAdapter = {
   async invocation(call, model) {
     const home = privateHome(call);
     const worker = call.request.role === 'implementer';
-    const argv = ['opencode', 'run', '--format', 'json'];
+    // --print-logs: its retries against a rate limit show on stderr instead of only in a log file.
+    const argv = ['opencode', 'run', '--format', 'json', '--print-logs', '--log-level', 'WARN'];
     if (model) argv.push('-m', model);
     return {
       argv,
@@ -29,6 +30,7 @@ export const opencodeAdapter: CliAdapter = {
         OPENCODE_DISABLE_AUTOUPDATE: '1',
         OPENCODE_PERMISSION: JSON.stringify({ edit: worker ? 'allow' : 'deny', bash: worker ? 'allow' : 'deny', webfetch: 'deny' }),
       },
+      isQuotaLine: (line, channel) => channel === 'stderr' && /level=ERROR/.test(line) && mentionsQuota(line),
     };
   },
   parse(outcome) {
