@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'worktrees/', '.conductor/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'worktrees/', '.conductor/', '.cache/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
