@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runProcess, type RunOptions } from '../src/process/run-process.js';
 import { buildAgentEnv, redactor, secretValues } from '../src/process/agent-env.js';
 import { Supervisor } from '../src/process/supervisor.js';
+import { pidsWithMarker } from '../src/process/kill-group.js';
 import { testdir } from './helpers/dirs.js';
 
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
@@ -19,18 +20,24 @@ function alive(pid: number): boolean {
   }
 }
 
-function run(mode: string[], overrides: Partial<RunOptions> = {}) {
+/** Run the fake agent; whatever happened, nothing it started may still be running afterwards. */
+async function run(mode: string[], overrides: Partial<RunOptions> = {}) {
   const dir = testdir();
-  return runProcess({
+  const session = `s-${process.pid}-${Math.random()}`;
+  const outcome = await runProcess({
     argv: [process.execPath, AGENT, ...mode],
     cwd: dir,
-    env: buildAgentEnv({ parent: process.env, set: { CONDUCTOR_SESSION_ID: `s-${Math.random()}` } }),
+    env: buildAgentEnv({ parent: process.env, set: { CONDUCTOR_SESSION_ID: session } }),
     logPath: join(dir, 'call.log'),
     inactivityMs: 2000,
     hardMs: 10_000,
     graceMs: 300,
+    marker: { name: 'CONDUCTOR_SESSION_ID', value: session },
     ...overrides,
   });
+  const marker = overrides.marker ?? { name: 'CONDUCTOR_SESSION_ID', value: session };
+  expect(pidsWithMarker(marker.name, marker.value).filter(alive)).toEqual([]);
+  return outcome;
 }
 
 describe('running an agent process', () => {
