@@ -9,7 +9,7 @@ import { runProcess, type RunOutcome } from '../../process/run-process.js';
 import { classifyOutcome, describeOutcome } from '../classify.js';
 import type { CallContext, Provider, ProviderResult } from '../types.js';
 import { BUILTINS } from './catalog.js';
-import { conductorVariables } from './command.js';
+import { callRunOptions, conductorVariables } from './command.js';
 import type { ProviderSettings } from '../../config/types.js';
 
 export interface Invocation {
@@ -54,18 +54,10 @@ export function cliProvider(adapter: CliAdapter, settings: ProviderSettings = {}
         set: { ...invocation.env, ...conductorVariables(call, model), ...settings.env },
       });
       const outcome = await runProcess({
+        ...callRunOptions(call),
         argv: [...invocation.argv, ...(settings.args ?? []), ...(invocation.tail ?? [])],
-        cwd: call.request.cwd,
         env,
         ...(invocation.input !== undefined ? { input: invocation.input } : {}),
-        logPath: call.logPath,
-        inactivityMs: call.request.timeouts.inactivityMs,
-        hardMs: call.request.timeouts.hardMs,
-        graceMs: call.request.timeouts.graceMs,
-        ...(call.request.signal ? { signal: call.request.signal } : {}),
-        redact: call.redact,
-        ...(call.supervisor ? { supervisor: call.supervisor } : {}),
-        marker: { name: 'CONDUCTOR_SESSION_ID', value: call.sessionId },
         onLine: (line, channel) => {
           if (channel === 'stdout' && invocation.isFinalLine?.(line)) return 'finished';
           if (invocation.isQuotaLine?.(line, channel)) return 'quota';

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConductorError } from '../../errors.js';
 import { buildAgentEnv } from '../../process/agent-env.js';
-import { runProcess } from '../../process/run-process.js';
+import { runProcess, type RunOptions } from '../../process/run-process.js';
 import { classifyErrorText, classifyOutcome, describeOutcome } from '../classify.js';
 import type { CallContext, Provider, ProviderResult, Usage } from '../types.js';
 
@@ -29,6 +29,21 @@ export function conductorVariables(call: CallContext, model: string | undefined)
     CONDUCTOR_PROMPT_FILE: call.promptFile,
     CONDUCTOR_OUTPUT_FILE: call.outputFile,
     CONDUCTOR_MODEL: model ?? '',
+  };
+}
+
+/** The process options every agent call shares: where, how long, how it is cancelled, logged and marked. */
+export function callRunOptions(call: CallContext): Omit<RunOptions, 'argv' | 'env'> {
+  return {
+    cwd: call.request.cwd,
+    logPath: call.logPath,
+    inactivityMs: call.request.timeouts.inactivityMs,
+    hardMs: call.request.timeouts.hardMs,
+    graceMs: call.request.timeouts.graceMs,
+    ...(call.request.signal ? { signal: call.request.signal } : {}),
+    redact: call.redact,
+    ...(call.supervisor ? { supervisor: call.supervisor } : {}),
+    marker: { name: 'CONDUCTOR_SESSION_ID', value: call.sessionId },
   };
 }
 
@@ -63,19 +78,7 @@ export function commandProvider(name: string, settings: CommandSettings): Provid
       };
       const argv = renderArgv(settings.command, values);
       const env = buildAgentEnv({ parent: call.parentEnv, set: { ...conductorVariables(call, model), ...settings.env } });
-      const outcome = await runProcess({
-        argv,
-        cwd: call.request.cwd,
-        env,
-        logPath: call.logPath,
-        inactivityMs: call.request.timeouts.inactivityMs,
-        hardMs: call.request.timeouts.hardMs,
-        graceMs: call.request.timeouts.graceMs,
-        ...(call.request.signal ? { signal: call.request.signal } : {}),
-        redact: call.redact,
-        ...(call.supervisor ? { supervisor: call.supervisor } : {}),
-        marker: { name: 'CONDUCTOR_SESSION_ID', value: call.sessionId },
-      });
+      const outcome = await runProcess({ ...callRunOptions(call), argv, env });
       const written = await readFile(call.outputFile, 'utf8').catch(() => '');
       const finalMessage = written.trim() !== '' ? written : outcome.stdout;
       const usage = usageFromLines(outcome.stdout);
