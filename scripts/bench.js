@@ -86,3 +86,22 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// Scheduling: a dynamic ready queue against the lower bound and against wave barriers,
+// on synthetic 100-task DAGs with skewed durations, 8 slots (simulated time units).
+{
+  const { makespanLowerBound, randomDag, simulateDynamic, simulateWaves } = await import('../dist/scheduler/simulate.js');
+  let dynamic = 0;
+  let waves = 0;
+  let bound = 0;
+  const seeds = 50;
+  for (let seed = 1; seed <= seeds; seed++) {
+    const tasks = randomDag(100, seed);
+    dynamic += simulateDynamic(tasks, 8).makespan;
+    waves += simulateWaves(tasks, 8).makespan;
+    bound += makespanLowerBound(tasks, 8);
+  }
+  const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+  line(`makespan / lower bound (${seeds} DAGs x 100 tasks, 8 slots)`, `${(dynamic / bound).toFixed(3)}x`, '<= 1.10x', dynamic / bound <= 1.1);
+  line('wave-barrier makespan / dynamic makespan', `${(waves / dynamic).toFixed(3)}x`, '>= 1.25x', waves / dynamic >= 1.25);
+}
