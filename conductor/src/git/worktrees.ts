@@ -1,0 +1,220 @@
+// Worktrees conductor owns: `worktrees/_integration` on `conductor/<feature>`
+// and `worktrees/<id>` on `task/<id>`. Creation and removal are serialized per
+// repository; `--no-track` always; a leftover branch with unmerged commits is
+// reused, never reset; a registered worktree whose directory is gone is pruned
+// (ours only); a directory that is not a registered worktree is moved aside and
+// never used; work is saved to refs/conductor/salvage/… before any removal.
+// The user's own checkout is never switched, reset or committed to.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { git } from './git.js';
+import { ConductorError, messageOf } from '../errors.js';
+
+export const INTEGRATION_DIR = '_integration';
+
+export interface WorktreeEntry {
+  path: string;
+  head?: string;
+  branch?: string;
+  prunable: boolean;
+}
+
+export interface EnsuredWorktree {
+  path: string;
+  branch: string;
+  /** True when an existing branch with unmerged work was reused as it was. */
+  reused: boolean;
+  /** The commit the branch started from (or its tip, when reused). */
+  head: string;
+  /** Directories found in the way and moved aside. */
+  movedAside: string[];
+}
+
+export class WorktreeManager {
+  readonly worktreesDir: string;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly repoRoot: string) {
+    this.worktreesDir = join(repoRoot, 'worktrees');
+  }
+
+  /** One worktree operation at a time per repository (git's own locks race otherwise). */
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private g() {
+    return git(this.repoRoot);
+  }
+
+  async list(): Promise<WorktreeEntry[]> {
+    const out = await this.g().raw(['worktree', 'list', '--porcelain']);
+    const entries: WorktreeEntry[] = [];
+    let current: WorktreeEntry | undefined;
+    for (const line of out.split('\n')) {
+      if (line.startsWith('worktree ')) {
+        current = { path: resolve(line.slice('worktree '.length)), prunable: false };
+        entries.push(current);
+      } else if (current && line.startsWith('HEAD ')) current.head = line.slice(5);
+      else if (current && line.startsWith('branch ')) current.branch = line.slice(7).replace(/^refs\/heads\//, '');
+      else if (current && line.startsWith('prunable')) current.prunable = true;
+    }
+    return entries;
+  }
+
+  async ensureIntegration(feature: string, base: string): Promise<EnsuredWorktree> {
+    return this.serialize(() => this.ensure(INTEGRATION_DIR, `conductor/${feature}`, base, { reuseAlways: true }));
+  }
+
+  async ensureTask(id: string, fromRef: string): Promise<EnsuredWorktree> {
+    return this.serialize(() => this.ensure(id, `task/${id}`, fromRef, { reuseAlways: false }));
+  }
+
+  private async ensure(name: string, branch: string, fromRef: string, options: { reuseAlways: boolean }): Promise<EnsuredWorktree> {
+    const path = join(this.worktreesDir, name);
+    const movedAside: string[] = [];
+    await mkdir(this.worktreesDir, { recursive: true });
+    await this.pruneOurMissing();
+
+    let entries = await this.list();
+    const registered = entries.find((entry) => entry.path === resolve(path));
+    if (registered && registered.branch === branch && existsSync(path)) {
+      return { path, branch, reused: true, head: registered.head ?? (await this.revParse(branch)), movedAside };
+    }
+    if (registered) {
+      // Ours, but on another branch or detached: an agent moved it. Keep its commits, then start over.
+      await this.salvageAndRemove(path, registered.head, `${name}-moved`);
+      entries = await this.list();
+    }
+    if (existsSync(path)) {
+      const aside = await this.moveAside(path, name);
+      movedAside.push(aside);
+    }
+
+    const start = await this.revParse(fromRef);
+    const tip = await this.revParse(branch).catch(() => undefined);
+    const checkedOutElsewhere = entries.find((entry) => entry.branch === branch);
+    if (checkedOutElsewhere) {
+      throw new ConductorError('IO', `branch ${branch} is checked out in ${checkedOutElsewhere.path}`, { hint: 'remove that worktree or switch it to another branch' });
+    }
+    let reused = false;
+    if (tip !== undefined) {
+      const hasOwnWork = !(await this.isAncestor(tip, start));
+      if (hasOwnWork || options.reuseAlways) reused = true;
+      else await this.g().raw(['branch', '-D', branch]); // nothing of its own to lose
+    }
+    try {
+      if (reused) await this.g().raw(['worktree', 'add', path, branch]);
+      else await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]);
+    } catch (error) {
+      throw new ConductorError('IO', `cannot create the worktree ${relative(this.repoRoot, path)}: ${messageOf(error).trim()}`, { cause: error });
+    }
+    return { path, branch, reused, head: reused ? tip! : start, movedAside };
+  }
+
+  /** Remove a task's worktree and branch, saving uncommitted or unmerged work first. Returns the salvage ref, if any. */
+  async removeTask(id: string, mergedInto: string): Promise<string | undefined> {
+    return this.serialize(async () => {
+      const path = join(this.worktreesDir, id);
+      const branch = `task/${id}`;
+      const entry = (await this.list()).find((e) => e.path === resolve(path));
+      let salvaged: string | undefined;
+      if (entry && existsSync(path)) {
+        salvaged = await this.salvage(path, id, mergedInto);
+        await this.g().raw(['worktree', 'remove', '--force', path]);
+      }
+      const tip = await this.revParse(branch).catch(() => undefined);
+      if (tip !== undefined) {
+        if (!salvaged && !(await this.isAncestor(tip, mergedInto))) salvaged = await this.saveRef(id, tip);
+        await this.g().raw(['branch', '-D', branch]);
+      }
+      return salvaged;
+    });
+  }
+
+  /**
+   * Save a worktree's state under refs/conductor/salvage/<name>/<time> when it
+   * holds anything not in `mergedInto`: uncommitted changes (untracked files
+   * too, through a throwaway index) or commits of its own.
+   */
+  async salvage(path: string, name: string, mergedInto: string): Promise<string | undefined> {
+    const wt = git(path);
+    const head = (await wt.raw(['rev-parse', 'HEAD'])).trim();
+    const status = await wt.raw(['status', '--porcelain', '--untracked-files=all']);
+    let commit = head;
+    if (status.trim() !== '') {
+      const scratch = join(this.repoRoot, '.git', `conductor-salvage-index-${process.pid}`);
+      try {
+        const temp = git(path, { GIT_INDEX_FILE: scratch });
+        await temp.raw(['read-tree', 'HEAD']);
+        await temp.raw(['add', '-A']);
+        const tree = (await temp.raw(['write-tree'])).trim();
+        commit = (await wt.raw(['commit-tree', tree, '-p', head, '-m', `conductor: salvaged uncommitted work of ${name}`])).trim();
+      } finally {
+        await rm(scratch, { force: true });
+      }
+    } else if (await this.isAncestor(head, mergedInto)) {
+      return undefined; // nothing that is not already merged
+    }
+    return this.saveRef(name, commit);
+  }
+
+  private async saveRef(name: string, commit: string): Promise<string> {
+    const ref = `refs/conductor/salvage/${name}/${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await this.g().raw(['update-ref', ref, commit]);
+    return ref;
+  }
+
+  private async salvageAndRemove(path: string, head: string | undefined, name: string): Promise<void> {
+    if (existsSync(path)) {
+      const status = await git(path).raw(['status', '--porcelain', '--untracked-files=all']);
+      if (status.trim() !== '' || head) await this.salvage(path, name, 'HEAD').catch(() => undefined);
+    } else if (head) {
+      await this.saveRef(name, head);
+    }
+    await this.g().raw(['worktree', 'remove', '--force', path]);
+  }
+
+  /** Never use a directory git does not know as a worktree: move it out of the way, keep its content. */
+  private async moveAside(path: string, name: string): Promise<string> {
+    const asideDir = join(this.worktreesDir, '.orphaned');
+    await mkdir(asideDir, { recursive: true });
+    const target = join(asideDir, `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    await rename(path, target);
+    return target;
+  }
+
+  /** Drop registrations of conductor's worktrees whose directory is gone; leave every other worktree alone. */
+  private async pruneOurMissing(): Promise<void> {
+    const admin = join(this.repoRoot, '.git', 'worktrees');
+    let names: string[];
+    try {
+      names = await readdir(admin);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const gitdirFile = join(admin, name, 'gitdir');
+      const gitdir = (await readFile(gitdirFile, 'utf8').catch(() => '')).trim();
+      if (!gitdir) continue;
+      const worktree = resolve(gitdir.replace(/[\\/]\.git$/, ''));
+      const ours = worktree.startsWith(`${resolve(this.worktreesDir)}${sep}`);
+      if (ours && !existsSync(worktree)) await rm(join(admin, name), { recursive: true, force: true });
+    }
+  }
+
+  private async revParse(ref: string): Promise<string> {
+    const sha = (await this.g().raw(['rev-parse', '--verify', `${ref}^{commit}`])).trim();
+    if (!/^[0-9a-f]{40,64}$/.test(sha)) throw new Error(`no such ref ${ref}`);
+    return sha;
+  }
+
+  /** Is `commit` contained in `of`? (Their merge base is `commit` itself.) */
+  private async isAncestor(commit: string, of: string): Promise<boolean> {
+    const base = (await this.g().raw(['merge-base', commit, of]).catch(() => '')).trim();
+    return base !== '' && base === (await this.revParse(commit));
+  }
+}
