@@ -1,0 +1,83 @@
+// Running the project's gates on the host, in a worktree: each one with its
+// own timeout, its output in a log file, and the failing tail kept for the
+// worker's next attempt and for the reviewer.
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { GateConfig } from '../config/types.js';
+import { buildAgentEnv, redactor, secretValues } from '../process/agent-env.js';
+import { runProcess } from '../process/run-process.js';
+import type { Supervisor } from '../process/supervisor.js';
+import type { GateResult } from '../state/status-file.js';
+
+export interface GateRun extends GateResult {
+  /** Marks every process the gate started (CONDUCTOR_GATE_ID), to prove none is left. */
+  gateId?: string;
+  /** The last lines of output of a failed gate (for negative evidence and the reviewer). */
+  tail?: string;
+  /** Why it failed, when not by its exit code: a timeout or a missing program. */
+  note?: string;
+}
+
+export interface GateOptions {
+  cwd: string;
+  /** Directory for the gate logs, e.g. .conductor/logs/T01/attempt-2. */
+  logDir: string;
+  defaultTimeoutMinutes: number;
+  signal?: AbortSignal;
+  supervisor?: Supervisor;
+  parentEnv?: NodeJS.ProcessEnv;
+  tailLines?: number;
+}
+
+/** Run every gate in order (all of them, so every failure is reported at once). */
+export async function runGates(gates: readonly GateConfig[], options: GateOptions): Promise<GateRun[]> {
+  const parent = options.parentEnv ?? process.env;
+  // Gates are the project's own checks, run as the user would run them: with the user's environment (their logs are redacted).
+  const env = buildAgentEnv({ parent, passThrough: Object.keys(parent), set: { CI: 'true' } });
+  const redact = redactor(secretValues(parent));
+  const results: GateRun[] = [];
+  for (const gate of gates) {
+    const timeoutMs = (gate.timeoutMinutes ?? options.defaultTimeoutMinutes) * 60_000;
+    const log = join(options.logDir, `${gate.name}.log`);
+    const marker = { name: 'CONDUCTOR_GATE_ID', value: randomUUID() };
+    const outcome = await runProcess({
+      argv: gate.run,
+      cwd: options.cwd,
+      env: { ...env, [marker.name]: marker.value },
+      marker,
+      logPath: log,
+      // A gate may be silent for long stretches (a slow test); only the hard timeout applies.
+      inactivityMs: timeoutMs,
+      hardMs: timeoutMs,
+      graceMs: 5000,
+      redact,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.supervisor ? { supervisor: options.supervisor } : {}),
+    });
+    const passed = outcome.reason === 'exited' && outcome.exitCode === 0;
+    const result: GateRun = { name: gate.name, passed, durationMs: outcome.durationMs, exitCode: outcome.exitCode, log, gateId: marker.value };
+    if (!passed) {
+      result.tail = await logTail(log, options.tailLines ?? 40);
+      if (outcome.reason === 'spawn-failed') result.note = outcome.spawnError ?? 'could not start';
+      else if (outcome.reason === 'inactivity' || outcome.reason === 'hard-timeout') result.note = `timed out after ${gate.timeoutMinutes ?? options.defaultTimeoutMinutes} min: killed`;
+      else if (outcome.reason === 'cancelled') result.note = 'cancelled';
+      else if (outcome.signal) result.note = `killed by ${outcome.signal}`;
+    }
+    results.push(result);
+    if (outcome.reason === 'cancelled') break;
+  }
+  return results;
+}
+
+/** The last `lines` lines a gate printed (without conductor's own `#` lines). */
+async function logTail(path: string, lines: number): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const output = text.split('\n').filter((line) => !line.startsWith('# '));
+  return output.slice(-lines - 1).join('\n').trim();
+}
+
+/** Gates that failed on the base before any task ran: their failures are not a worker's fault. */
+export function newlyFailing(results: readonly GateRun[], baselineFailures: ReadonlySet<string>): GateRun[] {
+  return results.filter((r) => !r.passed && !baselineFailures.has(r.name));
+}
