@@ -1,0 +1,49 @@
+// Moving a task to a new state, persisted in the order that survives a crash:
+// the status file first (the machine record), then BACKLOG.yaml's `status`
+// (only if the human has not changed it meanwhile: their edit wins), then the
+// BACKLOG.md checklist.
+import { join } from 'node:path';
+import type { TaskState } from '../backlog/types.js';
+import { setTaskFields } from '../backlog/backlog-document.js';
+import { editBacklogFile } from '../backlog/backlog-file.js';
+import { validateBacklogText } from '../backlog/validate-backlog.js';
+import { writeFileAtomically } from './atomic-write.js';
+import { renderBacklogMd } from './backlog-md.js';
+import { transition, writeTaskStatus, type TaskStatus } from './status-file.js';
+
+export interface TaskFiles {
+  tasksDir: string;
+  backlogPath: string;
+}
+
+export function taskFiles(repoRoot: string): TaskFiles {
+  const tasksDir = join(repoRoot, 'tasks');
+  return { tasksDir, backlogPath: join(tasksDir, 'BACKLOG.yaml') };
+}
+
+export interface Recorded {
+  status: TaskStatus;
+  /** The human had set the backlog's status to something else; it was left as they wrote it. */
+  humanOverride?: TaskState;
+}
+
+export async function recordTransition(files: TaskFiles, current: TaskStatus, to: TaskState, patch: Partial<TaskStatus> = {}, note?: string): Promise<Recorded> {
+  const next: TaskStatus = { ...transition(current, to, note === undefined ? {} : { note }), ...patch };
+  await writeTaskStatus(files.tasksDir, next);
+
+  let humanOverride: TaskState | undefined;
+  const text = await editBacklogFile(files.backlogPath, (before) => {
+    const report = validateBacklogText(before, files.backlogPath);
+    const task = report.backlog?.tasks.find((t) => t.id === current.id);
+    if (!task) return before; // invalid or edited away: scheduling pauses on it elsewhere; never overwrite
+    if (task.status !== current.status && task.status !== to) {
+      humanOverride = task.status;
+      return before;
+    }
+    if (task.status === to && task.attempts === next.attempt) return before;
+    return setTaskFields(before, current.id, { status: to, attempts: next.attempt });
+  });
+  const backlog = validateBacklogText(text, files.backlogPath).backlog;
+  if (backlog) await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd(backlog));
+  return humanOverride === undefined ? { status: next } : { status: next, humanOverride };
+}
