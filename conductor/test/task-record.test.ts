@@ -30,11 +30,11 @@ describe('recording a transition', () => {
   it('writes the status file, the backlog status (comments kept) and the checklist', async () => {
     const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG });
     const files = taskFiles(repo);
-    let status = newTaskStatus('T01');
-    ({ status } = await recordTransition(files, status, 'ready'));
-    ({ status } = await recordTransition(files, status, 'running', { attempt: 1, pid: 4242 }));
+    const ready = await recordTransition(files, newTaskStatus('T01'), 'ready');
+    const running = await recordTransition(files, ready.status, 'running', { attempt: 1, pid: 4242 });
     const read = await readTaskStatus(files.tasksDir, 'T01');
-    expect(read.kind === 'ok' && [read.status.status, read.status.attempt, read.status.pid]).toEqual(['running', 1, 4242]);
+    expect(read.kind === 'ok' && read.status).toEqual(running.status);
+    expect([running.status.status, running.status.attempt, running.status.pid]).toEqual(['running', 1, 4242]);
     const yaml = readFileSync(files.backlogPath, 'utf8');
     expect(yaml).toContain('    status: running   # conductor keeps this in step\n    attempts: 1\n');
     expect(yaml.startsWith('# our backlog — keep this comment\n')).toBe(true);
