@@ -17,15 +17,7 @@ import { normalizeConfig } from '../../src/config/load-config.js';
 import type { ProviderSettings } from '../../src/config/types.js';
 import { pidsWithMarker } from '../../src/process/kill-group.js';
 import { gitdir, testdir } from '../helpers/dirs.js';
-// @ts-expect-error -- a plain JS fixture without type declarations
-import { startMockModelServer } from '../fixtures/mock-model-server.mjs';
-
-interface MockServer {
-  url: string;
-  scenario: Record<string, unknown>;
-  requests: { api: string; body: unknown }[];
-  close(): Promise<void>;
-}
+import { startMockModelServer, type MockModelServer } from '../fixtures/mock-model-server.mjs';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -42,9 +34,9 @@ function installClis(): { bin?: string; reason?: string } {
 const installed = installClis();
 if (installed.reason) process.stderr.write(`\n[real-clis] SKIPPED: ${installed.reason}\n\n`);
 
-let server: MockServer;
+let server: MockModelServer;
 beforeAll(async () => {
-  server = (await startMockModelServer()) as MockServer;
+  server = await startMockModelServer();
 });
 afterAll(async () => {
   await server?.close();
