@@ -39,7 +39,7 @@ describe('status files', () => {
     if (read.kind !== 'corrupt') return;
     expect(read.reason).toContain(reason);
     expect(read.movedTo).toBe(join(tasks, 'T01.status.json.corrupt-2026-11-21T10-00-00-000Z'));
-    expect(readFileSync(read.movedTo, 'utf8')).toBe(content);
+    expect(readFileSync(read.movedTo!, 'utf8')).toBe(content);
     expect(readdirSync(tasks)).toEqual(['T01.status.json.corrupt-2026-11-21T10-00-00-000Z']);
   });
 

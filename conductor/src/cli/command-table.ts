@@ -48,6 +48,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/doctor.js'),
   },
   {
+    name: 'status',
+    args: '[BACKLOG.yaml]',
+    maxArgs: 1,
+    summary: 'one table of every task: state, attempt, elapsed time, tokens, cost',
+    options: [JSON_OUTPUT, { name: 'watch', type: 'boolean', description: 'redraw every two seconds until Ctrl-C' }, CONFIG],
+    load: () => import('./commands/status.js'),
+  },
+  {
     name: 'graph',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,

@@ -41,7 +41,7 @@ export interface TaskStatus {
 export type StatusRead =
   | { kind: 'missing'; path: string }
   | { kind: 'ok'; path: string; status: TaskStatus }
-  | { kind: 'corrupt'; path: string; reason: string; movedTo: string };
+  | { kind: 'corrupt'; path: string; reason: string; /** Where it was set aside (not set by peekTaskStatus). */ movedTo?: string };
 
 export function statusPath(tasksDir: string, id: string): string {
   return join(tasksDir, `${id}.status.json`);
@@ -76,6 +76,19 @@ export async function writeTaskStatus(tasksDir: string, status: TaskStatus): Pro
 }
 
 export async function readTaskStatus(tasksDir: string, id: string, now: Date = new Date()): Promise<StatusRead> {
+  const peeked = await peekTaskStatus(tasksDir, id);
+  if (peeked.kind !== 'corrupt') return peeked;
+  const movedTo = `${peeked.path}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await rename(peeked.path, movedTo);
+  } catch (error) {
+    throw new ConductorError('IO', `cannot move aside the corrupt ${peeked.path}: ${messageOf(error)}`, { cause: error });
+  }
+  return { ...peeked, movedTo };
+}
+
+/** Read a status file without changing anything: for read-only commands like `status`. */
+export async function peekTaskStatus(tasksDir: string, id: string): Promise<StatusRead> {
   const path = statusPath(tasksDir, id);
   let text: string;
   try {
@@ -86,13 +99,7 @@ export async function readTaskStatus(tasksDir: string, id: string, now: Date = n
   }
   const reason = corruption(text, id);
   if (reason === undefined) return { kind: 'ok', path, status: JSON.parse(text) as TaskStatus };
-  const movedTo = `${path}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    await rename(path, movedTo);
-  } catch (error) {
-    throw new ConductorError('IO', `cannot move aside the corrupt ${path}: ${messageOf(error)}`, { cause: error });
-  }
-  return { kind: 'corrupt', path, reason, movedTo };
+  return { kind: 'corrupt', path, reason };
 }
 
 /** Why `text` is not a valid status record for `id`, or undefined. */

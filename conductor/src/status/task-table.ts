@@ -1,0 +1,72 @@
+// `conductor status`: one row per task from the backlog, the status files and
+// the sessions ledger. Read-only: a corrupt status file is reported, not moved.
+import type { Backlog, TaskState } from '../backlog/types.js';
+import type { LedgerEntry } from '../agents/ledger.js';
+import type { StatusRead } from '../state/status-file.js';
+
+export interface TaskRow {
+  id: string;
+  title: string;
+  state: TaskState;
+  attempt: number;
+  elapsedMs?: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd?: number;
+  note?: string;
+}
+
+/** Rows for the table: the backlog's state (a human's edit shows as written), the record's attempt and times, the ledger's totals. */
+export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRead>, ledger: readonly LedgerEntry[], now: Date): TaskRow[] {
+  return backlog.tasks.map((task) => {
+    const read = records.get(task.id);
+    const record = read?.kind === 'ok' ? read.status : undefined;
+    const calls = ledger.filter((entry) => entry.taskId === task.id);
+    const cost = calls.reduce<number | undefined>((sum, entry) => (entry.costUsd === undefined ? sum : (sum ?? 0) + entry.costUsd), undefined);
+    const row: TaskRow = {
+      id: task.id,
+      title: task.title,
+      state: task.status,
+      attempt: Math.max(task.attempts, record?.attempt ?? 0),
+      inputTokens: calls.reduce((sum, entry) => sum + (entry.inputTokens ?? 0), 0),
+      outputTokens: calls.reduce((sum, entry) => sum + (entry.outputTokens ?? 0), 0),
+    };
+    if (cost !== undefined) row.costUsd = cost;
+    if (record?.startedAt) row.elapsedMs = (record.endedAt ? Date.parse(record.endedAt) : now.getTime()) - Date.parse(record.startedAt);
+    if (read?.kind === 'corrupt') row.note = `status file unreadable: ${read.reason}`;
+    else if (record?.note && ['failed', 'blocked', 'interrupted', 'conflict'].includes(task.status)) row.note = record.note;
+    return row;
+  });
+}
+
+export function renderTaskTable(rows: readonly TaskRow[]): string {
+  const header = ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST'];
+  const body = rows.map((row) => [
+    row.id,
+    row.title.length > 40 ? `${row.title.slice(0, 39)}…` : row.title,
+    row.state,
+    String(row.attempt),
+    row.elapsedMs === undefined ? '-' : duration(row.elapsedMs),
+    row.inputTokens + row.outputTokens === 0 ? '-' : `${tokens(row.inputTokens)}/${tokens(row.outputTokens)}`,
+    row.costUsd === undefined ? '-' : `$${row.costUsd.toFixed(2)}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const notes = rows.filter((row) => row.note).map((row) => `  ${row.id}: ${row.note}`);
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
+  const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
+  return `${[line(header), ...body.map(line)].join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}\n${rows.length} tasks: ${summary}\n`;
+}
+
+function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+function tokens(n: number): string {
+  return n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n);
+}
