@@ -2,7 +2,7 @@
 // npm run bench: speed targets measured as ratios within one run, so the
 // figures hold on any machine. Prints one line per target; never fails a build.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,36 @@ try {
   line('validate 5,000 tasks / --version', `${ratio.toFixed(2)}x`, '< 3x', ratio < 3);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+// Repo map: 50,000 tracked files (index entries sharing one blob: the map reads only the index).
+{
+  const repo = mkdtempSync(join(tmpdir(), 'conductor-bench-map-'));
+  try {
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: repo, input: 'export {};\n', encoding: 'utf8' }).trim();
+    const entries = [];
+    for (let d = 0; d < 50; d++) for (let f = 0; f < 1000; f++) entries.push(`100644 ${blob}\tpackages/pkg${d}/src/module${f % 40}/file${f}.${f % 3 === 0 ? 'ts' : 'tsx'}`);
+    execFileSync('git', ['update-index', '--index-info'], { cwd: repo, input: `${entries.join('\n')}\n` });
+    const lsFiles = median(Array.from({ length: 5 }, () => {
+      const start = process.hrtime.bigint();
+      execFileSync('git', ['ls-files', '-s', '-z'], { cwd: repo, maxBuffer: 64 * 1024 * 1024 });
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    }));
+    const mapMs = median(Array.from({ length: 5 }, () => {
+      const start = process.hrtime.bigint();
+      const result = spawnSync(process.execPath, [BIN, 'repo-map', '--force'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+      if (result.status !== 0) throw new Error(`repo-map failed: ${result.stderr}`);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    }));
+    const bytes = readFileSync(join(repo, 'docs', 'repo-map.md')).length;
+    const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+    line('repo-map, 50,000 tracked files', `${mapMs.toFixed(0)} ms`, '< 2000 ms', mapMs < 2000);
+    line('repo-map / git ls-files on the same repo', `${(mapMs / lsFiles).toFixed(1)}x`, '-', true);
+    line('repo-map size', `${bytes} B`, '<= 51200 B', bytes <= 51_200);
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
 }
 
 // Scheduling: a dynamic ready queue against the lower bound and against wave barriers,

@@ -56,6 +56,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/status.js'),
   },
   {
+    name: 'repo-map',
+    args: '',
+    maxArgs: 0,
+    summary: '(re)build docs/repo-map.md from the tracked files, when the tree changed',
+    options: [{ name: 'force', type: 'boolean', description: 'rebuild even when the tree did not change' }, CONFIG],
+    load: () => import('./commands/repo-map.js'),
+  },
+  {
     name: 'graph',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,

@@ -1,0 +1,53 @@
+// docs/repo-map.md, rebuilt only when the tracked tree changed (or on --force).
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { git } from '../git/git.js';
+import { ConductorError, messageOf } from '../errors.js';
+import { detectGates } from '../gates/detect-gates.js';
+import { writeFileAtomically, writeJsonAtomically } from '../state/atomic-write.js';
+import { buildRepoMap } from './build-map.js';
+
+export interface MapResult {
+  path: string;
+  rebuilt: boolean;
+  bytes: number;
+  files: number;
+}
+
+export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: number; force?: boolean }): Promise<MapResult> {
+  const path = join(repoRoot, 'docs', 'repo-map.md');
+  const cacheFile = join(repoRoot, '.conductor', 'repo-map.json');
+  let listing: string;
+  try {
+    listing = await git(repoRoot).raw(['ls-files', '-s', '-z']);
+  } catch (error) {
+    throw new ConductorError('INPUT_INVALID', `cannot list the tracked files of ${repoRoot}: ${messageOf(error).trim().split('\n')[0]}`, { hint: 'run conductor inside a git repository' });
+  }
+  const key = createHash('sha256').update(listing).update(String(options.budgetBytes)).digest('hex');
+  const files = listing
+    .split('\0')
+    .filter(Boolean)
+    .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+  const cached = existsSync(cacheFile) ? (JSON.parse(readFileSync(cacheFile, 'utf8')) as { key?: string }) : {};
+  if (!options.force && cached.key === key && existsSync(path)) {
+    return { path, rebuilt: false, bytes: Buffer.byteLength(await readFile(path, 'utf8')), files: files.length };
+  }
+  const scripts = packageScripts(repoRoot);
+  const detected = detectGates(repoRoot);
+  const text = buildRepoMap({ files, scripts, gates: detected.gates, ...(detected.source ? { gatesSource: detected.source } : {}), treeKey: key, budgetBytes: options.budgetBytes });
+  await mkdir(join(repoRoot, 'docs'), { recursive: true });
+  await writeFileAtomically(path, text);
+  await writeJsonAtomically(cacheFile, { key });
+  return { path, rebuilt: true, bytes: Buffer.byteLength(text), files: files.length };
+}
+
+function packageScripts(repoRoot: string): Record<string, string> {
+  try {
+    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+    return Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  } catch {
+    return {};
+  }
+}
