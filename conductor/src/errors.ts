@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'LOCKED' // another conductor holds this repository's lock
   | 'STATE_CORRUPT' // a state file conductor wrote cannot be read back
   | 'IO' // a write or read failed (disk full, permissions)
+  | 'PHASE_FAILED' // a phase could not finish (an agent failed past its retries)
   | 'INTERRUPTED'; // Ctrl-C or SIGTERM
 
 export class ConductorError extends Error {
@@ -36,6 +37,7 @@ const EXIT_BY_CODE: Record<ErrorCode, number> = {
   LOCKED: EXIT.locked,
   STATE_CORRUPT: EXIT.failed,
   IO: EXIT.failed,
+  PHASE_FAILED: EXIT.failed,
   INTERRUPTED: EXIT.interrupted,
 };
 

@@ -32,6 +32,22 @@ const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'p
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'plan',
+    args: '<feature-request.md>',
+    maxArgs: 1,
+    summary: 'phase 1: spec, architecture and QA planners in parallel, then PLAN.md',
+    options: [CONFIG],
+    load: () => import('./commands/plan.js'),
+  },
+  {
+    name: 'backlog',
+    args: '[PLAN.md]',
+    maxArgs: 1,
+    summary: 'phase 2: PLAN.md to a validated tasks/BACKLOG.yaml',
+    options: [CONFIG],
+    load: () => import('./commands/backlog.js'),
+  },
+  {
     name: 'validate',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,

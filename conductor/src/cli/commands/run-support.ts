@@ -1,0 +1,54 @@
+// What every command that runs agents needs: the repository's run lock, a
+// cancel signal wired to Ctrl-C and SIGTERM, a supervisor that ends every
+// agent's process group on the way out, and the phase context.
+import { join } from 'node:path';
+import { ConductorError } from '../../errors.js';
+import { defaultProviderName } from '../../agents/registry.js';
+import type { PhaseContext } from '../../phases/call-role.js';
+import { Supervisor } from '../../process/supervisor.js';
+import { acquireRunLock } from '../../state/run-lock.js';
+import type { CommandContext } from '../context.js';
+import { configOf, repoRootOf } from './shared.js';
+
+export async function withRun<T>(ctx: CommandContext, command: string, work: (phase: PhaseContext) => Promise<T>): Promise<T> {
+  const repoRoot = repoRootOf(ctx);
+  const { config } = await configOf(ctx, repoRoot);
+  const conductorDir = join(repoRoot, '.conductor');
+  const lock = await acquireRunLock(conductorDir, command);
+  const supervisor = new Supervisor();
+  const controller = new AbortController();
+  const onSignal = () => {
+    ctx.stderr.write('\nconductor: stopping — no new starts; agents get SIGTERM, then SIGKILL\n');
+    controller.abort();
+  };
+  const onExit = () => {
+    supervisor.signalAll('SIGKILL');
+    lock.releaseSync();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', onExit);
+  try {
+    const phase: PhaseContext = {
+      repoRoot,
+      conductorDir,
+      config,
+      defaultProvider: defaultProviderName(config),
+      signal: controller.signal,
+      supervisor,
+      report: (line) => ctx.stderr.write(`${line}\n`),
+    };
+    const result = await work(phase);
+    if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted');
+    return result;
+  } catch (error) {
+    if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted; run the command again to continue');
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('exit', onExit);
+    supervisor.signalAll('SIGKILL');
+    await lock.release();
+  }
+}

@@ -1,0 +1,59 @@
+// One role, one fresh session: build the prompt, route it, run it.
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { buildPrompt } from '../agents/prompts.js';
+import { createProvider, type RegistryOptions } from '../agents/registry.js';
+import { routeFor } from '../agents/routing.js';
+import { runAgentCall } from '../agents/session.js';
+import type { AgentResult } from '../agents/types.js';
+import type { Task } from '../backlog/types.js';
+import type { ConductorConfig, Role } from '../config/types.js';
+import type { Supervisor } from '../process/supervisor.js';
+
+export interface PhaseContext {
+  repoRoot: string;
+  conductorDir: string;
+  config: ConductorConfig;
+  defaultProvider: string;
+  signal?: AbortSignal;
+  supervisor?: Supervisor;
+  parentEnv?: NodeJS.ProcessEnv;
+  registry?: RegistryOptions;
+  /** Progress lines for the user (the reporter). */
+  report: (line: string) => void;
+}
+
+export interface RoleCall {
+  attempt: number;
+  taskId?: string;
+  task?: Task;
+  /** The worktree, for workers; other roles get a scratch directory. */
+  cwd?: string;
+}
+
+export async function callRole(ctx: PhaseContext, role: Role, data: Record<string, unknown>, call: RoleCall): Promise<AgentResult> {
+  const route = routeFor(ctx.config, role, call.task, ctx.defaultProvider);
+  const provider = createProvider(route.provider, ctx.config, ctx.registry);
+  const scratch = call.cwd ?? join(ctx.conductorDir, 'scratch', `${role}-${randomUUID().slice(0, 8)}`);
+  await mkdir(scratch, { recursive: true });
+  const t = ctx.config.timeouts;
+  try {
+    return await runAgentCall(
+      provider,
+      {
+        role,
+        attempt: call.attempt,
+        prompt: buildPrompt(role, data, ctx.repoRoot),
+        cwd: scratch,
+        ...(call.taskId ? { taskId: call.taskId } : {}),
+        ...(route.model ? { model: route.model } : {}),
+        timeouts: { inactivityMs: t.inactivityMinutes * 60_000, hardMs: t.hardMinutes * 60_000, graceMs: 5000 },
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
+      },
+      { conductorDir: ctx.conductorDir, ...(ctx.parentEnv ? { parentEnv: ctx.parentEnv } : {}), ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}) },
+    );
+  } finally {
+    if (!call.cwd) await rm(scratch, { recursive: true, force: true });
+  }
+}

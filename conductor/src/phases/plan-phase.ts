@@ -1,0 +1,69 @@
+// Phase 1: three planners in parallel, each a fresh session that sees only
+// context.md (repo map + feature request), then a fresh merge session that
+// writes PLAN.md. A failed planner gets one new session; a second failure
+// stops the phase, keeping the documents that were written.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConductorError } from '../errors.js';
+import type { FeatureRequest } from '../intake/feature-request.js';
+import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import type { Role } from '../config/types.js';
+import { callRole, type PhaseContext } from './call-role.js';
+
+export const PLANNERS: readonly [Role, string][] = [
+  ['planner-spec', 'SPEC.md'],
+  ['planner-arch', 'ARCH.md'],
+  ['planner-qa', 'QA.md'],
+];
+
+export const PLAN_SECTIONS = ['Problem Statement', 'Requirements', 'Architecture', 'Test Plan', 'Risks & Mitigations', 'Implementation Steps'] as const;
+
+export interface PlanResult {
+  specDir: string;
+  planPath: string;
+  /** PLAN.md sections the merge left out (a warning, not an error). */
+  missingSections: string[];
+}
+
+export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest): Promise<PlanResult> {
+  const specDir = join(ctx.repoRoot, 'specs', request.slug);
+  await mkdir(specDir, { recursive: true });
+  const map = await refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes });
+  const context = `${(await readFile(map.path, 'utf8')).trimEnd()}\n\n---\n\n${request.text.trimEnd()}\n`;
+  await writeFile(join(specDir, 'context.md'), context);
+  ctx.report(`plan: ${PLANNERS.length} planners in parallel on specs/${request.slug}/context.md (${Buffer.byteLength(context)} bytes)`);
+
+  const outcomes = await Promise.allSettled(
+    PLANNERS.map(async ([role, file]) => {
+      const text = await documentWithRetry(ctx, role, { context });
+      await writeFile(join(specDir, file), text);
+      ctx.report(`plan: ${file} written (${role})`);
+    }),
+  );
+  const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected').map((o) => (o.reason as Error).message);
+  if (failures.length > 0) {
+    throw new ConductorError('PHASE_FAILED', `planning failed: ${failures.join('; ')}`, { hint: `the other documents are kept in specs/${request.slug}/; fix the cause and run the plan again` });
+  }
+
+  const [spec, arch, qa] = await Promise.all(PLANNERS.map(([, file]) => readFile(join(specDir, file), 'utf8')));
+  const plan = await documentWithRetry(ctx, 'plan-merge', { spec, arch, qa });
+  const planPath = join(specDir, 'PLAN.md');
+  await writeFile(planPath, plan.endsWith('\n') ? plan : `${plan}\n`);
+  const headings = [...plan.matchAll(/^#{1,3}\s+(.+?)\s*$/gm)].map((m) => m[1]!.toLowerCase());
+  const missingSections = PLAN_SECTIONS.filter((s) => !headings.some((h) => h.includes(s.toLowerCase())));
+  ctx.report(`plan: PLAN.md written${missingSections.length ? ` (missing sections: ${missingSections.join(', ')})` : ''}`);
+  return { specDir, planPath, missingSections };
+}
+
+/** A document from a role: one retry in a new session, then a clear failure. */
+async function documentWithRetry(ctx: PhaseContext, role: Role, data: Record<string, unknown>): Promise<string> {
+  let last = '';
+  for (const attempt of [1, 2]) {
+    const result = await callRole(ctx, role, data, { attempt });
+    if (result.exit === 'ok' && result.finalMessage.trim() !== '') return result.finalMessage;
+    if (result.exit === 'cancelled') throw new ConductorError('INTERRUPTED', 'interrupted');
+    last = `${role} ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
+    ctx.report(`plan: ${last}${attempt === 1 ? '; retrying in a new session' : ''}`);
+  }
+  throw new Error(`${last}, twice`);
+}
