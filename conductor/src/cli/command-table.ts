@@ -28,9 +28,26 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const CONFIG: OptionSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default: conductor.config.yaml at the repository root)' };
+const YES: OptionSpec = { name: 'yes', short: 'y', type: 'boolean', description: 'skip the checkpoints (no pause for review)' };
 const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };
 
 export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'run',
+    args: '<feature-request.md>',
+    maxArgs: 1,
+    summary: 'all phases, pausing at the checkpoints for review (phases 1-2 in this version)',
+    options: [YES, CONFIG],
+    load: () => import('./commands/run.js'),
+  },
+  {
+    name: 'resume',
+    args: '',
+    maxArgs: 0,
+    summary: 'continue after a checkpoint, a crash or Ctrl-C',
+    options: [YES, CONFIG],
+    load: () => import('./commands/resume.js'),
+  },
   {
     name: 'plan',
     args: '<feature-request.md>',

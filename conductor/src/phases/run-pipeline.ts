@@ -1,0 +1,76 @@
+// `conductor run` and `conductor resume`: the phases in order, pausing at the
+// configured checkpoints (unless --yes), with every step recorded in the run
+// journal first, so a resume continues where the run stopped.
+import { readFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { ConductorError } from '../errors.js';
+import type { FeatureRequest } from '../intake/feature-request.js';
+import { validateBacklogFile } from '../backlog/validate-backlog.js';
+import { writeJournal, type RunJournal } from '../state/run-journal.js';
+import { runBacklogPhase } from './backlog-phase.js';
+import type { PhaseContext } from './call-role.js';
+import { runPlanPhase } from './plan-phase.js';
+
+export interface PipelineOutcome {
+  journal: RunJournal;
+  /** What to tell the user at the end: the files to review, or what comes next. */
+  message: string;
+}
+
+export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean): Promise<PipelineOutcome> {
+  const now = new Date().toISOString();
+  const journal = await writeJournal(ctx.conductorDir, {
+    runId: randomUUID(),
+    requestPath,
+    slug: request.slug,
+    specDir: join(ctx.repoRoot, 'specs', request.slug),
+    dontTouch: request.dontTouch,
+    phase: 'plan',
+    state: 'running',
+    startedAt: now,
+    updatedAt: now,
+  });
+  return continueRun(ctx, journal, request, yes);
+}
+
+/** Carry a run on from its journal. `request` is re-read from the journal when not given. */
+export async function continueRun(ctx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean): Promise<PipelineOutcome> {
+  let journal = start;
+  const rel = (path: string) => relative(ctx.repoRoot, path) || path;
+  const pause = async (checkpoint: 'plan' | 'backlog', files: string[]): Promise<PipelineOutcome> => {
+    journal = await writeJournal(ctx.conductorDir, { ...journal, state: 'paused', checkpoint });
+    return { journal, message: `paused at the ${checkpoint} checkpoint: review ${files.join(', ')} (edit them as you like), then run conductor resume` };
+  };
+
+  if (journal.phase === 'plan' && journal.state === 'running') {
+    if (!request) throw new ConductorError('STATE_CORRUPT', 'the run stopped during planning and its feature request is unknown', { hint: 'start again with conductor run <feature-request.md>' });
+    await runPlanPhase(ctx, request);
+    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'plan', state: 'finished' });
+    if (ctx.config.checkpoints.includes('plan') && !yes) return pause('plan', ['SPEC.md', 'ARCH.md', 'QA.md', 'PLAN.md'].map((f) => rel(join(journal.specDir, f))));
+  }
+  if (journal.phase === 'plan' || (journal.phase === 'backlog' && journal.state === 'running')) {
+    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'backlog', state: 'running', checkpoint: undefined });
+    const plan = await readFile(join(journal.specDir, 'PLAN.md'), 'utf8').catch(() => {
+      throw new ConductorError('INPUT_INVALID', `${rel(join(journal.specDir, 'PLAN.md'))} is missing`, { hint: 'run conductor plan again' });
+    });
+    await runBacklogPhase(ctx, { plan, slug: journal.slug, dontTouch: journal.dontTouch, specDir: journal.specDir });
+    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'backlog', state: 'finished' });
+    if (ctx.config.checkpoints.includes('backlog') && !yes) return pause('backlog', ['tasks/BACKLOG.yaml']);
+  }
+
+  // The backlog may have been edited by hand at the checkpoint: it must be valid before anything runs.
+  const backlogPath = join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml');
+  const report = await validateBacklogFile(backlogPath, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
+  if (!report.backlog) {
+    throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid; nothing was changed', { problems: report.problems, hint: 'fix it, then run conductor resume again' });
+  }
+  journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'paused', checkpoint: undefined });
+  const counts = new Map<string, number>();
+  for (const task of report.backlog.tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
+  const states = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
+  return {
+    journal,
+    message: `the backlog is ready: ${report.backlog.tasks.length} tasks (${states}). Implementation (phase 3) is not part of this version yet; conductor resume will start it once it is.`,
+  };
+}

@@ -1,0 +1,73 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { conductor } from './helpers/cli.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+const REQUEST = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- Don\'t touch: src/db/**\n## Success Criteria\n- [ ] x\n';
+
+let promptLog = '';
+
+function project(extraConfig = '') {
+  promptLog = join(testdir(), 'prompts.jsonl');
+  const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: promptLog })}\n${extraConfig}`;
+  return gitdir({ 'conductor.config.yaml': config, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
+}
+
+describe('conductor run and resume', () => {
+  it('pauses at the backlog checkpoint with exit 0, naming the file to review', async () => {
+    const repo = project();
+    const result = await conductor(['run', 'feature-request.md'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('paused at the backlog checkpoint: review tasks/BACKLOG.yaml (edit them as you like), then run conductor resume');
+    expect(JSON.parse(readFileSync(join(repo, '.conductor', 'run.json'), 'utf8'))).toMatchObject({ slug: 'rate-limiter', phase: 'backlog', state: 'paused', checkpoint: 'backlog' });
+  });
+
+  it('re-validates a hand edit on resume: an invalid one exits 2 with its location and is not overwritten', async () => {
+    const repo = project();
+    await conductor(['run', 'feature-request.md'], { cwd: repo });
+    const path = join(repo, 'tasks', 'BACKLOG.yaml');
+    const broken = readFileSync(path, 'utf8').replace('depends_on:\n      - T01', 'depends_on:\n      - T09');
+    writeFileSync(path, broken);
+    const result = await conductor(['resume'], { cwd: repo });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^tasks\/BACKLOG\.yaml:\d+:\d+ error unknown-dependency: task T02 depends on "T09", which is not a task in this backlog/);
+    expect(result.stderr).toContain('conductor: tasks/BACKLOG.yaml is not valid; nothing was changed\nhint: fix it, then run conductor resume again');
+    expect(readFileSync(path, 'utf8')).toBe(broken);
+  });
+
+  it('honours a hand edit with comments and human states on resume', async () => {
+    const repo = project();
+    await conductor(['run', 'feature-request.md'], { cwd: repo });
+    const path = join(repo, 'tasks', 'BACKLOG.yaml');
+    const edited = readFileSync(path, 'utf8').replace(/(id: T02\n(?:.*\n)*?\s+status: )pending/, '$1skipped # not this time');
+    writeFileSync(path, edited);
+    const result = await conductor(['resume'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('the backlog is ready: 2 tasks (1 pending, 1 skipped). Implementation (phase 3) is not part of this version yet; conductor resume will start it once it is.');
+    expect(readFileSync(path, 'utf8')).toBe(edited);
+  });
+
+  it('pauses after planning too when configured, then resumes into the backlog', async () => {
+    const repo = project('checkpoints: [plan, backlog]\n');
+    const first = await conductor(['run', 'feature-request.md'], { cwd: repo });
+    expect(first.stdout).toBe('paused at the plan checkpoint: review specs/rate-limiter/SPEC.md, specs/rate-limiter/ARCH.md, specs/rate-limiter/QA.md, specs/rate-limiter/PLAN.md (edit them as you like), then run conductor resume');
+    writeFileSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'), readFileSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'), 'utf8') + '\nHuman note: keep it small.\n');
+    const second = await conductor(['resume'], { cwd: repo });
+    expect(second.stdout).toBe('paused at the backlog checkpoint: review tasks/BACKLOG.yaml (edit them as you like), then run conductor resume');
+    expect(readFileSync(promptLog, 'utf8')).toContain('Human note: keep it small.'); // the backlog session saw the human's edit
+  });
+
+  it('skips every checkpoint with --yes', async () => {
+    const repo = project('checkpoints: [plan, backlog]\n');
+    const result = await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo });
+    expect(result.stdout).toMatch(/^the backlog is ready: 2 tasks \(2 pending\)\./);
+  });
+
+  it('says there is nothing to resume when no run was started', async () => {
+    const result = await conductor(['resume'], { cwd: project() });
+    expect(result).toMatchObject({ exitCode: 2, stderr: 'conductor: there is no run to resume here\nhint: start one with conductor run <feature-request.md>' });
+  });
+});
