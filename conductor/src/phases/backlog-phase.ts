@@ -67,7 +67,9 @@ export async function runBacklogPhase(ctx: PhaseContext, input: BacklogInput): P
       await writeFileAtomically(join(ctx.repoRoot, 'tasks', 'BACKLOG.md'), renderBacklogMd(backlog));
       if (input.specDir) await writeFileAtomically(join(input.specDir, 'BACKLOG.yaml'), text);
       ctx.report(`backlog: ${backlog.tasks.length} tasks accepted after ${session} session${session === 1 ? '' : 's'}`);
-      return { path, backlog, sessions: session, ...(previous ? { changes: compare(previous, backlog) } : {}) };
+      const changes = previous ? compare(previous, backlog) : undefined;
+      if (changes) ctx.report(`backlog: against the previous backlog ${describeChanges(changes)}; states of kept tasks carried over`);
+      return { path, backlog, sessions: session, ...(changes ? { changes } : {}) };
     }
     problems = report.problems;
     errors = problems.map(formatProblem);
@@ -90,6 +92,11 @@ function finish(backlog: Backlog, input: BacklogInput, previous: Backlog | undef
 async function previousBacklog(path: string): Promise<Backlog | undefined> {
   if (!existsSync(path)) return undefined;
   return validateBacklogText(await readFile(path, 'utf8'), path).backlog;
+}
+
+export function describeChanges({ added, removed, modified }: BacklogChanges): string {
+  const part = (n: string[], word: string) => `${n.length} ${word}${n.length ? ` (${n.join(', ')})` : ''}`;
+  return `${part(added, 'added')}, ${part(removed, 'removed')}, ${part(modified, 'modified')}`;
 }
 
 function compare(before: Backlog, after: Backlog): BacklogChanges {

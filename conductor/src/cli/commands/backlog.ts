@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ConductorError } from '../../errors.js';
 import { parseFeatureRequest } from '../../intake/feature-request.js';
-import { runBacklogPhase } from '../../phases/backlog-phase.js';
+import { describeChanges, runBacklogPhase } from '../../phases/backlog-phase.js';
 import type { CommandContext } from '../context.js';
 import { repoRootOf } from './shared.js';
 import { withRun } from './run-support.js';
@@ -22,10 +22,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const plan = await readFile(planPath, 'utf8');
   const result = await withRun(ctx, 'conductor backlog', (phase) => runBacklogPhase(phase, { plan, slug, dontTouch, specDir }));
   ctx.stdout.write(`${relative(ctx.cwd, result.path)}: ${result.backlog.tasks.length} tasks\n`);
-  if (result.changes) {
-    const { added, removed, modified } = result.changes;
-    ctx.stdout.write(`changes against the previous backlog: ${added.length} added${added.length ? ` (${added.join(', ')})` : ''}, ${removed.length} removed${removed.length ? ` (${removed.join(', ')})` : ''}, ${modified.length} modified${modified.length ? ` (${modified.join(', ')})` : ''}; states of kept tasks carried over\n`);
-  }
+  if (result.changes) ctx.stdout.write(`changes against the previous backlog: ${describeChanges(result.changes)}; states of kept tasks carried over\n`);
   ctx.stdout.write(`next: review ${relative(ctx.cwd, result.path)} (conductor validate checks hand edits)\n`);
   return 0;
 }
