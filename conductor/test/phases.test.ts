@@ -8,6 +8,7 @@ import { extractYaml } from '../src/phases/backlog-phase.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { pidsWithMarker } from '../src/process/kill-group.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const HOLDER = fileURLToPath(new URL('./fixtures/hold-lock.mjs', import.meta.url));
@@ -156,4 +157,22 @@ describe('conductor backlog', () => {
     expect(extractYaml('Sure!\n```yaml\nversion: 1\n```\nbye')).toBe('version: 1\n');
     expect(extractYaml('version: 1\n')).toBe('version: 1\n');
   });
+});
+
+describe('Ctrl-C', () => {
+  it('stops every agent, frees the lock and exits 130', async () => {
+    const { repo } = project({ SCRIPT_HANG: 'planner-spec' });
+    const log = readFileSync(join(repo, 'conductor.config.yaml'), 'utf8').match(/"SCRIPT_LOG":"([^"]+)"/)![1]!;
+    const child = execa(process.execPath, [fileURLToPath(new URL('../bin/conductor.js', import.meta.url)), 'plan', 'feature-request.md'], { cwd: repo, reject: false, stdin: 'ignore' });
+    // Wait until the hanging planner is running.
+    for (let i = 0; i < 100 && pidsWithMarker('SCRIPT_LOG', log).length < 1; i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toContain('conductor: stopping — no new starts; agents get SIGTERM, then SIGKILL (again to force)');
+    expect(result.stderr).toContain('conductor: interrupted; run the command again to continue');
+    expect(existsSync(join(repo, '.conductor', 'lock'))).toBe(false);
+    expect(pidsWithMarker('SCRIPT_LOG', log)).toEqual([]);
+  }, 30_000);
 });

@@ -17,16 +17,25 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   const lock = await acquireRunLock(conductorDir, command);
   const supervisor = new Supervisor();
   const controller = new AbortController();
-  const onSignal = () => {
-    ctx.stderr.write('\nconductor: stopping — no new starts; agents get SIGTERM, then SIGKILL\n');
-    controller.abort();
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!controller.signal.aborted) {
+      ctx.stderr.write('\nconductor: stopping — no new starts; agents get SIGTERM, then SIGKILL (again to force)\n');
+      controller.abort();
+      return;
+    }
+    // A second Ctrl-C: end every agent now, free the lock, and die of the signal as asked.
+    supervisor.signalAll('SIGKILL');
+    lock.releaseSync();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.kill(process.pid, signal);
   };
   const onExit = () => {
     supervisor.signalAll('SIGKILL');
     lock.releaseSync();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   process.once('exit', onExit);
   try {
     const phase: PhaseContext = {
