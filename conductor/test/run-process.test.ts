@@ -130,6 +130,12 @@ describe('running an agent process', () => {
     expect(log).toContain('# log truncated at 65536 bytes; later output was dropped');
   });
 
+  it('keeps multi-byte characters whole when they arrive split across chunks', async () => {
+    const outcome = await run(['split-utf8']);
+    expect(outcome.stdout).toBe('héllo wörld ✓\n');
+    expect(readFileSync(outcome.logPath, 'utf8')).toContain('héllo wörld ✓\n');
+  });
+
   it('reports a crash by its signal', async () => {
     const outcome = await run(['crash']);
     expect(outcome).toMatchObject({ reason: 'exited', exitCode: null, signal: 'SIGSEGV' });

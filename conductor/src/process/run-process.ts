@@ -121,9 +121,11 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
     lines[channel] = buffer.length > 1024 * 1024 ? buffer.slice(-1024 * 1024) : buffer;
   };
 
-  child.stdout?.on('data', (chunk: Buffer) => {
+  // Decode as streams, so a character split across two chunks stays whole.
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (text: string) => {
     armInactivity();
-    const text = chunk.toString('utf8');
     log.append('stdout', text);
     if (!stdoutTruncated) {
       if (stdout.length + text.length > captureCap) {
@@ -135,9 +137,8 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
     }
     scan('stdout', text);
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr?.on('data', (text: string) => {
     armInactivity();
-    const text = chunk.toString('utf8');
     log.append('stderr', text);
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
     scan('stderr', text);
