@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseFeatureRequest, slugify } from '../src/intake/feature-request.js';
 import { extractYaml } from '../src/phases/backlog-phase.js';
@@ -75,6 +76,15 @@ describe('conductor plan', () => {
     const merge = seen.find((p) => p.role === 'plan-merge')!;
     for (const role of ['planner-spec', 'planner-arch', 'planner-qa']) expect(merge.prompt).toContain(`PLANNING-DEBRIS-${role}`);
     expect(result.stdout).toBe('specs/rate-limiter/PLAN.md\nnext: review it, then run conductor backlog specs/rate-limiter/PLAN.md');
+    // The user's checkout gains only the spec folder and the repo map; conductor's runtime files ignore themselves.
+    expect(execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: repo, encoding: 'utf8' }).split('\n').filter(Boolean).sort()).toEqual([
+      '?? docs/repo-map.md',
+      '?? specs/rate-limiter/ARCH.md',
+      '?? specs/rate-limiter/PLAN.md',
+      '?? specs/rate-limiter/QA.md',
+      '?? specs/rate-limiter/SPEC.md',
+      '?? specs/rate-limiter/context.md',
+    ]);
   });
 
   it('gives a failed planner one new session', async () => {

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { git } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
+import { ensureOwnedDir } from '../state/owned-dir.js';
 
 export const INTEGRATION_DIR = '_integration';
 
@@ -76,7 +77,7 @@ export class WorktreeManager {
   private async ensure(name: string, branch: string, fromRef: string, options: { reuseAlways: boolean }): Promise<EnsuredWorktree> {
     const path = join(this.worktreesDir, name);
     const movedAside: string[] = [];
-    await mkdir(this.worktreesDir, { recursive: true });
+    await ensureOwnedDir(this.worktreesDir);
     await this.pruneOurMissing();
 
     let entries = await this.list();

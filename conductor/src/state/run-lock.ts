@@ -7,6 +7,7 @@ import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
+import { ensureOwnedDir } from './owned-dir.js';
 
 export interface LockHolder {
   pid: number;
@@ -29,7 +30,7 @@ export interface RunLock {
 const TAKEOVER_STALE_MS = 30_000;
 
 export async function acquireRunLock(conductorDir: string, command: string): Promise<RunLock> {
-  await mkdir(conductorDir, { recursive: true });
+  await ensureOwnedDir(conductorDir);
   const path = join(conductorDir, 'lock');
   const me: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), command };
   const start = processStartTime(process.pid);
