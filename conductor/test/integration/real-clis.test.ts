@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createProvider } from '../../src/agents/registry.js';
 import { runAgentCall } from '../../src/agents/session.js';
 import { readLedger } from '../../src/agents/ledger.js';
@@ -30,6 +30,9 @@ function installClis(): { bin?: string; reason?: string } {
     return { reason: `the agent CLIs could not be installed from the npm registry: ${(error as Error).message.split('\n')[0]}` };
   }
 }
+
+// Real CLIs start slowly (opencode ~5 s) and some cases wait out conductor's own timeouts: give each test room.
+vi.setConfig({ testTimeout: 120_000 });
 
 const installed = installClis();
 if (installed.reason) process.stderr.write(`\n[real-clis] SKIPPED: ${installed.reason}\n\n`);
