@@ -97,6 +97,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/repo-map.js'),
   },
   {
+    name: 'clean',
+    args: '[BACKLOG.yaml]',
+    maxArgs: 1,
+    summary: 'remove the worktrees and task branches of finished tasks (unmerged work is saved first)',
+    options: [],
+    load: () => import('./commands/clean.js'),
+  },
+  {
     name: 'graph',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,

@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { WorktreeManager } from '../src/git/worktrees.js';
+import { conductor } from './helpers/cli.js';
+import { gitdir } from './helpers/dirs.js';
+
+const BACKLOG = `version: 1
+feature: demo
+tasks:
+  - { id: T01, title: a, description: x, acceptance: [a], scope: { files_hint: [a.ts] }, status: done }
+  - { id: T02, title: b, description: x, acceptance: [a], scope: { files_hint: [b.ts] }, status: skipped }
+  - { id: T03, title: c, description: x, acceptance: [a], scope: { files_hint: [c.ts] }, status: running }
+`;
+
+describe('conductor clean', () => {
+  it('removes finished tasks\' worktrees and branches, saving unmerged work, and keeps the rest', async () => {
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG, 'a.ts': 'a\n' });
+    const manager = new WorktreeManager(repo);
+    await manager.ensureIntegration('demo', 'HEAD');
+    for (const id of ['T01', 'T02', 'T03']) await manager.ensureTask(id, 'conductor/demo');
+    writeFileSync(join(repo, 'worktrees', 'T02', 'b.ts'), 'unmerged work\n');
+    const result = await conductor(['clean'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('removed worktrees/T01 and task/T01');
+    expect(lines[1]).toMatch(/^removed worktrees\/T02 and task\/T02 \(unmerged work saved to refs\/conductor\/salvage\/T02\/\S+\)$/);
+    expect(lines[2]).toBe('2 finished tasks cleaned; kept T03 (not finished)');
+    expect(existsSync(join(repo, 'worktrees', 'T01'))).toBe(false);
+    expect(existsSync(join(repo, 'worktrees', 'T03'))).toBe(true);
+    expect(execFileSync('git', ['branch', '--list', 'task/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim()).toBe('task/T03');
+    const ref = lines[1]!.match(/refs\/conductor\/salvage\/T02\/\S+(?=\))/)![0];
+    expect(execFileSync('git', ['show', `${ref}:b.ts`], { cwd: repo, encoding: 'utf8' })).toBe('unmerged work\n');
+  }, 30_000);
+});
