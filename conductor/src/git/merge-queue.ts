@@ -1,0 +1,57 @@
+// Merging approved work into the integration worktree: one merge at a time,
+// always --no-ff; a conflict is aborted cleanly and its files named; a merge
+// left half-done by a crash is aborted before the next one; merging a branch
+// that is already in is a no-op, so a repeated resume never merges twice.
+import { existsSync } from 'node:fs';
+import { git } from './git.js';
+import { messageOf } from '../errors.js';
+
+export type MergeOutcome =
+  | { ok: true; commit: string; alreadyMerged: boolean }
+  | { ok: false; conflicts: string[]; detail: string };
+
+export class MergeQueue {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly integrationPath: string) {}
+
+  merge(branch: string, message: string): Promise<MergeOutcome> {
+    const next = this.queue.then(() => this.mergeNow(branch, message));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Abort a merge a crash left in progress; true when there was one. */
+  async abortHalfDoneMerge(): Promise<boolean> {
+    if (!(await this.mergeInProgress())) return false;
+    await git(this.integrationPath).raw(['merge', '--abort']);
+    return true;
+  }
+
+  private async mergeInProgress(): Promise<boolean> {
+    const mergeHead = (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
+    return existsSync(mergeHead);
+  }
+
+  private async mergeNow(branch: string, message: string): Promise<MergeOutcome> {
+    const g = git(this.integrationPath);
+    await this.abortHalfDoneMerge();
+    const tip = (await g.raw(['rev-parse', '--verify', `${branch}^{commit}`])).trim();
+    const base = (await g.raw(['merge-base', tip, 'HEAD']).catch(() => '')).trim();
+    if (base === tip) return { ok: true, commit: (await g.raw(['rev-parse', 'HEAD'])).trim(), alreadyMerged: true };
+    const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
+    let detail = '';
+    try {
+      detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
+    } catch (error) {
+      detail = messageOf(error);
+    }
+    // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
+    const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
+    if (!(await this.mergeInProgress()) && after !== before) return { ok: true, commit: after, alreadyMerged: false };
+    const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
+    await g.raw(['merge', '--abort']).catch(() => undefined);
+    const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';
+    return { ok: false, conflicts, detail: line.trim() };
+  }
+}
