@@ -40,12 +40,7 @@ export class MergeQueue {
     const base = (await g.raw(['merge-base', tip, 'HEAD']).catch(() => '')).trim();
     if (base === tip) return { ok: true, commit: (await g.raw(['rev-parse', 'HEAD'])).trim(), alreadyMerged: true };
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
-    let detail = '';
-    try {
-      detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
-    } catch (error) {
-      detail = messageOf(error);
-    }
+    const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
     // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
     const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
     if (!(await this.mergeInProgress()) && after !== before) return { ok: true, commit: after, alreadyMerged: false };
