@@ -1,0 +1,114 @@
+// One attempt at one task, up to the point where a reviewer takes over: its
+// worktree from the integration tip, its context within budget, a fresh
+// worker session, conductor's commit, the scope check, and the host's gates.
+// The outcome carries the lessons (negative evidence) for the next attempt.
+import { copyFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentResult } from '../agents/types.js';
+import type { Task } from '../backlog/types.js';
+import type { GateConfig } from '../config/types.js';
+import { fitTaskContext } from '../context/fit-context.js';
+import { renderTaskContext } from '../context/task-context.js';
+import { runGates, newlyFailing, type GateRun } from '../gates/run-gates.js';
+import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
+import { git } from '../git/git.js';
+import type { WorktreeManager } from '../git/worktrees.js';
+import { checkScope, type ScopeReport } from '../review/scope-check.js';
+import { writeFileAtomically } from '../state/atomic-write.js';
+import { formatCount } from '../util/format.js';
+import { callRole, type PhaseContext } from './call-role.js';
+
+export interface AttemptInput {
+  task: Task;
+  attempt: number;
+  integrationBranch: string;
+  worktrees: WorktreeManager;
+  gates: readonly GateConfig[];
+  /** Gates already failing on the base: their failure is not this task's. */
+  baselineFailures: ReadonlySet<string>;
+  /** Review notes from the last attempt, for the worker. */
+  notes?: string;
+}
+
+export type AttemptResult = 'verified' | 'failed' | 'blocked' | 'quota' | 'cancelled';
+
+export interface AttemptOutcome {
+  result: AttemptResult;
+  worktree: string;
+  branch: string;
+  baseCommit: string;
+  contextBytes: number;
+  files: string[];
+  gates: GateRun[];
+  scope?: ScopeReport;
+  agent?: AgentResult;
+  /** Lessons for the next attempt, one line each. */
+  negativeEvidence: string[];
+  reason?: string;
+}
+
+export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Promise<AttemptOutcome> {
+  const { task, attempt } = input;
+  const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
+  const base = (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim();
+  const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
+  const fail = (result: AttemptResult, reason: string, evidence?: string): AttemptOutcome => {
+    outcome.result = result;
+    outcome.reason = reason;
+    if (evidence) outcome.negativeEvidence.push(evidence);
+    return outcome;
+  };
+
+  const budget = ctx.config.budgets.taskContextBytes;
+  const fitted = fitTaskContext(task, budget, renderTaskContext);
+  outcome.contextBytes = fitted.bytes;
+  if (!fitted.fits) {
+    return fail('blocked', `its worker context is ${formatCount(fitted.bytes)} bytes, ${formatCount(fitted.bytes - budget)} over the ${formatCount(budget)}-byte budget even without ${fitted.dropped.join(' and ') || 'optional sections'}`);
+  }
+  const contextFile = join(ctx.repoRoot, 'tasks', `${task.id}.context.md`);
+  await writeFileAtomically(contextFile, fitted.text);
+  await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
+
+  const agent = await callRole(ctx, 'implementer', { context: fitted.text, ...(input.notes ? { notes: input.notes } : {}) }, { attempt, taskId: task.id, task, cwd: wt.path });
+  outcome.agent = agent;
+  if (agent.exit === 'cancelled') return fail('cancelled', 'cancelled');
+  if (agent.exit === 'quota') return fail('quota', `the agent hit a rate limit: ${agent.detail ?? ''}`.trim());
+  if (agent.exit !== 'ok') return fail('failed', `the agent ${agent.exit}${agent.detail ? `: ${agent.detail}` : ''}`, `attempt ${attempt}: the worker session ended as ${agent.exit}${agent.detail ? ` (${agent.detail})` : ''}`);
+
+  await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
+  outcome.files = (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
+  if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
+
+  const scope = checkScope(task, outcome.files);
+  outcome.scope = scope;
+  if (scope.forbidden.length > 0) {
+    return fail('failed', `touched forbidden paths: ${scope.forbidden.join(', ')}`, `Don't touch ${scope.forbidden.join(', ')}: attempt ${attempt} changed them and was rejected`);
+  }
+  if (scope.flagged.length > 0) {
+    // Gates would run code the agent just changed (hooks, CI, agent settings): the reviewer decides first.
+    outcome.result = 'verified';
+    outcome.reason = `gates held until the reviewer approves the changes to ${scope.flagged.join(', ')}`;
+    return outcome;
+  }
+
+  outcome.gates = await runGates(input.gates, {
+    cwd: wt.path,
+    logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}`),
+    defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
+  });
+  if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
+  const failing = newlyFailing(outcome.gates, input.baselineFailures);
+  if (failing.length > 0) {
+    for (const gate of failing) {
+      const lines = (gate.tail ?? '').split('\n').filter((l) => l.trim() !== '').slice(-5).map((l) => l.replace(/^! /, '').trim());
+      outcome.negativeEvidence.push(`attempt ${attempt}: gate ${gate.name} failed${gate.note ? ` (${gate.note})` : ''}: ${lines.join(' | ')}`.slice(0, 400));
+    }
+    outcome.result = 'failed';
+    outcome.reason = `gates failed: ${failing.map((g) => g.name).join(', ')}`;
+    return outcome;
+  }
+  outcome.result = 'verified';
+  return outcome;
+}
