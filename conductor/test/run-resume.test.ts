@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -69,5 +69,29 @@ describe('conductor run and resume', () => {
   it('says there is nothing to resume when no run was started', async () => {
     const result = await conductor(['resume'], { cwd: project() });
     expect(result).toMatchObject({ exitCode: 2, stderr: 'conductor: there is no run to resume here\nhint: start one with conductor run <feature-request.md>' });
+  });
+});
+
+describe('--record and --replay', () => {
+  it('records every session of a run and replays it elsewhere without an agent, to the same documents', async () => {
+    const first = project();
+    const rec = join(testdir(), 'recording');
+    const recorded = await conductor(['run', 'feature-request.md', '--yes', '--record', rec], { cwd: first });
+    expect(recorded.exitCode, recorded.stderr).toBe(0);
+    const files = readdirSync(rec).sort();
+    expect(files).toEqual(['backlog--_--a1--1.json', 'plan-merge--_--a1--1.json', 'planner-arch--_--a1--1.json', 'planner-qa--_--a1--1.json', 'planner-spec--_--a1--1.json']);
+
+    const second = gitdir({ 'conductor.config.yaml': 'provider: gone\nproviders:\n  gone: { command: ["no-such-agent-anywhere"] }\n', 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
+    const replayed = await conductor(['run', 'feature-request.md', '--yes', '--replay', rec], { cwd: second });
+    expect(replayed.exitCode, replayed.stderr).toBe(0);
+    for (const file of ['SPEC.md', 'ARCH.md', 'QA.md', 'PLAN.md', 'BACKLOG.yaml']) {
+      expect(readFileSync(join(second, 'specs', 'rate-limiter', file), 'utf8'), file).toBe(readFileSync(join(first, 'specs', 'rate-limiter', file), 'utf8'));
+    }
+  });
+
+  it('rejects an unknown --provider with exit 2', async () => {
+    const result = await conductor(['plan', 'feature-request.md', '--provider', 'clade'], { cwd: project() });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('conductor: unknown provider "clade"');
   });
 });

@@ -26,7 +26,8 @@ export interface RecordedSession {
 export class CallCounter {
   private readonly seen = new Map<string, number>();
   next(request: AgentRequest): { key: string; occurrence: number } {
-    const key = `${request.role}--${request.taskId ?? '-'}--a${request.attempt}`;
+    // `_` stands for "no task": it cannot start a task id.
+    const key = `${request.role}--${request.taskId ?? '_'}--a${request.attempt}`;
     const occurrence = (this.seen.get(key) ?? 0) + 1;
     this.seen.set(key, occurrence);
     return { key, occurrence };

@@ -28,6 +28,11 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const CONFIG: OptionSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default: conductor.config.yaml at the repository root)' };
+const AGENT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'provider', type: 'string', valueName: 'NAME', description: 'the provider for every role in this run (overrides the config)' },
+  { name: 'record', type: 'string', valueName: 'DIR', description: 'store every agent session in DIR (for replay)' },
+  { name: 'replay', type: 'string', valueName: 'DIR', description: 'play recorded sessions back from DIR instead of calling agents' },
+];
 const YES: OptionSpec = { name: 'yes', short: 'y', type: 'boolean', description: 'skip the checkpoints (no pause for review)' };
 const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };
 
@@ -37,7 +42,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<feature-request.md>',
     maxArgs: 1,
     summary: 'all phases, pausing at the checkpoints for review (phases 1-2 in this version)',
-    options: [YES, CONFIG],
+    options: [YES, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/run.js'),
   },
   {
@@ -45,7 +50,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '',
     maxArgs: 0,
     summary: 'continue after a checkpoint, a crash or Ctrl-C',
-    options: [YES, CONFIG],
+    options: [YES, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/resume.js'),
   },
   {
@@ -53,7 +58,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<feature-request.md>',
     maxArgs: 1,
     summary: 'phase 1: spec, architecture and QA planners in parallel, then PLAN.md',
-    options: [CONFIG],
+    options: [...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/plan.js'),
   },
   {
@@ -61,7 +66,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '[PLAN.md]',
     maxArgs: 1,
     summary: 'phase 2: PLAN.md to a validated tasks/BACKLOG.yaml',
-    options: [CONFIG],
+    options: [...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/backlog.js'),
   },
   {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildPrompt } from '../agents/prompts.js';
 import { createProvider, type RegistryOptions } from '../agents/registry.js';
 import { routeFor } from '../agents/routing.js';
-import { runAgentCall } from '../agents/session.js';
+import { runAgentCall, type SessionOptions } from '../agents/session.js';
 import type { AgentResult } from '../agents/types.js';
 import type { Task } from '../backlog/types.js';
 import type { ConductorConfig, Role } from '../config/types.js';
@@ -20,6 +20,8 @@ export interface PhaseContext {
   supervisor?: Supervisor;
   parentEnv?: NodeJS.ProcessEnv;
   registry?: RegistryOptions;
+  /** Called after every agent call (record mode stores the session). */
+  afterCall?: SessionOptions['afterCall'];
   /** Progress lines for the user (the reporter). */
   report: (line: string) => void;
 }
@@ -51,7 +53,12 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
         timeouts: { inactivityMs: t.inactivityMinutes * 60_000, hardMs: t.hardMinutes * 60_000, graceMs: 5000 },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
       },
-      { conductorDir: ctx.conductorDir, ...(ctx.parentEnv ? { parentEnv: ctx.parentEnv } : {}), ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}) },
+      {
+        conductorDir: ctx.conductorDir,
+        ...(ctx.parentEnv ? { parentEnv: ctx.parentEnv } : {}),
+        ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
+        ...(ctx.afterCall ? { afterCall: ctx.afterCall } : {}),
+      },
     );
   } finally {
     if (!call.cwd) await rm(scratch, { recursive: true, force: true });

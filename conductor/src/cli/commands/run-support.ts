@@ -1,9 +1,12 @@
 // What every command that runs agents needs: the repository's run lock, a
 // cancel signal wired to Ctrl-C and SIGTERM, a supervisor that ends every
 // agent's process group on the way out, and the phase context.
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { recorder } from '../../agents/recording.js';
 import { ConductorError } from '../../errors.js';
-import { defaultProviderName } from '../../agents/registry.js';
+import { createProvider, defaultProviderName } from '../../agents/registry.js';
+import { routeFor } from '../../agents/routing.js';
+import { ROLES } from '../../config/types.js';
 import type { PhaseContext } from '../../phases/call-role.js';
 import { Supervisor } from '../../process/supervisor.js';
 import { acquireRunLock } from '../../state/run-lock.js';
@@ -12,8 +15,17 @@ import { configOf, repoRootOf } from './shared.js';
 
 export async function withRun<T>(ctx: CommandContext, command: string, work: (phase: PhaseContext) => Promise<T>): Promise<T> {
   const repoRoot = repoRootOf(ctx);
-  const { config } = await configOf(ctx, repoRoot);
+  const loaded = (await configOf(ctx, repoRoot)).config;
+  // --provider NAME (and --replay DIR, which implies the replay provider) override the config for this run.
+  const replayDir = typeof ctx.options.replay === 'string' ? resolve(ctx.cwd, ctx.options.replay) : undefined;
+  const chosen = typeof ctx.options.provider === 'string' ? ctx.options.provider : replayDir ? 'replay' : undefined;
+  const config = chosen ? { ...loaded, provider: chosen, providerChosen: true } : loaded;
+  const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
+  // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase).
+  const defaultProvider = defaultProviderName(config);
+  const registry = replayDir ? { replayDir } : {};
+  for (const role of ROLES) createProvider(routeFor(config, role, undefined, defaultProvider).provider, config, registry);
   const lock = await acquireRunLock(conductorDir, command);
   const supervisor = new Supervisor();
   const controller = new AbortController();
@@ -42,9 +54,11 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
       repoRoot,
       conductorDir,
       config,
-      defaultProvider: defaultProviderName(config),
+      defaultProvider,
       signal: controller.signal,
       supervisor,
+      ...(replayDir ? { registry: { replayDir } } : {}),
+      ...(recordDir ? { afterCall: recorder(recordDir) } : {}),
       report: (line) => ctx.stderr.write(`${line}\n`),
     };
     const result = await work(phase);
