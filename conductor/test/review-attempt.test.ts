@@ -1,0 +1,60 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { normalizeConfig } from '../src/config/load-config.js';
+import { normalizeTask } from '../src/backlog/types.js';
+import { WorktreeManager } from '../src/git/worktrees.js';
+import type { PhaseContext } from '../src/phases/call-role.js';
+import { reviewAttempt } from '../src/phases/review-attempt.js';
+import { runTaskAttempt } from '../src/phases/task-attempt.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+
+async function verifiedWork(verdict: string, edit = 'src/bucket.ts=export const x = 1;') {
+  const log = join(testdir(), 'prompts.jsonl');
+  const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
+  const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [process.execPath, SCRIPT], env: { SCRIPT_LOG: log, SCRIPT_EDIT: edit, SCRIPT_VERDICT: verdict } } } });
+  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', report: () => undefined };
+  const worktrees = new WorktreeManager(repo);
+  await worktrees.ensureIntegration('demo', 'HEAD');
+  const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1', 'nothing else changes'], scope: { files_hint: ['src/bucket.ts'] } });
+  const work = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [{ name: 'test', run: [process.execPath, '-e', 'process.exit(0)'] }], baselineFailures: new Set() });
+  expect(work.result).toBe('verified');
+  const prompts = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { role: string; prompt: string }).filter((p) => p.role === 'reviewer');
+  return { repo, ctx, task, work, prompts };
+}
+
+describe('reviewing an attempt', () => {
+  it('shows the reviewer only acceptance, diff and gates, and saves its verdict', async () => {
+    const { repo, ctx, task, work, prompts } = await verifiedWork('approve');
+    const review = await reviewAttempt(ctx, task, 1, work);
+    expect(review).toMatchObject({ ok: true, verdict: { verdict: 'approve', summary: 'scripted approve' } });
+    const saved = JSON.parse(readFileSync(join(repo, 'tasks', 'T01.review.json'), 'utf8')) as { verdict: string; attempt: number };
+    expect(saved).toMatchObject({ verdict: 'approve', attempt: 1 });
+    const [prompt] = prompts().map((p) => p.prompt);
+    expect(prompt).toContain('## Acceptance criteria\n- x is 1\n- nothing else changes');
+    expect(prompt).toContain('- test: passed');
+    expect(prompt).toContain('+export const x = 1;');
+    expect(prompt).not.toContain('implemented T01'); // the worker's own account never reaches the reviewer
+    expect(prompt).not.toContain('Set x to 1.'); // nor the task's description: only its acceptance criteria
+  }, 30_000);
+
+  it('asks a new session once when the reply is not a verdict', async () => {
+    const { ctx, task, work, prompts } = await verifiedWork('garbage-once');
+    expect(await reviewAttempt(ctx, task, 1, work)).toMatchObject({ ok: true, verdict: { verdict: 'approve' } });
+    expect(prompts()).toHaveLength(2);
+  }, 30_000);
+
+  it('fails the attempt after a second unparseable reply', async () => {
+    const { repo, ctx, task, work } = await verifiedWork('garbage');
+    expect(await reviewAttempt(ctx, task, 1, work)).toEqual({ ok: false, reason: "the reviewer's reply was not a valid verdict: the reply holds no JSON object" });
+    expect(existsSync(join(repo, 'tasks', 'T01.review.json'))).toBe(false);
+  }, 30_000);
+
+  it('returns the required changes of a "changes" verdict', async () => {
+    const { ctx, task, work } = await verifiedWork('changes');
+    expect(await reviewAttempt(ctx, task, 1, work)).toMatchObject({ ok: true, verdict: { verdict: 'changes', required_changes: ['handle a refill at zero'] } });
+  }, 30_000);
+});
