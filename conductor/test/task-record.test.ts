@@ -80,3 +80,13 @@ describe('BACKLOG.md', () => {
     );
   });
 });
+
+describe('concurrent transitions', () => {
+  it('never lose one another\'s backlog update', async () => {
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG });
+    const files = taskFiles(repo);
+    await Promise.all([recordTransition(files, newTaskStatus('T01'), 'ready'), recordTransition(files, newTaskStatus('T02'), 'ready')]);
+    const backlog = validateBacklogText(readFileSync(files.backlogPath, 'utf8'), 'f').backlog!;
+    expect(backlog.tasks.map((t) => t.status)).toEqual(['ready', 'ready']);
+  });
+});

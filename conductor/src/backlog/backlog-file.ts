@@ -13,8 +13,18 @@ export async function readBacklogText(path: string): Promise<string> {
   }
 }
 
+/** One edit at a time per file in this process: concurrent tasks' transitions must not lose each other's update. */
+const editing = new Map<string, Promise<unknown>>();
+
 /** Apply `edit` to the current text and write the result atomically; returns the written text. */
 export async function editBacklogFile(path: string, edit: (text: string) => string): Promise<string> {
+  const previous = editing.get(path) ?? Promise.resolve();
+  const next = previous.then(() => editOnce(path, edit));
+  editing.set(path, next.catch(() => undefined));
+  return next;
+}
+
+async function editOnce(path: string, edit: (text: string) => string): Promise<string> {
   for (let tries = 0; tries < 5; tries++) {
     const before = await readBacklogText(path);
     const after = edit(before);

@@ -54,6 +54,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/resume.js'),
   },
   {
+    name: 'implement',
+    args: '',
+    maxArgs: 0,
+    summary: 'phases 3-4 on tasks/BACKLOG.yaml: workers in worktrees, gates, review, merge',
+    options: [
+      { name: 'only', type: 'string', valueName: 'T01,T02', description: 'start only these tasks' },
+      { name: 'concurrency', type: 'string', valueName: 'N', description: 'tasks at once, 1-16 (default from config: 3)' },
+      { name: 'allow-failing-baseline', type: 'boolean', description: 'go on when the base already fails a gate, without blaming workers for it' },
+      ...AGENT_OPTIONS,
+      CONFIG,
+    ],
+    load: () => import('./commands/implement.js'),
+  },
+  {
     name: 'plan',
     args: '<feature-request.md>',
     maxArgs: 1,

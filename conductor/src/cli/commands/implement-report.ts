@@ -1,0 +1,30 @@
+// Options and the closing report shared by `implement`, `run` and `resume`.
+import { ConductorError } from '../../errors.js';
+import type { ImplementOptions, ImplementSummary } from '../../phases/implement-phase.js';
+import type { CommandContext } from '../context.js';
+
+export function implementOptions(ctx: CommandContext, configured: number): ImplementOptions {
+  const raw = ctx.options.concurrency;
+  const concurrency = raw === undefined ? configured : Number(raw);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) {
+    throw new ConductorError('USAGE', `Expected \`--concurrency\` to be an integer from 1 to 16, got \`${String(raw)}\``);
+  }
+  const only = typeof ctx.options.only === 'string' ? new Set(ctx.options.only.split(',').map((id) => id.trim()).filter(Boolean)) : undefined;
+  return { concurrency, allowFailingBaseline: ctx.options['allow-failing-baseline'] === true, baseRef: 'HEAD', ...(only ? { only } : {}) };
+}
+
+/** Print where every task ended; exit 1 when any task is not done or skipped. */
+export function reportImplement(ctx: CommandContext, summary: ImplementSummary): number {
+  const entries = Object.entries(summary.states);
+  const counts = new Map<string, number>();
+  for (const [, state] of entries) counts.set(state, (counts.get(state) ?? 0) + 1);
+  ctx.stdout.write(`${entries.length} tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+  if (summary.quotaPause) ctx.stdout.write(`new starts paused after a rate limit (${summary.quotaPause}); run conductor resume later\n`);
+  const unfinished = entries.filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+  if (unfinished.length === 0) {
+    ctx.stdout.write(`all merged into ${summary.integrationBranch}; merge it into your branch with: git merge ${summary.integrationBranch}\n`);
+    return 0;
+  }
+  ctx.stdout.write(`not finished: ${unfinished.join(', ')} (conductor status shows why; tasks/<id>.notes.md has each attempt)\n`);
+  return 1;
+}

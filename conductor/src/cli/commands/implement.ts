@@ -1,0 +1,12 @@
+// conductor implement [--only T01,T02]: phases 3-4 on tasks/BACKLOG.yaml.
+import { ConductorError } from '../../errors.js';
+import { runImplementPhase } from '../../phases/implement-phase.js';
+import type { CommandContext } from '../context.js';
+import { withRun } from './run-support.js';
+import { implementOptions, reportImplement } from './implement-report.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  if (ctx.args.length > 0) throw new ConductorError('USAGE', 'implement takes no arguments', { hint: 'use --only T01,T02 to pick tasks' });
+  const summary = await withRun(ctx, 'conductor implement', async (phase) => runImplementPhase(phase, implementOptions(ctx, phase.config.concurrency)));
+  return reportImplement(ctx, summary);
+}

@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { validateBacklogText } from '../src/backlog/validate-backlog.js';
+import { conductor } from './helpers/cli.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+
+const BACKLOG = `version: 1
+feature: demo
+tasks:
+  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }
+  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }
+  - { id: T03, title: Third, description: Write src/T03.ts., acceptance: [it exists], scope: { files_hint: [src/T03.ts] } }
+`;
+
+/** A repository whose agents are scripted and whose gate checks every src/T*.ts says what `wanted` says. */
+function project(env: Record<string, string>, gate = 'attempt') {
+  const log = join(testdir(), 'prompts.jsonl');
+  const check = `const fs = require("fs"); for (const f of fs.readdirSync("src").filter((f) => f.startsWith("T"))) { const t = fs.readFileSync("src/" + f, "utf8"); if (!t.includes(${JSON.stringify(gate)})) { console.error(f + " lacks ${gate}: " + t.trim()); process.exit(1) } }`;
+  const config = `provider: scripted\nconcurrency: 2\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.ts=export const done = "attempt {attempt}";', ...env })}\ngates:\n  - { name: test, run: [${JSON.stringify(process.execPath)}, check.js] }\n`;
+  const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': BACKLOG, 'src/app.ts': 'export {};\n', 'check.js': check, '.gitignore': 'worktrees/\n.conductor/\n' });
+  const prompts = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { role: string; attempt: number; prompt: string });
+  return { repo, prompts };
+}
+
+describe('conductor implement', () => {
+  it('runs every task through worker, gates, review and merge, in dependency order, leaving the user checkout alone', async () => {
+    const { repo } = project({});
+    const before = { head: sh(repo, 'rev-parse', 'HEAD'), branch: sh(repo, 'branch', '--show-current') };
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    expect(sh(repo, 'ls-tree', '--name-only', 'conductor/demo', 'src/').split('\n').sort()).toEqual(['src/T01.ts', 'src/T02.ts', 'src/T03.ts', 'src/app.ts']);
+    const merges = sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').reverse();
+    expect(merges.indexOf('Merge T01: First')).toBeLessThan(merges.indexOf('Merge T02: Second'));
+    const backlog = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!;
+    expect(backlog.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 1], ['T03', 'done', 1]]);
+    expect({ head: sh(repo, 'rev-parse', 'HEAD'), branch: sh(repo, 'branch', '--show-current') }).toEqual(before);
+    expect(sh(repo, 'status', '--porcelain', '--untracked-files=all').split('\n').map((line) => line.trim().replace(/^\S+\s+/, '')).filter((path) => !path.startsWith('tasks/'))).toEqual([]);
+    for (const id of ['T01', 'T02', 'T03']) expect(existsSync(join(repo, 'worktrees', id))).toBe(false);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T02.status.json'), 'utf8'))).toMatchObject({ status: 'done', attempt: 1, review: { verdict: 'approve' } });
+  }, 60_000);
+
+  it('retries a failed gate in a fresh session with the failure as negative evidence', async () => {
+    const { repo, prompts } = project({}, 'attempt 2');
+    const result = await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    const backlog = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!;
+    expect(backlog.tasks.find((t) => t.id === 'T01')).toMatchObject({ status: 'done', attempts: 2 });
+    expect(result.exitCode).toBe(1); // T02 and T03 were not asked for
+    const workers = prompts().filter((p) => p.role === 'implementer');
+    expect(workers.map((p) => p.attempt)).toEqual([1, 2]);
+    expect(workers[1]!.prompt).toContain('attempt 1: gate test failed: T01.ts lacks attempt 2: export const done = "attempt 1";');
+    expect(readFileSync(join(repo, 'tasks', 'T01.notes.md'), 'utf8')).toContain('## Attempt 1: failed — gates failed: test');
+  }, 60_000);
+
+  it('blocks a task whose attempts are used up, saying what was tried', async () => {
+    const { repo } = project({}, 'never');
+    const result = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')) as { status: string; attempt: number; note: string };
+    expect(status).toMatchObject({ status: 'blocked', attempt: 3 });
+    expect(status.note).toBe('attempts used up (3); last: gates failed: test; see tasks/T03.notes.md');
+  }, 60_000);
+
+  it('stops before any task when the base already fails its gates, unless told to go on', async () => {
+    const { repo } = project({}, 'never');
+    execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '--allow-empty', '-m', 'x'], { cwd: repo });
+    // The base has no src/T*.ts yet, so add one that fails the gate.
+    execFileSync('sh', ['-c', 'echo broken > src/T00.ts && git add src/T00.ts && git -c user.name=t -c user.email=t@t commit -qm base'], { cwd: repo });
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('conductor: the base already fails its gates: test\nhint: fix the base first, or pass --allow-failing-baseline');
+  }, 60_000);
+});
