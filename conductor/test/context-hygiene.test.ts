@@ -23,7 +23,7 @@ describe('context hygiene', () => {
     const env = { SCRIPT_LOG: log, SCRIPT_EDIT: 'src/limiter/bucket.ts=export const bucket = 1;|src/middleware/rate-limit.ts=export const mw = 1;' };
     const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\n`;
     const repo = gitdir({ 'conductor.config.yaml': config, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n' });
-    expect((await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo })).exitCode).toBe(0);
+    expect((await conductor(['run', 'feature-request.md'], { cwd: repo })).exitCode).toBe(0); // pauses at the backlog checkpoint
 
     const planning = ['SPEC.md', 'ARCH.md', 'QA.md', 'PLAN.md'].map((f) => readFileSync(join(repo, 'specs', 'rate-limiter', f), 'utf8'));
     const markers = planning.flatMap((doc) => doc.match(/PLANNING-DEBRIS-[\w-]+/g) ?? []);

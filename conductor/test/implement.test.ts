@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,30 @@ describe('conductor implement', () => {
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('conductor: the base already fails its gates: test\nhint: fix the base first, or pass --allow-failing-baseline');
+  }, 60_000);
+});
+
+describe('resuming implementation after a crash', () => {
+  it('re-queues tasks left in flight, and never redoes a merge that already happened', async () => {
+    const { repo, prompts } = project({});
+    expect((await conductor(['implement', '--only', 'T01'], { cwd: repo })).exitCode).toBe(1); // T02, T03 not asked for
+    // Simulate a crash: T01 recorded as still merging (its merge did happen), T03 left running.
+    const path = join(repo, 'tasks', 'BACKLOG.yaml');
+    const text = readFileSync(path, 'utf8');
+    const t01 = text.indexOf('id: T01');
+    const t03 = text.indexOf('id: T03');
+    let edited = text.slice(0, t01) + text.slice(t01).replace(/status: done/, 'status: merging');
+    edited = edited.slice(0, t03) + edited.slice(t03).replace(/status: pending/, 'status: running');
+    // T01's branch was deleted after the merge; put it back at the merged tip, as a crash before the clean-up would leave it.
+    execFileSync('git', ['branch', 'task/T01', sh(repo, 'rev-parse', 'conductor/demo^2')], { cwd: repo });
+    writeFileSync(path, edited);
+    const workersBefore = prompts().filter((p) => p.role === 'implementer').length;
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    const workers = prompts().filter((p) => p.role === 'implementer').slice(workersBefore);
+    expect(workers.map((p) => /Task (T\d+)/.exec(p.prompt)?.[1]).sort()).toEqual(['T02', 'T03']); // T01 was not redone
+    expect(sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').filter((s) => s.startsWith('Merge T01'))).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'done', note: 'merged into conductor/demo (found on resume)' });
   }, 60_000);
 });

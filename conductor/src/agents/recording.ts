@@ -82,7 +82,13 @@ export function replayProvider(dir: string): Provider {
         throw new ConductorError('INPUT_INVALID', `${file} is not a recorded session: ${(error as Error).message}`);
       }
       await writeFile(call.logPath, `# replayed from ${file}\n`);
-      if (session.diff) await applyPatch(call.request.cwd, session.diff);
+      if (session.diff) {
+        try {
+          await applyPatch(call.request.cwd, session.diff);
+        } catch (error) {
+          return { exit: 'failed', finalMessage: '', detail: `the recorded change does not apply here: ${(error as Error).message.trim().split('\n')[0]}` };
+        }
+      }
       const result: ProviderResult = { exit: session.exit, finalMessage: session.finalMessage };
       if (session.detail !== undefined) result.detail = session.detail;
       if (session.usage) result.usage = session.usage;

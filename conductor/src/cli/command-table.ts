@@ -33,6 +33,10 @@ const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'record', type: 'string', valueName: 'DIR', description: 'store every agent session in DIR (for replay)' },
   { name: 'replay', type: 'string', valueName: 'DIR', description: 'play recorded sessions back from DIR instead of calling agents' },
 ];
+const IMPLEMENT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'concurrency', type: 'string', valueName: 'N', description: 'tasks at once, 1-16 (default from config: 3)' },
+  { name: 'allow-failing-baseline', type: 'boolean', description: 'go on when the base already fails a gate, without blaming workers for it' },
+];
 const YES: OptionSpec = { name: 'yes', short: 'y', type: 'boolean', description: 'skip the checkpoints (no pause for review)' };
 const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };
 
@@ -41,8 +45,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'run',
     args: '<feature-request.md>',
     maxArgs: 1,
-    summary: 'all phases, pausing at the checkpoints for review (phases 1-2 in this version)',
-    options: [YES, ...AGENT_OPTIONS, CONFIG],
+    summary: 'all phases: plan, backlog, implement; pausing at the checkpoints for review',
+    options: [YES, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/run.js'),
   },
   {
@@ -50,7 +54,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '',
     maxArgs: 0,
     summary: 'continue after a checkpoint, a crash or Ctrl-C',
-    options: [YES, ...AGENT_OPTIONS, CONFIG],
+    options: [YES, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/resume.js'),
   },
   {
@@ -60,8 +64,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'phases 3-4 on tasks/BACKLOG.yaml: workers in worktrees, gates, review, merge',
     options: [
       { name: 'only', type: 'string', valueName: 'T01,T02', description: 'start only these tasks' },
-      { name: 'concurrency', type: 'string', valueName: 'N', description: 'tasks at once, 1-16 (default from config: 3)' },
-      { name: 'allow-failing-baseline', type: 'boolean', description: 'go on when the base already fails a gate, without blaming workers for it' },
+      ...IMPLEMENT_OPTIONS,
       ...AGENT_OPTIONS,
       CONFIG,
     ],

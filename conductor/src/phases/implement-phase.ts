@@ -12,6 +12,7 @@ import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
 import { runGates } from '../gates/run-gates.js';
 import { MergeQueue } from '../git/merge-queue.js';
+import { git } from '../git/git.js';
 import { WorktreeManager } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
@@ -55,11 +56,17 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
   }
 
-  // Tasks a crashed run left in flight start again, in a fresh session.
+  // Tasks a crashed run left in flight start again, in a fresh session — except one whose
+  // branch already made it into the integration branch: that merge is never redone.
   for (const task of initial.backlog.tasks) {
     if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
-    const status = await loadStatus(ctx, task);
-    await recordTransition(files, { ...status, status: task.status }, 'interrupted', { pid: undefined }, 'conductor stopped while this task was in flight');
+    const status = { ...(await loadStatus(ctx, task)), status: task.status };
+    if (task.status === 'merging' && (await isMerged(integration.path, `task/${task.id}`))) {
+      await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
+      await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
+      continue;
+    }
+    await recordTransition(files, status, 'interrupted', { pid: undefined }, 'conductor stopped while this task was in flight');
   }
 
   const running = new Map<string, Promise<void>>();
@@ -189,6 +196,14 @@ async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
   const report = await validateBacklogFile(path, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
   return report.backlog ? { backlog: report.backlog, problems: [] } : { problems: report.problems };
+}
+
+/** Is the branch's tip contained in the integration worktree's HEAD? */
+async function isMerged(integrationPath: string, branch: string): Promise<boolean> {
+  const g = git(integrationPath);
+  const tip = (await g.raw(['rev-parse', '--verify', `${branch}^{commit}`]).catch(() => '')).trim();
+  if (!/^[0-9a-f]{40}/.test(tip)) return false;
+  return (await g.raw(['merge-base', tip, 'HEAD']).catch(() => '')).trim() === tip;
 }
 
 function signalAndSupervisor(ctx: PhaseContext) {

@@ -11,14 +11,17 @@ import { writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
 import { runPlanPhase } from './plan-phase.js';
+import { runImplementPhase, type ImplementOptions, type ImplementSummary } from './implement-phase.js';
 
 export interface PipelineOutcome {
   journal: RunJournal;
-  /** What to tell the user at the end: the files to review, or what comes next. */
-  message: string;
+  /** What to tell the user when the run paused: the files to review. */
+  message?: string;
+  /** Where the tasks ended, when the run reached implementation. */
+  implement?: ImplementSummary;
 }
 
-export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean): Promise<PipelineOutcome> {
+export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
   const now = new Date().toISOString();
   const journal = await writeJournal(ctx.conductorDir, {
     runId: randomUUID(),
@@ -31,11 +34,11 @@ export async function startRun(ctx: PhaseContext, request: FeatureRequest, reque
     startedAt: now,
     updatedAt: now,
   });
-  return continueRun(ctx, journal, request, yes);
+  return continueRun(ctx, journal, request, yes, implement);
 }
 
 /** Carry a run on from its journal. `request` is re-read from the journal when not given. */
-export async function continueRun(ctx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean): Promise<PipelineOutcome> {
+export async function continueRun(ctx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
   let journal = start;
   const rel = (path: string) => relative(ctx.repoRoot, path) || path;
   const pause = async (checkpoint: 'plan' | 'backlog', files: string[]): Promise<PipelineOutcome> => {
@@ -65,12 +68,8 @@ export async function continueRun(ctx: PhaseContext, start: RunJournal, request:
   if (!report.backlog) {
     throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid; nothing was changed', { problems: report.problems, hint: 'fix it, then run conductor resume again' });
   }
-  journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'paused', checkpoint: undefined });
-  const counts = new Map<string, number>();
-  for (const task of report.backlog.tasks) counts.set(task.status, (counts.get(task.status) ?? 0) + 1);
-  const states = [...counts].map(([s, n]) => `${n} ${s}`).join(', ');
-  return {
-    journal,
-    message: `the backlog is ready: ${report.backlog.tasks.length} tasks (${states}). Implementation (phase 3) is not part of this version yet; conductor resume will start it once it is.`,
-  };
+  journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'running', checkpoint: undefined });
+  const summary = await runImplementPhase(ctx, implement);
+  journal = await writeJournal(ctx.conductorDir, { ...journal, state: ctx.signal?.aborted ? 'running' : 'finished' });
+  return { journal, implement: summary };
 }

@@ -8,6 +8,7 @@ import { readJournal } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
 import { withRun } from './run-support.js';
+import { implementOptions, reportImplement } from './implement-report.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
@@ -17,8 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (!journal) throw new ConductorError('INPUT_INVALID', 'there is no run to resume here', { hint: 'start one with conductor run <feature-request.md>' });
     const requestFile = join(repoRoot, journal.requestPath);
     const request = existsSync(requestFile) ? await readFeatureRequest(requestFile, journal.requestPath, config.budgets.featureRequestBytes) : undefined;
-    return continueRun(phase, journal, request, ctx.options.yes === true);
+    return continueRun(phase, journal, request, ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency));
   });
-  ctx.stdout.write(`${outcome.message}\n`);
+  if (outcome.implement) return reportImplement(ctx, outcome.implement);
+  ctx.stdout.write(`${outcome.message ?? ''}\n`);
   return 0;
 }

@@ -6,6 +6,7 @@ import { startRun } from '../../phases/run-pipeline.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
 import { withRun } from './run-support.js';
+import { implementOptions, reportImplement } from './implement-report.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const given = ctx.args[0];
@@ -15,7 +16,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const path = resolve(ctx.cwd, given);
   const request = await readFeatureRequest(path, given, config.budgets.featureRequestBytes);
   if (request.missingSections.length > 0) ctx.stderr.write(`warning: ${given} has no ${request.missingSections.join(', ')} section${request.missingSections.length === 1 ? '' : 's'} (the template is in docs/workflow.md)\n`);
-  const outcome = await withRun(ctx, `conductor run ${given}`, (phase) => startRun(phase, request, relative(repoRoot, path), ctx.options.yes === true));
-  ctx.stdout.write(`${outcome.message}\n`);
+  const outcome = await withRun(ctx, `conductor run ${given}`, (phase) => startRun(phase, request, relative(repoRoot, path), ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency)));
+  if (outcome.implement) return reportImplement(ctx, outcome.implement);
+  ctx.stdout.write(`${outcome.message ?? ''}\n`);
   return 0;
 }
