@@ -102,3 +102,17 @@ describe('resuming implementation after a crash', () => {
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'done', note: 'merged into conductor/demo (found on resume)' });
   }, 60_000);
 });
+
+describe('flagged changes', () => {
+  it('runs the gates only after the reviewer approved a change to CI, and fails the attempt when they fail', async () => {
+    const { repo, prompts } = project({ SCRIPT_EDIT: 'src/{task}.ts=export const done = "attempt {attempt}";|.github/workflows/{task}.yml=on: push' }, 'attempt 9');
+    const result = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')) as { status: string; note: string };
+    expect(status).toMatchObject({ status: 'blocked', note: 'attempts used up (3); last: gates failed after approval: test; see tasks/T03.notes.md' });
+    // Every attempt was reviewed before any gate ran on it.
+    expect(prompts().filter((p) => p.role === 'reviewer').length).toBe(3);
+    const reviewer = prompts().find((p) => p.role === 'reviewer')!.prompt;
+    expect(reviewer).toContain('## Flagged: changes to agent settings, hooks or CI\n- .github/workflows/T03.yml');
+  }, 60_000);
+});

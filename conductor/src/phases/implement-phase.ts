@@ -10,7 +10,7 @@ import { formatProblem, type Problem } from '../problems.js';
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
-import { runGates } from '../gates/run-gates.js';
+import { newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue } from '../git/merge-queue.js';
 import { git } from '../git/git.js';
 import { WorktreeManager } from '../git/worktrees.js';
@@ -153,6 +153,17 @@ async function runTask(run: Run, task: Task): Promise<void> {
       continue;
     }
     const verdict = review.verdict;
+    if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
+      // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
+      const gated = await runGates(run.gates, { cwd: work.worktree, logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}-approved`), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes, ...signalAndSupervisor(ctx) });
+      const failing = newlyFailing(gated, run.baselineFailures);
+      if (failing.length > 0) {
+        lastReason = `gates failed after approval: ${failing.map((g) => g.name).join(', ')}`;
+        notes = failing.map((g) => `- attempt ${attempt}: gate ${g.name} failed: ${(g.tail ?? '').split('\n').slice(-3).join(' | ')}`).join('\n');
+        await move('failed', { pid: undefined }, lastReason);
+        continue;
+      }
+    }
     if (verdict.verdict === 'approve') {
       await move('merging', { review: { verdict: 'approve', summary: verdict.summary } });
       const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`);
