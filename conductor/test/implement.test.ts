@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,5 +114,23 @@ describe('flagged changes', () => {
     expect(prompts().filter((p) => p.role === 'reviewer').length).toBe(3);
     const reviewer = prompts().find((p) => p.role === 'reviewer')!.prompt;
     expect(reviewer).toContain('## Flagged: changes to agent settings, hooks or CI\n- .github/workflows/T03.yml');
+  }, 60_000);
+});
+
+describe('after conductor itself was killed', () => {
+  it('stops agent and gate processes an earlier conductor left running', async () => {
+    const { repo } = project({});
+    const orphan = spawn('sleep', ['300'], { detached: true, stdio: 'ignore', env: { ...process.env, CONDUCTOR_HOME: join(repo, '.conductor') } });
+    orphan.unref();
+    const result = await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    expect(result.stderr).toContain('conductor: stopped 1 agent or gate process left running by an earlier conductor');
+    const stat = (() => {
+      try {
+        return readFileSync(`/proc/${orphan.pid}/stat`, 'utf8');
+      } catch {
+        return '';
+      }
+    })();
+    expect(stat === '' || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z').toBe(true);
   }, 60_000);
 });

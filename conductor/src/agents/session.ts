@@ -30,6 +30,7 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
     request,
     sessionId,
     callDir,
+    conductorDir: options.conductorDir,
     promptFile: join(callDir, 'prompt.md'),
     outputFile: join(callDir, 'output.md'),
     logPath: join(callDir, 'call.log'),

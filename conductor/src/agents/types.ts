@@ -40,6 +40,8 @@ export interface CallContext {
   sessionId: string;
   /** `.conductor/sessions/<sessionId>/`: prompt.md, output.md, call.log, state/ */
   callDir: string;
+  /** The repository's `.conductor/` directory: every agent carries it as CONDUCTOR_HOME, so orphans can be found. */
+  conductorDir: string;
   promptFile: string;
   outputFile: string;
   logPath: string;

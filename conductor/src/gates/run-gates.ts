@@ -28,6 +28,8 @@ export interface GateOptions {
   supervisor?: Supervisor;
   parentEnv?: NodeJS.ProcessEnv;
   tailLines?: number;
+  /** The repository's `.conductor/`, carried as CONDUCTOR_HOME so orphans can be found after a crash. */
+  conductorDir?: string;
 }
 
 /** Run every gate in order (all of them, so every failure is reported at once). */
@@ -44,7 +46,7 @@ export async function runGates(gates: readonly GateConfig[], options: GateOption
     const outcome = await runProcess({
       argv: gate.run,
       cwd: options.cwd,
-      env: { ...env, [marker.name]: marker.value },
+      env: { ...env, [marker.name]: marker.value, ...(options.conductorDir ? { CONDUCTOR_HOME: options.conductorDir } : {}) },
       marker,
       logPath: log,
       // A gate may be silent for long stretches (a slow test); only the hard timeout applies.

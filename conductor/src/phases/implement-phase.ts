@@ -50,7 +50,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   if (await merges.abortHalfDoneMerge()) ctx.report('implement: aborted a merge a crash left half-done');
 
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
-  const baseline = await runGates(gates, { cwd: integration.path, logDir: join(ctx.conductorDir, 'logs', '_baseline'), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes, ...signalAndSupervisor(ctx) });
+  const baseline = await runGates(gates, { cwd: integration.path, logDir: join(ctx.conductorDir, 'logs', '_baseline'), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
+    conductorDir: ctx.conductorDir, ...signalAndSupervisor(ctx) });
   const baselineFailures = new Set(baseline.filter((g) => !g.passed).map((g) => g.name));
   if (baselineFailures.size > 0 && !options.allowFailingBaseline) {
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
@@ -155,7 +156,8 @@ async function runTask(run: Run, task: Task): Promise<void> {
     const verdict = review.verdict;
     if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
       // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
-      const gated = await runGates(run.gates, { cwd: work.worktree, logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}-approved`), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes, ...signalAndSupervisor(ctx) });
+      const gated = await runGates(run.gates, { cwd: work.worktree, logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}-approved`), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
+    conductorDir: ctx.conductorDir, ...signalAndSupervisor(ctx) });
       const failing = newlyFailing(gated, run.baselineFailures);
       if (failing.length > 0) {
         lastReason = `gates failed after approval: ${failing.map((g) => g.name).join(', ')}`;

@@ -95,6 +95,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     cwd: wt.path,
     logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}`),
     defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
+    conductorDir: ctx.conductorDir,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
   });

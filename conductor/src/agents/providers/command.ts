@@ -29,6 +29,7 @@ export function conductorVariables(call: CallContext, model: string | undefined)
     CONDUCTOR_PROMPT_FILE: call.promptFile,
     CONDUCTOR_OUTPUT_FILE: call.outputFile,
     CONDUCTOR_MODEL: model ?? '',
+    CONDUCTOR_HOME: call.conductorDir,
   };
 }
 

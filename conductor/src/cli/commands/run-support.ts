@@ -9,6 +9,7 @@ import { routeFor } from '../../agents/routing.js';
 import { ROLES } from '../../config/types.js';
 import type { PhaseContext } from '../../phases/call-role.js';
 import { Supervisor } from '../../process/supervisor.js';
+import { killMarked } from '../../process/kill-group.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
@@ -27,6 +28,10 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   const registry = replayDir ? { replayDir } : {};
   for (const role of ROLES) createProvider(routeFor(config, role, undefined, defaultProvider).provider, config, registry);
   const lock = await acquireRunLock(conductorDir, command);
+  // We hold the lock: any process still marked with this repository's CONDUCTOR_HOME was started by a
+  // conductor that died (SIGKILL, power loss). Nothing may be left running behind it.
+  const orphans = killMarked('CONDUCTOR_HOME', conductorDir);
+  if (orphans > 0) ctx.stderr.write(`conductor: stopped ${orphans} agent or gate process${orphans === 1 ? '' : 'es'} left running by an earlier conductor\n`);
   const supervisor = new Supervisor();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
