@@ -79,6 +79,12 @@ async function logTail(path: string, lines: number): Promise<string> {
   return output.slice(-lines - 1).join('\n').trim();
 }
 
+/** A failed gate as one line of negative evidence: its name, why, and its last output lines. */
+export function gateEvidence(gate: GateRun, attempt: number): string {
+  const lines = (gate.tail ?? '').split('\n').filter((l) => l.trim() !== '').slice(-5).map((l) => l.replace(/^! /, '').trim());
+  return `attempt ${attempt}: gate ${gate.name} failed${gate.note ? ` (${gate.note})` : ''}: ${lines.join(' | ')}`.slice(0, 400);
+}
+
 /** Gates that failed on the base before any task ran: their failures are not a worker's fault. */
 export function newlyFailing(results: readonly GateRun[], baselineFailures: ReadonlySet<string>): GateRun[] {
   return results.filter((r) => !r.passed && !baselineFailures.has(r.name));

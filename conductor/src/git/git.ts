@@ -31,3 +31,11 @@ export function git(dir: string, extraEnv: Record<string, string> = {}): SimpleG
   // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.
   return simpleGit({ baseDir: dir, config: ISOLATED_CONFIG, trimmed: false, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ALLOWED_GIT_ENV }).env(gitEnv(extraEnv));
 }
+
+/** Is `commit` already contained in `ref`, seen from the repository at `dir`? (Their merge base is `commit` itself.) */
+export async function isContainedIn(dir: string, commit: string, ref: string): Promise<boolean> {
+  const g = git(dir);
+  const sha = (await g.raw(['rev-parse', '--verify', `${commit}^{commit}`]).catch(() => '')).trim();
+  if (!/^[0-9a-f]{40,64}$/.test(sha)) return false;
+  return (await g.raw(['merge-base', sha, ref]).catch(() => '')).trim() === sha;
+}

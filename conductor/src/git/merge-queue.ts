@@ -3,7 +3,7 @@
 // left half-done by a crash is aborted before the next one; merging a branch
 // that is already in is a no-op, so a repeated resume never merges twice.
 import { existsSync } from 'node:fs';
-import { git } from './git.js';
+import { git, isContainedIn } from './git.js';
 import { messageOf } from '../errors.js';
 
 export type MergeOutcome =
@@ -36,10 +36,8 @@ export class MergeQueue {
   private async mergeNow(branch: string, message: string): Promise<MergeOutcome> {
     const g = git(this.integrationPath);
     await this.abortHalfDoneMerge();
-    const tip = (await g.raw(['rev-parse', '--verify', `${branch}^{commit}`])).trim();
-    const base = (await g.raw(['merge-base', tip, 'HEAD']).catch(() => '')).trim();
-    if (base === tip) return { ok: true, commit: (await g.raw(['rev-parse', 'HEAD'])).trim(), alreadyMerged: true };
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
+    if (await isContainedIn(this.integrationPath, branch, 'HEAD')) return { ok: true, commit: before, alreadyMerged: true };
     const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
     // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
     const after = (await g.raw(['rev-parse', 'HEAD'])).trim();

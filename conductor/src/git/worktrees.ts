@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { git } from './git.js';
+import { git, isContainedIn } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
 
@@ -213,9 +213,7 @@ export class WorktreeManager {
     return sha;
   }
 
-  /** Is `commit` contained in `of`? (Their merge base is `commit` itself.) */
-  private async isAncestor(commit: string, of: string): Promise<boolean> {
-    const base = (await this.g().raw(['merge-base', commit, of]).catch(() => '')).trim();
-    return base !== '' && base === (await this.revParse(commit));
+  private isAncestor(commit: string, of: string): Promise<boolean> {
+    return isContainedIn(this.repoRoot, commit, of);
   }
 }

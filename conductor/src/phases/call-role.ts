@@ -10,6 +10,7 @@ import type { AgentResult } from '../agents/types.js';
 import type { Task } from '../backlog/types.js';
 import type { ConductorConfig, Role } from '../config/types.js';
 import type { Supervisor } from '../process/supervisor.js';
+import type { GateOptions } from '../gates/run-gates.js';
 
 export interface PhaseContext {
   repoRoot: string;
@@ -63,4 +64,16 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
   } finally {
     if (!call.cwd) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** How every phase runs the gates: the configured timeout, logs under .conductor/logs, cancellable, marked as ours. */
+export function gateOptions(ctx: PhaseContext, cwd: string, ...logPath: string[]): GateOptions {
+  return {
+    cwd,
+    logDir: join(ctx.conductorDir, 'logs', ...logPath),
+    defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
+    conductorDir: ctx.conductorDir,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
+  };
 }

@@ -10,14 +10,14 @@ import { formatProblem, type Problem } from '../problems.js';
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
-import { newlyFailing, runGates } from '../gates/run-gates.js';
+import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue } from '../git/merge-queue.js';
-import { git } from '../git/git.js';
+import { isContainedIn } from '../git/git.js';
 import { WorktreeManager } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
-import type { PhaseContext } from './call-role.js';
+import { gateOptions, type PhaseContext } from './call-role.js';
 import { reviewAttempt } from './review-attempt.js';
 import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 
@@ -50,8 +50,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   if (await merges.abortHalfDoneMerge()) ctx.report('implement: aborted a merge a crash left half-done');
 
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
-  const baseline = await runGates(gates, { cwd: integration.path, logDir: join(ctx.conductorDir, 'logs', '_baseline'), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
-    conductorDir: ctx.conductorDir, ...signalAndSupervisor(ctx) });
+  const baseline = await runGates(gates, gateOptions(ctx, integration.path, '_baseline'));
   const baselineFailures = new Set(baseline.filter((g) => !g.passed).map((g) => g.name));
   if (baselineFailures.size > 0 && !options.allowFailingBaseline) {
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
@@ -62,7 +61,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   for (const task of initial.backlog.tasks) {
     if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
     const status = { ...(await loadStatus(ctx, task)), status: task.status };
-    if (task.status === 'merging' && (await isMerged(integration.path, `task/${task.id}`))) {
+    if (task.status === 'merging' && (await isContainedIn(integration.path, `task/${task.id}`, 'HEAD'))) {
       await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
       await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
       continue;
@@ -156,12 +155,11 @@ async function runTask(run: Run, task: Task): Promise<void> {
     const verdict = review.verdict;
     if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
       // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
-      const gated = await runGates(run.gates, { cwd: work.worktree, logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}-approved`), defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
-    conductorDir: ctx.conductorDir, ...signalAndSupervisor(ctx) });
+      const gated = await runGates(run.gates, gateOptions(ctx, work.worktree, task.id, `attempt-${attempt}-approved`));
       const failing = newlyFailing(gated, run.baselineFailures);
       if (failing.length > 0) {
         lastReason = `gates failed after approval: ${failing.map((g) => g.name).join(', ')}`;
-        notes = failing.map((g) => `- attempt ${attempt}: gate ${g.name} failed: ${(g.tail ?? '').split('\n').slice(-3).join(' | ')}`).join('\n');
+        notes = failing.map((gate) => `- ${gateEvidence(gate, attempt)}`).join('\n');
         await move('failed', { pid: undefined }, lastReason);
         continue;
       }
@@ -209,16 +207,4 @@ async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
   const report = await validateBacklogFile(path, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
   return report.backlog ? { backlog: report.backlog, problems: [] } : { problems: report.problems };
-}
-
-/** Is the branch's tip contained in the integration worktree's HEAD? */
-async function isMerged(integrationPath: string, branch: string): Promise<boolean> {
-  const g = git(integrationPath);
-  const tip = (await g.raw(['rev-parse', '--verify', `${branch}^{commit}`]).catch(() => '')).trim();
-  if (!/^[0-9a-f]{40}/.test(tip)) return false;
-  return (await g.raw(['merge-base', tip, 'HEAD']).catch(() => '')).trim() === tip;
-}
-
-function signalAndSupervisor(ctx: PhaseContext) {
-  return { ...(ctx.signal ? { signal: ctx.signal } : {}), ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}) };
 }

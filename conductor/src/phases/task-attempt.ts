@@ -9,14 +9,14 @@ import type { Task } from '../backlog/types.js';
 import type { GateConfig } from '../config/types.js';
 import { fitTaskContext } from '../context/fit-context.js';
 import { renderTaskContext } from '../context/task-context.js';
-import { runGates, newlyFailing, type GateRun } from '../gates/run-gates.js';
+import { gateEvidence, runGates, newlyFailing, type GateRun } from '../gates/run-gates.js';
 import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
 import { git } from '../git/git.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { formatCount } from '../util/format.js';
-import { callRole, type PhaseContext } from './call-role.js';
+import { callRole, gateOptions, type PhaseContext } from './call-role.js';
 
 export interface AttemptInput {
   task: Task;
@@ -91,21 +91,11 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     return outcome;
   }
 
-  outcome.gates = await runGates(input.gates, {
-    cwd: wt.path,
-    logDir: join(ctx.conductorDir, 'logs', task.id, `attempt-${attempt}`),
-    defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
-    conductorDir: ctx.conductorDir,
-    ...(ctx.signal ? { signal: ctx.signal } : {}),
-    ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
-  });
+  outcome.gates = await runGates(input.gates, gateOptions(ctx, wt.path, task.id, `attempt-${attempt}`));
   if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
   const failing = newlyFailing(outcome.gates, input.baselineFailures);
   if (failing.length > 0) {
-    for (const gate of failing) {
-      const lines = (gate.tail ?? '').split('\n').filter((l) => l.trim() !== '').slice(-5).map((l) => l.replace(/^! /, '').trim());
-      outcome.negativeEvidence.push(`attempt ${attempt}: gate ${gate.name} failed${gate.note ? ` (${gate.note})` : ''}: ${lines.join(' | ')}`.slice(0, 400));
-    }
+    outcome.negativeEvidence.push(...failing.map((gate) => gateEvidence(gate, attempt)));
     outcome.result = 'failed';
     outcome.reason = `gates failed: ${failing.map((g) => g.name).join(', ')}`;
     return outcome;
