@@ -27,6 +27,8 @@ export interface ImplementOptions {
   concurrency: number;
   /** Where the integration branch starts when it does not exist yet. */
   baseRef: string;
+  /** What the user runs to try again, for messages (default: conductor implement). */
+  rerunCommand?: string;
 }
 
 export interface ImplementSummary {
@@ -41,7 +43,8 @@ const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifyin
 export async function runImplementPhase(ctx: PhaseContext, options: ImplementOptions): Promise<ImplementSummary> {
   const files = taskFiles(ctx.repoRoot);
   const initial = await readBacklog(ctx, files.backlogPath);
-  if (!initial.backlog) throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid', { problems: initial.problems, hint: 'fix it, then run the command again' });
+  const rerun = options.rerunCommand ?? 'conductor implement';
+  if (!initial.backlog) throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid; nothing was changed', { problems: initial.problems, hint: `fix it, then run ${rerun} again` });
   const integrationBranch = `conductor/${initial.backlog.feature}`;
   const worktrees = new WorktreeManager(ctx.repoRoot);
   const integration = await worktrees.ensureIntegration(initial.backlog.feature, options.baseRef);
@@ -81,7 +84,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       const text = report.problems.map(formatProblem).join('\n');
       if (text !== shownProblem) ctx.report(`implement: tasks/BACKLOG.yaml is not valid; no new starts until it is fixed:\n${text}`);
       shownProblem = text;
-      if (running.size === 0) throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid', { problems: report.problems, hint: 'fix it, then run conductor resume' });
+      if (running.size === 0) throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid', { problems: report.problems, hint: `fix it, then run ${rerun} again` });
       await Promise.race(running.values());
       continue;
     }

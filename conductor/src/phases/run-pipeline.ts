@@ -6,7 +6,6 @@ import { join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
-import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
@@ -62,14 +61,9 @@ export async function continueRun(ctx: PhaseContext, start: RunJournal, request:
     if (ctx.config.checkpoints.includes('backlog') && !yes) return pause('backlog', ['tasks/BACKLOG.yaml']);
   }
 
-  // The backlog may have been edited by hand at the checkpoint: it must be valid before anything runs.
-  const backlogPath = join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml');
-  const report = await validateBacklogFile(backlogPath, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
-  if (!report.backlog) {
-    throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid; nothing was changed', { problems: report.problems, hint: 'fix it, then run conductor resume again' });
-  }
+  // Implementation re-validates the backlog (hand edits at the checkpoint) before anything runs.
   journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'running', checkpoint: undefined });
-  const summary = await runImplementPhase(ctx, implement);
+  const summary = await runImplementPhase(ctx, { ...implement, rerunCommand: 'conductor resume' });
   journal = await writeJournal(ctx.conductorDir, { ...journal, state: ctx.signal?.aborted ? 'running' : 'finished' });
   return { journal, implement: summary };
 }
