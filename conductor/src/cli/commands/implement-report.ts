@@ -1,6 +1,7 @@
 // Options and the closing report shared by `implement`, `run` and `resume`.
 import { ConductorError } from '../../errors.js';
 import type { ImplementOptions, ImplementSummary } from '../../phases/implement-phase.js';
+import type { PipelineOutcome } from '../../phases/run-pipeline.js';
 import type { CommandContext } from '../context.js';
 
 export function implementOptions(ctx: CommandContext, configured: number): ImplementOptions {
@@ -27,4 +28,11 @@ export function reportImplement(ctx: CommandContext, summary: ImplementSummary):
   }
   ctx.stdout.write(`not finished: ${unfinished.join(', ')} (conductor status shows why; tasks/<id>.notes.md has each attempt)\n`);
   return 1;
+}
+
+/** The end of `run` or `resume`: where the tasks ended, or what to review at a checkpoint. */
+export function reportRun(ctx: CommandContext, outcome: PipelineOutcome): number {
+  if (outcome.implement) return reportImplement(ctx, outcome.implement);
+  ctx.stdout.write(`${outcome.message ?? ''}\n`);
+  return 0;
 }

@@ -1,5 +1,7 @@
 // Helpers shared by commands: where the repository is, its config, its backlog.
 import { join, relative, resolve } from 'node:path';
+import { ConductorError } from '../../errors.js';
+import { readFeatureRequest, type FeatureRequest } from '../../intake/feature-request.js';
 import { loadConfig, type ConfigResult } from '../../config/load-config.js';
 import { findRepoRoot } from '../../util/repo-root.js';
 import type { CommandContext } from '../context.js';
@@ -23,4 +25,15 @@ export function backlogPathOf(ctx: CommandContext, repoRoot: string): { path: st
   if (given !== undefined) return { path: resolve(ctx.cwd, given), display: given };
   const path = join(repoRoot, DEFAULT_BACKLOG);
   return { path, display: relative(ctx.cwd, path) || path };
+}
+
+/** The feature request named on the command line, read within its budget; missing template sections are warned about. */
+export async function requestFromArgs(ctx: CommandContext, command: string, budgetBytes: number): Promise<{ request: FeatureRequest; path: string; given: string }> {
+  const given = ctx.args[0];
+  if (!given) throw new ConductorError('USAGE', 'missing the feature request', { hint: `usage: conductor ${command} <feature-request.md>` });
+  const path = resolve(ctx.cwd, given);
+  const request = await readFeatureRequest(path, given, budgetBytes);
+  const missing = request.missingSections;
+  if (missing.length > 0) ctx.stderr.write(`warning: ${given} has no ${missing.join(', ')} section${missing.length === 1 ? '' : 's'} (the template is in docs/workflow.md)\n`);
+  return { request, path, given };
 }
