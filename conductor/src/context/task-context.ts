@@ -114,7 +114,15 @@ export function calibrateContextModel(source: string): ContextSizeModel {
 }
 
 /** The model for the shipped template, precomputed by the build when it is current. */
+let shippedModel: { model: ContextSizeModel | undefined } | undefined;
+
+/** Read once per process: the scheduler validates the backlog before every decision. */
 export function shippedContextModel(): ContextSizeModel | undefined {
+  shippedModel ??= { model: readShippedModel() };
+  return shippedModel.model;
+}
+
+function readShippedModel(): ContextSizeModel | undefined {
   const file = join(packageRoot(), 'dist', 'validators', 'task-context-model.json');
   if (!existsSync(file)) return undefined;
   const model = JSON.parse(readFileSync(file, 'utf8')) as ContextSizeModel;
