@@ -41,19 +41,19 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
       return;
     }
     // A second Ctrl-C: end every agent now, free the lock, and die of the signal as asked.
-    supervisor.signalAll('SIGKILL');
-    lock.releaseSync();
+    hardStop();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.kill(process.pid, signal);
   };
-  const onExit = () => {
+  /** Synchronous, for exit paths where nothing can be awaited. */
+  const hardStop = () => {
     supervisor.signalAll('SIGKILL');
     lock.releaseSync();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.once('exit', onExit);
+  process.once('exit', hardStop);
   try {
     const phase: PhaseContext = {
       repoRoot,
@@ -62,7 +62,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
       defaultProvider,
       signal: controller.signal,
       supervisor,
-      ...(replayDir ? { registry: { replayDir } } : {}),
+      registry,
       ...(recordDir ? { afterCall: recorder(recordDir) } : {}),
       report: (line) => ctx.stderr.write(`${line}\n`),
     };
@@ -75,7 +75,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.off('exit', onExit);
+    process.off('exit', hardStop);
     supervisor.signalAll('SIGKILL');
     await lock.release();
   }
