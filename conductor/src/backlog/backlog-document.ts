@@ -38,11 +38,14 @@ export function renderBacklog(backlog: Backlog, reference: string): string {
 
 const KEY_ORDER: (keyof Task)[] = ['id', 'title', 'type', 'description', 'depends_on', 'acceptance', 'scope', 'context', 'status', 'attempts', 'agent'];
 
-function orderTaskKeys(task: Task): Record<string, unknown> {
+function orderTaskKeys(task: Partial<Task>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const key of KEY_ORDER) if (task[key] !== undefined) out[key] = task[key];
   return out;
 }
+
+/** Keys that record a task's life, not its definition: a rewrite of the definition leaves them as they are. */
+const STATE_KEYS: readonly string[] = ['status', 'attempts'];
 
 type Splice = { start: number; end: number; text: string };
 
@@ -69,13 +72,17 @@ export function setTaskFields(text: string, id: string, fields: Record<string, u
   return applySplices(text, splices);
 }
 
-/** Replace a task's definition (after a rebase), keeping the keys' order where they already exist. */
-export function replaceTask(text: string, id: string, task: Task): string {
+/**
+ * Replace a task's definition (after a rebase), keeping the keys' order where
+ * they already exist. Its status and attempts stay as the file has them.
+ */
+export function replaceTask(text: string, id: string, task: Partial<Task>): string {
   const { doc, node } = findTask(text, id);
   const next = orderTaskKeys(task);
+  for (const key of STATE_KEYS) delete next[key];
   for (const pair of [...node.items]) {
     const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-    if (key !== undefined && !(key in next)) node.delete(key);
+    if (key !== undefined && !(key in next) && !STATE_KEYS.includes(key)) node.delete(key);
   }
   for (const [key, value] of Object.entries(next)) {
     const current = node.get(key, true);

@@ -74,6 +74,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     routing: raw.routing ?? [],
     providers: raw.providers ?? {},
     gates: raw.gates,
+    gates_after_merge: raw.gates_after_merge ?? d.gates_after_merge,
     checkpoints: raw.checkpoints ?? [...d.checkpoints],
     concurrency: raw.concurrency ?? d.concurrency,
     budgets: { ...d.budgets, ...raw.budgets },

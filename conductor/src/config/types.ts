@@ -43,6 +43,8 @@ export interface ConductorConfig {
   providers: Record<string, ProviderSettings>;
   /** `undefined` means "detect from the project". */
   gates: GateConfig[] | undefined;
+  /** Re-run the gates on the integration branch after each merge (CONTRACT §7, issue #6). */
+  gates_after_merge: boolean;
   checkpoints: ('plan' | 'backlog')[];
   concurrency: number;
   budgets: { taskContextBytes: number; featureRequestBytes: number; repoMapBytes: number };
@@ -57,6 +59,7 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   routing: [],
   providers: {},
   gates: undefined,
+  gates_after_merge: false,
   checkpoints: ['backlog'],
   concurrency: 3,
   budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 },

@@ -2,21 +2,28 @@
 // always --no-ff; a conflict is aborted cleanly and its files named; a merge
 // left half-done by a crash is aborted before the next one; merging a branch
 // that is already in is a no-op, so a repeated resume never merges twice.
+// With a check (gates after merge), a merge that fails it is undone before
+// the next merge starts: the integration branch only ever holds merges that
+// passed.
 import { existsSync } from 'node:fs';
 import { git, isContainedIn } from './git.js';
 import { messageOf } from '../errors.js';
 
 export type MergeOutcome =
   | { ok: true; commit: string; alreadyMerged: boolean }
-  | { ok: false; conflicts: string[]; detail: string };
+  | { ok: false; kind: 'conflict'; conflicts: string[]; detail: string }
+  | { ok: false; kind: 'check'; conflicts: []; detail: string; evidence: string[] };
+
+/** Run on the merged tree; returns the failure's lines, or undefined when it passed. */
+export type MergeCheck = () => Promise<{ detail: string; evidence: string[] } | undefined>;
 
 export class MergeQueue {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly integrationPath: string) {}
 
-  merge(branch: string, message: string): Promise<MergeOutcome> {
-    const next = this.queue.then(() => this.mergeNow(branch, message));
+  merge(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
+    const next = this.queue.then(() => this.mergeNow(branch, message, check));
     this.queue = next.catch(() => undefined);
     return next;
   }
@@ -33,7 +40,7 @@ export class MergeQueue {
     return existsSync(mergeHead);
   }
 
-  private async mergeNow(branch: string, message: string): Promise<MergeOutcome> {
+  private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
     const g = git(this.integrationPath);
     await this.abortHalfDoneMerge();
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
@@ -41,10 +48,16 @@ export class MergeQueue {
     const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
     // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
     const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
-    if (!(await this.mergeInProgress()) && after !== before) return { ok: true, commit: after, alreadyMerged: false };
+    if (!(await this.mergeInProgress()) && after !== before) {
+      const failed = check ? await check() : undefined;
+      if (!failed) return { ok: true, commit: after, alreadyMerged: false };
+      // Only conductor moves the integration branch, and the task branch still holds the work.
+      await g.raw(['reset', '--hard', before]);
+      return { ok: false, kind: 'check', conflicts: [], ...failed };
+    }
     const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
     await g.raw(['merge', '--abort']).catch(() => undefined);
     const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';
-    return { ok: false, conflicts, detail: line.trim() };
+    return { ok: false, kind: 'conflict', conflicts, detail: line.trim() };
   }
 }

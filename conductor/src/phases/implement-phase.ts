@@ -11,13 +11,15 @@ import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
 import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
-import { MergeQueue } from '../git/merge-queue.js';
-import { isContainedIn } from '../git/git.js';
+import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
+import { git, isContainedIn } from '../git/git.js';
+import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import { WorktreeManager } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
 import { gateOptions, type PhaseContext } from './call-role.js';
+import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
 import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 
@@ -75,7 +77,29 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
   let shownProblem = '';
-  const run = { ctx, files, integrationBranch, worktrees, merges, gates, baselineFailures, onQuota: (why: string) => (quotaPause ??= why) };
+  let mapRefresh: Promise<unknown> = Promise.resolve();
+  const run: Run = {
+    ctx,
+    files,
+    integrationBranch,
+    worktrees,
+    merges,
+    gates,
+    baselineFailures,
+    onQuota: (why: string) => (quotaPause ??= why),
+    afterMergeCheck: (taskId, attempt) =>
+      ctx.config.gates_after_merge
+        ? async () => {
+            const results = await runGates(gates, gateOptions(ctx, integration.path, taskId, `attempt-${attempt}-merged`));
+            const failing = newlyFailing(results, baselineFailures);
+            return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => `${gateEvidence(gate, attempt)} (after merging into ${integrationBranch})`) } : undefined;
+          }
+        : undefined,
+    // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
+    mergedTree: () => {
+      mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path })).catch((error: unknown) => ctx.report(`implement: could not refresh docs/repo-map.md: ${(error as Error).message}`));
+    },
+  };
   for (;;) {
     if (ctx.signal?.aborted) break;
     const report = await readBacklog(ctx, files.backlogPath);
@@ -103,6 +127,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     await Promise.race(running.values());
   }
   await Promise.allSettled(running.values());
+  await mapRefresh;
   const final = (await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog;
   return { integrationBranch, states: Object.fromEntries(final.tasks.map((t) => [t.id, t.status])), ...(quotaPause ? { quotaPause } : {}) };
 }
@@ -116,22 +141,68 @@ interface Run {
   gates: NonNullable<PhaseContext['config']['gates']>;
   baselineFailures: ReadonlySet<string>;
   onQuota: (why: string) => void;
+  /** The gates on the integration tree after a merge, when `gates_after_merge` is set. */
+  afterMergeCheck: (taskId: string, attempt: number) => MergeCheck | undefined;
+  /** A merge changed the integration tree: the repo map follows. */
+  mergedTree: () => void;
 }
 
-async function runTask(run: Run, task: Task): Promise<void> {
+/** After this many failed attempts in a row, conductor rebases the task on its own (the guide's rule). */
+const AUTO_REBASE_AFTER = 2;
+
+async function runTask(run: Run, initialTask: Task): Promise<void> {
   const { ctx, files } = run;
+  let task = initialTask;
   let status = await loadStatus(ctx, task);
-  let notes: string | undefined;
+  /** What the next worker gets besides its context: review notes or gate failures, one line each. */
+  let notes: string[] = [];
   let lastReason = '';
+  let failedInARow = 0;
+  const tried: string[] = [];
   const move = async (to: TaskState, patch: Partial<TaskStatus> = {}, note?: string) => {
     status = (await recordTransition(files, status, to, patch, note)).status;
   };
+  const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus> = {}) => {
+    lastReason = reason;
+    notes = [...lessons];
+    failedInARow++;
+    tried.push(`attempt ${attempt}: ${reason}`);
+    await move('failed', { ...patch, pid: undefined }, reason);
+  };
+  /** Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task. */
+  const rebase = async (why: string, work: AttemptOutcome | undefined, reviewNotes: string) => {
+    const rewritten = await rebaseTask(ctx, {
+      task,
+      attempt,
+      backlogPath: files.backlogPath,
+      diffstat: work ? await diffstat(work) : '',
+      gateTails: (work?.gates ?? []).filter((g) => !g.passed).map((g) => `${g.name}:\n${g.tail ?? ''}`).join('\n\n'),
+      reviewNotes,
+      negativeEvidence: notes,
+    });
+    await run.worktrees.removeTask(task.id, run.integrationBranch);
+    failedInARow = 0;
+    if (rewritten.ok) {
+      task = rewritten.task;
+      notes = []; // the lessons now live in the task's own negative evidence
+      tried.push(`rebased after attempt ${attempt} (${why})`);
+      await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The task was rewritten in tasks/BACKLOG.yaml${rewritten.why ? `: ${rewritten.why}` : ''}; it is regenerated from scratch.`, '', 'Negative evidence now in the task:', ...task.context.negative_evidence.map((l) => `- ${l}`)]);
+      ctx.report(`implement: ${task.id} rebased (${why}); the task was rewritten and starts again from scratch`);
+    } else {
+      tried.push(`rebase after attempt ${attempt} failed: ${rewritten.reason}`);
+      await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent gave no usable task (${rewritten.reason}); the task starts again from scratch with the negative evidence.`]);
+    }
+  };
   let attempt = Math.max(task.attempts, status.attempt);
   while (attempt < ctx.config.attempts) {
+    if (failedInARow >= AUTO_REBASE_AFTER) {
+      await rebase(`${AUTO_REBASE_AFTER} failed attempts in a row`, undefined, tried.slice(-AUTO_REBASE_AFTER).join('\n'));
+      if (ctx.signal?.aborted) return move('interrupted', {}, 'stopped by Ctrl-C; resume re-queues it');
+    }
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    const work = await runTaskAttempt(ctx, { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes ? { notes } : {}) });
+    const work = await runTaskAttempt(ctx, { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) });
     await writeNotes(ctx, task.id, attempt, work);
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
@@ -142,58 +213,72 @@ async function runTask(run: Run, task: Task): Promise<void> {
     }
     if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason);
     if (work.result === 'failed') {
-      lastReason = work.reason ?? 'failed';
-      notes = work.negativeEvidence.map((line) => `- ${line}`).join('\n') || undefined;
-      await move('failed', { ...patch, pid: undefined }, lastReason);
+      await failed(work.reason ?? 'failed', work.negativeEvidence, patch);
+      if (work.discard) await run.worktrees.removeTask(task.id, run.integrationBranch); // salvaged first
       continue;
     }
     await move('verifying', patch);
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
+    if (ctx.signal?.aborted) return move('interrupted', { pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
     if (!review.ok) {
-      lastReason = review.reason;
-      await move('failed', { pid: undefined }, review.reason);
+      await failed(review.reason, notes);
       continue;
     }
     const verdict = review.verdict;
+    const reviewed = { review: { verdict: verdict.verdict, summary: verdict.summary } };
     if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
       // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
       const gated = await runGates(run.gates, gateOptions(ctx, work.worktree, task.id, `attempt-${attempt}-approved`));
       const failing = newlyFailing(gated, run.baselineFailures);
       if (failing.length > 0) {
-        lastReason = `gates failed after approval: ${failing.map((g) => g.name).join(', ')}`;
-        notes = failing.map((gate) => `- ${gateEvidence(gate, attempt)}`).join('\n');
-        await move('failed', { pid: undefined }, lastReason);
+        await failed(`gates failed after approval: ${failing.map((g) => g.name).join(', ')}`, failing.map((gate) => gateEvidence(gate, attempt)), reviewed);
         continue;
       }
     }
     if (verdict.verdict === 'approve') {
-      await move('merging', { review: { verdict: 'approve', summary: verdict.summary } });
-      const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`);
+      await move('merging', reviewed);
+      const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`, run.afterMergeCheck(task.id, attempt));
       if (merged.ok) {
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`);
         await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
+        run.mergedTree();
         return;
       }
-      lastReason = `merge conflict in ${merged.conflicts.join(', ') || 'the merge'}`;
-      notes = `- attempt ${attempt}: merging hit a conflict in ${merged.conflicts.join(', ')}; start from the current integration code`;
-      await move('conflict', { pid: undefined }, lastReason);
+      if (merged.kind === 'check') {
+        await failed(`gates failed after merging into ${run.integrationBranch}: ${merged.detail}; the merge was undone`, merged.evidence);
+      } else {
+        // Not the worker's fault: regenerated from the new tip, told which files collided.
+        lastReason = `merge conflict in ${merged.conflicts.join(', ') || 'the merge'}`;
+        notes = [`attempt ${attempt}: merging hit a conflict in ${merged.conflicts.join(', ') || 'the merge'}; start from the current integration code`];
+        tried.push(`attempt ${attempt}: ${lastReason}`);
+        await move('conflict', { pid: undefined }, lastReason);
+      }
       await run.worktrees.removeTask(task.id, run.integrationBranch); // regenerated from the new tip; work saved to a salvage ref
       continue;
     }
-    // changes: a fresh worker in the same worktree gets the required changes. rebase: the worktree is
-    // discarded (salvaged) and the task regenerated from scratch with the negative evidence; the rebase
-    // agent that also rewrites the task arrives with phase 4's remaining work.
-    lastReason = `review asked for ${verdict.verdict}: ${verdict.summary}`;
-    notes = [...verdict.required_changes, ...verdict.negative_evidence].map((line) => `- ${line}`).join('\n') || undefined;
-    await move('failed', { pid: undefined, review: { verdict: verdict.verdict, summary: verdict.summary } }, lastReason);
-    if (verdict.verdict === 'rebase') await run.worktrees.removeTask(task.id, run.integrationBranch);
+    const reviewNotes = [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
+    await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${verdict.verdict}`, '', verdict.summary, ...(verdict.required_changes.length ? ['', 'Required changes:', ...verdict.required_changes.map((l) => `- ${l}`)] : []), ...(verdict.negative_evidence.length ? ['', 'Negative evidence:', ...verdict.negative_evidence.map((l) => `- ${l}`)] : [])]);
+    // changes: a fresh worker in the same worktree gets the required changes.
+    await failed(`review asked for ${verdict.verdict}: ${verdict.summary}`, [...verdict.required_changes, ...verdict.negative_evidence], reviewed);
+    if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts) await rebase('the reviewer asked for a rebase', work, reviewNotes);
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
+  await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
+}
+
+async function diffstat(work: AttemptOutcome): Promise<string> {
+  return git(work.worktree).raw(['diff', '--stat', `${work.baseCommit}..HEAD`]).catch(() => '');
+}
+
+async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
+  await appendFile(join(ctx.repoRoot, 'tasks', `${id}.notes.md`), `${lines.join('\n')}\n\n`);
 }
 
 async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
   const read = await readTaskStatus(join(ctx.repoRoot, 'tasks'), task.id);
+  // A human who set a blocked task back to pending gives it the attempts the backlog now says.
+  if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') return { ...read.status, status: task.status, attempt: task.attempts };
   if (read.kind === 'ok') return { ...read.status, status: task.status };
   if (read.kind === 'corrupt') ctx.report(`implement: tasks/${task.id}.status.json was unreadable (${read.reason}); set aside as ${read.movedTo}`);
   return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };
@@ -204,7 +289,7 @@ async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: 
   if (work.agent?.finalMessage.trim()) lines.push('Worker said:', '', ...work.agent.finalMessage.trim().split('\n').map((l) => `> ${l}`), '');
   for (const gate of work.gates) lines.push(`- gate ${gate.name}: ${gate.passed ? 'passed' : 'FAILED'} (${Math.round(gate.durationMs)} ms)`);
   if (work.negativeEvidence.length) lines.push('', 'Negative evidence:', ...work.negativeEvidence.map((l) => `- ${l}`));
-  await appendFile(join(ctx.repoRoot, 'tasks', `${id}.notes.md`), `${lines.join('\n')}\n\n`);
+  await appendNotes(ctx, id, lines);
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {

@@ -44,6 +44,8 @@ export interface AttemptOutcome {
   agent?: AgentResult;
   /** Lessons for the next attempt, one line each. */
   negativeEvidence: string[];
+  /** The attempt's code must not be built on (it touched forbidden paths): the next attempt starts afresh. */
+  discard?: boolean;
   reason?: string;
 }
 
@@ -82,6 +84,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const scope = checkScope(task, outcome.files);
   outcome.scope = scope;
   if (scope.forbidden.length > 0) {
+    outcome.discard = true;
     return fail('failed', `touched forbidden paths: ${scope.forbidden.join(', ')}`, `Don't touch ${scope.forbidden.join(', ')}: attempt ${attempt} changed them and was rejected`);
   }
   if (scope.flagged.length > 0) {

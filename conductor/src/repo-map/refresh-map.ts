@@ -16,12 +16,17 @@ export interface MapResult {
   files: number;
 }
 
-export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: number; force?: boolean }): Promise<MapResult> {
+/**
+ * `treeDir` maps another checkout of the repository (the integration worktree
+ * after merges); the map is always written to the repository's own docs/.
+ */
+export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: number; force?: boolean; treeDir?: string }): Promise<MapResult> {
   const path = join(repoRoot, 'docs', 'repo-map.md');
   const cacheFile = join(repoRoot, '.conductor', 'repo-map.json');
+  const treeDir = options.treeDir ?? repoRoot;
   let listing: string;
   try {
-    listing = await git(repoRoot).raw(['ls-files', '-s', '-z']);
+    listing = await git(treeDir).raw(['ls-files', '-s', '-z']);
   } catch (error) {
     throw new ConductorError('INPUT_INVALID', `cannot list the tracked files of ${repoRoot}: ${messageOf(error).trim().split('\n')[0]}`, { hint: 'run conductor inside a git repository' });
   }
@@ -34,8 +39,8 @@ export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: n
   if (!options.force && cached.key === key && existsSync(path)) {
     return { path, rebuilt: false, bytes: Buffer.byteLength(await readFile(path, 'utf8')), files: files.length };
   }
-  const scripts = packageScripts(repoRoot);
-  const detected = detectGates(repoRoot);
+  const scripts = packageScripts(treeDir);
+  const detected = detectGates(treeDir);
   const text = buildRepoMap({ files, scripts, gates: detected.gates, ...(detected.source ? { gatesSource: detected.source } : {}), treeKey: key, budgetBytes: options.budgetBytes });
   await mkdir(join(repoRoot, 'docs'), { recursive: true });
   await writeFileAtomically(path, text);
@@ -43,9 +48,9 @@ export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: n
   return { path, rebuilt: true, bytes: Buffer.byteLength(text), files: files.length };
 }
 
-function packageScripts(repoRoot: string): Record<string, string> {
+function packageScripts(dir: string): Record<string, string> {
   try {
-    const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { scripts?: Record<string, unknown> };
     return Object.fromEntries(Object.entries(pkg.scripts ?? {}).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
   } catch {
     return {};
