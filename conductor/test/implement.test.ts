@@ -134,3 +134,60 @@ describe('after conductor itself was killed', () => {
     expect(stat === '' || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z').toBe(true);
   }, 60_000);
 });
+
+describe('--merge', () => {
+  it('merges the integration branch into a clean checkout at the end', async () => {
+    const { repo } = project({});
+    const branch = sh(repo, 'branch', '--show-current');
+    const result = await conductor(['implement', '--merge'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const head = sh(repo, 'rev-parse', '--short=12', 'HEAD');
+    expect(result.stdout).toBe(`3 tasks: 3 done\nall merged into conductor/demo; merged conductor/demo into ${branch} (${head})`);
+    expect(sh(repo, 'log', '-1', '--format=%s')).toBe('Merge conductor/demo (conductor)');
+    expect(readFileSync(join(repo, 'src', 'T02.ts'), 'utf8')).toBe('export const done = "attempt 1";\n');
+  }, 60_000);
+
+  it('leaves a checkout with uncommitted changes alone and says how to merge', async () => {
+    const { repo } = project({});
+    const head = sh(repo, 'rev-parse', 'HEAD');
+    writeFileSync(join(repo, 'src', 'app.ts'), 'export const mine = 1;\n');
+    const result = await conductor(['implement', '--merge'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; not merged: your checkout has uncommitted changes (1 file); commit or stash them, then run: git merge --no-ff conductor/demo');
+    expect(sh(repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(readFileSync(join(repo, 'src', 'app.ts'), 'utf8')).toBe('export const mine = 1;\n');
+  }, 60_000);
+
+  it('aborts a merge that conflicts with the user branch, leaving it as it was', async () => {
+    const { repo } = project({});
+    const result0 = await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    expect(result0.exitCode).toBe(1);
+    execFileSync('sh', ['-c', 'mkdir -p src && echo mine > src/T03.ts && git add src/T03.ts && git -c user.name=t -c user.email=t@t commit -qm mine'], { cwd: repo });
+    const head = sh(repo, 'rev-parse', 'HEAD');
+    const result = await conductor(['implement', '--merge'], { cwd: repo });
+    expect(result.stdout).toContain('not merged: conductor/demo conflicts with');
+    expect(result.stdout).toContain('in src/T03.ts; the merge was aborted and nothing changed. Resolve it yourself: git merge --no-ff conductor/demo');
+    expect(sh(repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(sh(repo, 'status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)tasks')).toBe(''); // only conductor's status updates
+  }, 90_000);
+});
+
+describe('gates after merge', () => {
+  it('undoes a merge that breaks the gates on the integration branch and regenerates the task from the new tip', async () => {
+    // Each task alone passes; together they exceed the gate's limit of two files in src/.
+    const { repo } = project({});
+    const config = readFileSync(join(repo, 'conductor.config.yaml'), 'utf8');
+    writeFileSync(join(repo, 'limit.js'), 'if (require("fs").readdirSync("src").length > 2) { console.error("too many files in src"); process.exit(1) }\n');
+    writeFileSync(join(repo, 'conductor.config.yaml'), config.replace(/gates:\n.*\n$/, `gates_after_merge: true\ngates:\n  - { name: limit, run: [${JSON.stringify(process.execPath)}, limit.js] }\n`));
+    execFileSync('sh', ['-c', 'git add -A && git -c user.name=t -c user.email=t@t commit -qm limit'], { cwd: repo });
+    const result = await conductor(['implement', '--only', 'T01,T03'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    const files = sh(repo, 'ls-tree', '--name-only', 'conductor/demo', 'src/').split('\n');
+    expect(files).toHaveLength(2); // app.ts and the one task that merged first
+    const late = ['T01', 'T03'].find((id) => !files.includes(`src/${id}.ts`))!;
+    const status = JSON.parse(readFileSync(join(repo, 'tasks', `${late}.status.json`), 'utf8')) as { status: string; history: { to: string; note?: string }[] };
+    expect(status.history.find((h) => h.to === 'failed')!.note).toBe('gates failed after merging into conductor/demo: limit; the merge was undone');
+    expect(status.status).toBe('blocked');
+    expect(readFileSync(join(repo, 'tasks', `${late}.notes.md`), 'utf8')).toContain('too many files in src');
+  }, 120_000);
+});

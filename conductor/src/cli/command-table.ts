@@ -36,6 +36,7 @@ const AGENT_OPTIONS: readonly OptionSpec[] = [
 const IMPLEMENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'concurrency', type: 'string', valueName: 'N', description: 'tasks at once, 1-16 (default from config: 3)' },
   { name: 'allow-failing-baseline', type: 'boolean', description: 'go on when the base already fails a gate, without blaming workers for it' },
+  { name: 'merge', type: 'boolean', description: 'at the end, merge the integration branch into your current branch (only when every task is done and the checkout is clean)' },
 ];
 const YES: OptionSpec = { name: 'yes', short: 'y', type: 'boolean', description: 'skip the checkpoints (no pause for review)' };
 const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };

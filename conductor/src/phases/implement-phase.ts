@@ -13,6 +13,7 @@ import { detectGates } from '../gates/detect-gates.js';
 import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { git, isContainedIn } from '../git/git.js';
+import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import { WorktreeManager } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
@@ -31,6 +32,8 @@ export interface ImplementOptions {
   baseRef: string;
   /** What the user runs to try again, for messages (default: conductor implement). */
   rerunCommand?: string;
+  /** --merge: merge the integration branch into the user's branch when every task is done and the checkout is clean. */
+  mergeIntoCheckout?: boolean;
 }
 
 export interface ImplementSummary {
@@ -38,6 +41,8 @@ export interface ImplementSummary {
   states: Record<string, TaskState>;
   /** Set when new starts stopped because an agent hit a rate limit. */
   quotaPause?: string;
+  /** What --merge did. */
+  checkoutMerge?: CheckoutMerge;
 }
 
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
@@ -129,7 +134,13 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   await Promise.allSettled(running.values());
   await mapRefresh;
   const final = (await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog;
-  return { integrationBranch, states: Object.fromEntries(final.tasks.map((t) => [t.id, t.status])), ...(quotaPause ? { quotaPause } : {}) };
+  const states = Object.fromEntries(final.tasks.map((t) => [t.id, t.status]));
+  let checkoutMerge: CheckoutMerge | undefined;
+  if (options.mergeIntoCheckout && !ctx.signal?.aborted) {
+    const unfinished = final.tasks.filter((t) => t.status !== 'done' && t.status !== 'skipped').map((t) => t.id);
+    checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch);
+  }
+  return { integrationBranch, states, ...(quotaPause ? { quotaPause } : {}), ...(checkoutMerge ? { checkoutMerge } : {}) };
 }
 
 interface Run {

@@ -11,7 +11,7 @@ export function implementOptions(ctx: CommandContext, configured: number): Imple
     throw new ConductorError('USAGE', `Expected \`--concurrency\` to be an integer from 1 to 16, got \`${String(raw)}\``);
   }
   const only = typeof ctx.options.only === 'string' ? new Set(ctx.options.only.split(',').map((id) => id.trim()).filter(Boolean)) : undefined;
-  return { concurrency, allowFailingBaseline: ctx.options['allow-failing-baseline'] === true, baseRef: 'HEAD', ...(only ? { only } : {}) };
+  return { concurrency, allowFailingBaseline: ctx.options['allow-failing-baseline'] === true, baseRef: 'HEAD', mergeIntoCheckout: ctx.options.merge === true, ...(only ? { only } : {}) };
 }
 
 /** Print where every task ended; exit 1 when any task is not done or skipped. */
@@ -23,9 +23,10 @@ export function reportImplement(ctx: CommandContext, summary: ImplementSummary):
   if (summary.quotaPause) ctx.stdout.write(`new starts paused after a rate limit (${summary.quotaPause}); run conductor resume later\n`);
   const unfinished = entries.filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
   if (unfinished.length === 0) {
-    ctx.stdout.write(`all merged into ${summary.integrationBranch}; merge it into your branch with: git merge ${summary.integrationBranch}\n`);
+    ctx.stdout.write(summary.checkoutMerge ? `all merged into ${summary.integrationBranch}; ${summary.checkoutMerge.message}\n` : `all merged into ${summary.integrationBranch}; merge it into your branch with: git merge ${summary.integrationBranch}\n`);
     return 0;
   }
+  if (summary.checkoutMerge) ctx.stdout.write(`${summary.checkoutMerge.message}\n`);
   ctx.stdout.write(`not finished: ${unfinished.join(', ')} (conductor status shows why; tasks/<id>.notes.md has each attempt)\n`);
   return 1;
 }

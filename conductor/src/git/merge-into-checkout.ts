@@ -1,0 +1,50 @@
+// `--merge`: the one time conductor touches the user's own branch, on request,
+// at the end of a run. Only a clean checkout on a branch is merged into; a
+// merge that cannot complete is aborted, leaving the checkout as it was, and
+// the user is told exactly what to type instead.
+import { existsSync } from 'node:fs';
+import { git } from './git.js';
+import { messageOf } from '../errors.js';
+
+export interface CheckoutMerge {
+  merged: boolean;
+  message: string;
+}
+
+const OWN_PATHS = ['tasks', 'specs', 'docs', '.conductor'];
+
+const BUSY = [
+  ['MERGE_HEAD', 'merge'],
+  ['rebase-merge', 'rebase'],
+  ['rebase-apply', 'rebase'],
+  ['CHERRY_PICK_HEAD', 'cherry-pick'],
+  ['REVERT_HEAD', 'revert'],
+] as const;
+
+export async function mergeIntoCheckout(repoRoot: string, branch: string): Promise<CheckoutMerge> {
+  const g = git(repoRoot);
+  const yourself = `git merge --no-ff ${branch}`;
+  const current = (await g.raw(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim();
+  if (!current) return { merged: false, message: `not merged: your checkout is on a detached HEAD; check out a branch, then run: ${yourself}` };
+  const gitPath = async (name: string) => (await g.raw(['rev-parse', '--path-format=absolute', '--git-path', name])).trim();
+  for (const [marker, what] of BUSY) {
+    if (existsSync(await gitPath(marker))) return { merged: false, message: `not merged: a ${what} is in progress in your checkout; finish it, then run: ${yourself}` };
+  }
+  // conductor's own files (status updates to a committed BACKLOG.yaml, say) do not count; git itself refuses a merge that would overwrite them.
+  const dirty = (await g.raw(['status', '--porcelain', '--untracked-files=no', '--', '.', ...OWN_PATHS.map((p) => `:(exclude)${p}`)])).split('\n').filter(Boolean);
+  if (dirty.length > 0) return { merged: false, message: `not merged: your checkout has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}); commit or stash them, then run: ${yourself}` };
+
+  const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', `Merge ${branch} (conductor)`, branch]).catch((error: unknown) => messageOf(error));
+  const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
+  const inProgress = existsSync(await gitPath('MERGE_HEAD'));
+  if (!inProgress && after !== before) return { merged: true, message: `merged ${branch} into ${current} (${after.slice(0, 12)})` };
+  if (!inProgress) {
+    if (/up to date/i.test(detail)) return { merged: true, message: `${current} already contains ${branch}` };
+    const line = detail.split('\n').find((l) => /error|fatal|overwritten|would be/i.test(l))?.trim() ?? 'git refused the merge';
+    return { merged: false, message: `not merged into ${current}: ${line}; nothing was changed. Run: ${yourself}` };
+  }
+  const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
+  await g.raw(['merge', '--abort']).catch(() => undefined);
+  return { merged: false, message: `not merged: ${branch} conflicts with ${current} in ${conflicts.join(', ') || 'some files'}; the merge was aborted and nothing changed. Resolve it yourself: ${yourself}` };
+}
