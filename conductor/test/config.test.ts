@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config/load-config.js';
 import { DEFAULT_CONFIG } from '../src/config/types.js';
@@ -61,6 +62,12 @@ describe('conductor.config.yaml', () => {
   it('fails with exit-code-2 error for a missing --config file', async () => {
     const dir = testdir();
     await expect(readConfig({ repoRoot: dir, cwd: dir, configPath: 'nope.yaml' })).rejects.toMatchObject({ code: 'INPUT_INVALID', message: 'config file not found: nope.yaml' });
+  });
+
+  it('reads a --config file given as an absolute path, from anywhere', async () => {
+    const elsewhere = testdir({ 'mine.yaml': 'concurrency: 5\n' });
+    const repo = testdir();
+    expect((await readConfig({ repoRoot: repo, cwd: repo, configPath: join(elsewhere, 'mine.yaml') })).config.concurrency).toBe(5);
   });
 
   it('warns about a .yml file it ignores', async () => {

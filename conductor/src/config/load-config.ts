@@ -1,6 +1,6 @@
 // conductor.config.yaml: read → schema-check → normalise → cross-check.
 import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { formatPath, sortProblems, type Problem } from '../problems.js';
 import { schemaErrors } from '../schema/validators.js';
@@ -31,7 +31,7 @@ export async function readConfig(options: ConfigOptions): Promise<ConfigResult> 
   const warnings: string[] = [];
   let path: string;
   if (options.configPath !== undefined) {
-    path = join(cwd, options.configPath);
+    path = resolve(cwd, options.configPath);
     if (!existsSync(path)) {
       throw new ConductorError('INPUT_INVALID', `config file not found: ${options.configPath}`, { hint: 'check the path given to --config' });
     }
