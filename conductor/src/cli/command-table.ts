@@ -135,4 +135,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [{ name: 'format', type: 'string', valueName: 'FORMAT', choices: ['mermaid', 'dot'], description: 'mermaid (default) or dot' }, CONFIG],
     load: () => import('./commands/graph.js'),
   },
+  {
+    name: 'demo',
+    args: '',
+    maxArgs: 0,
+    summary: 'the whole pipeline on a bundled example, with recorded sessions: no agent, no key',
+    options: [],
+    load: () => import('./commands/demo.js'),
+  },
 ];

@@ -179,6 +179,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     failedInARow++;
     tried.push(`attempt ${attempt}: ${reason}`);
     await move('failed', { ...patch, pid: undefined }, reason);
+    ctx.report(`implement: ${task.id} attempt ${attempt} failed: ${reason}`);
   };
   /** Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task. */
   const rebase = async (why: string, work: AttemptOutcome | undefined, reviewNotes: string) => {
@@ -252,6 +253,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`, run.afterMergeCheck(task.id, attempt));
       if (merged.ok) {
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`);
+        ctx.report(`implement: ${task.id} merged into ${run.integrationBranch} (attempt ${attempt})`);
         await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
         run.mergedTree();
         return;
@@ -264,6 +266,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
         notes = [`attempt ${attempt}: merging hit a conflict in ${merged.conflicts.join(', ') || 'the merge'}; start from the current integration code`];
         tried.push(`attempt ${attempt}: ${lastReason}`);
         await move('conflict', { pid: undefined }, lastReason);
+        ctx.report(`implement: ${task.id} ${lastReason}; regenerating it from the new integration tip`);
       }
       await run.worktrees.removeTask(task.id, run.integrationBranch); // regenerated from the new tip; work saved to a salvage ref
       continue;
@@ -275,6 +278,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts) await rebase('the reviewer asked for a rebase', work, reviewNotes);
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
+  ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
 }
 

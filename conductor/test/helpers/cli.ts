@@ -10,8 +10,8 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function conductor(args: string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  const result = await execa(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, reject: false, stdin: 'ignore', timeout: 20_000 });
+export async function conductor(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+  const result = await execa(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 20_000 });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -1,0 +1,64 @@
+// conductor demo: the whole pipeline on a bundled example, with no agent and
+// no key. examples/demo/repo (tiny-kv, a key-value store) is copied into a
+// fresh git repository under the system's temp directory, and `conductor run
+// feature-request.md --yes` replays the sessions recorded in
+// examples/demo/sessions (scripts/record-demo.js): three planners, a backlog
+// of five tasks, a retry after a failing test, a review asking for changes,
+// a rebase, the merges — with the project's real tests as the gates.
+import { cp, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { git } from '../../git/git.js';
+import { packageRoot } from '../../paths.js';
+import { startRun } from '../../phases/run-pipeline.js';
+import type { CommandContext } from '../context.js';
+import { implementOptions, reportRun } from './implement-report.js';
+import { requestFromArgs } from './shared.js';
+import { withRun } from './run-support.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const started = performance.now();
+  const example = join(packageRoot(), 'examples', 'demo');
+  const repo = join(await mkdtemp(join(tmpdir(), 'conductor-demo-')), 'tiny-kv');
+  await cp(join(example, 'repo'), repo, { recursive: true });
+  const g = git(repo);
+  await g.raw(['init', '-q', '-b', 'main']);
+  await g.raw(['add', '-A']);
+  await g.raw(['commit', '-q', '-m', 'tiny-kv: a tiny in-memory key-value store']);
+
+  ctx.stdout.write(
+    [
+      'conductor demo: the whole pipeline on tiny-kv, a small key-value store, with recorded agent sessions',
+      `(no network, no key; the project's own tests run for real as the gates).`,
+      `  repository: ${repo}`,
+      '  request:    feature-request.md — "Key expiry"',
+      '',
+      '',
+    ].join('\n'),
+  );
+  const demo: CommandContext = { ...ctx, cwd: repo, args: ['feature-request.md'], options: { yes: true, replay: join(example, 'sessions') } };
+  const outcome = await withRun(demo, 'conductor demo', async (phase) => {
+    const { request } = await requestFromArgs(demo, 'run', phase.config.budgets.featureRequestBytes);
+    return startRun(phase, request, 'feature-request.md', true, implementOptions(demo, phase.config.concurrency));
+  });
+  const code = reportRun(demo, outcome);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  ctx.stdout.write(
+    [
+      '',
+      `Finished in ${seconds} s. Look around the demo repository:`,
+      `  cd ${repo}`,
+      '  git log --graph --oneline conductor/key-expiry   # one merge per reviewed task',
+      '  ls specs/key-expiry                              # the plan: SPEC, ARCH, QA, PLAN, the backlog',
+      '  cat tasks/T02.notes.md tasks/T03.notes.md tasks/T04.notes.md   # the retry, the changes, the rebase',
+      `  node ${join(packageRoot(), 'conductor', 'bin', 'conductor.js')} status`,
+      '',
+      'Now on your own repository, with a real agent CLI (opencode, claude, codex or gemini):',
+      '  npx conductor doctor                  # which agents and keys conductor finds',
+      '  npx conductor init                    # role prompts and a commented conductor.config.yaml',
+      '  npx conductor run feature-request.md  # the request\'s template is in docs/workflow.md',
+      '',
+    ].join('\n'),
+  );
+  return code;
+}
