@@ -323,5 +323,5 @@ switch (role) {
     break;
   default:
     process.stderr.write(`the demo author has no answer for role ${role}\n`);
-    process.exit(1);
+    process.exitCode = 1;
 }
