@@ -136,6 +136,21 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/graph.js'),
   },
   {
+    name: 'factory',
+    args: '[specs/<id> ...]',
+    maxArgs: 64,
+    summary: 'rebuild code from specs/ without re-planning (default: the specs changed since their last build)',
+    options: [
+      { name: 'all', type: 'boolean', description: 'rebuild every spec' },
+      { name: 'status', type: 'boolean', description: 'list each spec as built, changed since its last build, or never built' },
+      { name: 'onto', type: 'string', valueName: 'REF', description: "the base of the fresh integration branch (default: the spec's base commit)" },
+      ...IMPLEMENT_OPTIONS.filter((o) => o.name !== 'merge'),
+      ...AGENT_OPTIONS,
+      CONFIG,
+    ],
+    load: () => import('./commands/factory.js'),
+  },
+  {
     name: 'demo',
     args: '',
     maxArgs: 0,

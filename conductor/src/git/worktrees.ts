@@ -14,6 +14,31 @@ import { ensureOwnedDir } from '../state/owned-dir.js';
 
 export const INTEGRATION_DIR = '_integration';
 
+/** Where a set of tasks works: the live backlog's names, or a factory build's own. */
+export interface WorktreeNaming {
+  integrationDir: string;
+  integrationBranch(feature: string): string;
+  taskDir(id: string): string;
+  taskBranch(id: string): string;
+}
+
+export const LIVE_NAMING: WorktreeNaming = {
+  integrationDir: INTEGRATION_DIR,
+  integrationBranch: (feature) => `conductor/${feature}`,
+  taskDir: (id) => id,
+  taskBranch: (id) => `task/${id}`,
+};
+
+/** A factory build's names (`factory/<tag>`, `factory/<tag>-T01`): they never meet the live run's. */
+export function factoryNaming(tag: string): WorktreeNaming {
+  return {
+    integrationDir: `_factory-${tag}`,
+    integrationBranch: () => `factory/${tag}`,
+    taskDir: (id) => `factory-${tag}-${id}`,
+    taskBranch: (id) => `factory/${tag}-${id}`,
+  };
+}
+
 export interface WorktreeEntry {
   path: string;
   head?: string;
@@ -36,7 +61,10 @@ export class WorktreeManager {
   readonly worktreesDir: string;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly repoRoot: string) {
+  constructor(
+    readonly repoRoot: string,
+    readonly naming: WorktreeNaming = LIVE_NAMING,
+  ) {
     this.worktreesDir = join(repoRoot, 'worktrees');
   }
 
@@ -67,11 +95,11 @@ export class WorktreeManager {
   }
 
   async ensureIntegration(feature: string, base: string): Promise<EnsuredWorktree> {
-    return this.serialize(() => this.ensure(INTEGRATION_DIR, `conductor/${feature}`, base, { reuseAlways: true }));
+    return this.serialize(() => this.ensure(this.naming.integrationDir, this.naming.integrationBranch(feature), base, { reuseAlways: true }));
   }
 
   async ensureTask(id: string, fromRef: string): Promise<EnsuredWorktree> {
-    return this.serialize(() => this.ensure(id, `task/${id}`, fromRef, { reuseAlways: false }));
+    return this.serialize(() => this.ensure(this.naming.taskDir(id), this.naming.taskBranch(id), fromRef, { reuseAlways: false }));
   }
 
   private async ensure(name: string, branch: string, fromRef: string, options: { reuseAlways: boolean }): Promise<EnsuredWorktree> {
@@ -119,8 +147,8 @@ export class WorktreeManager {
   /** Remove a task's worktree and branch, saving uncommitted or unmerged work first. Returns the salvage ref, if any. */
   async removeTask(id: string, mergedInto: string): Promise<string | undefined> {
     return this.serialize(async () => {
-      const path = join(this.worktreesDir, id);
-      const branch = `task/${id}`;
+      const path = join(this.worktreesDir, this.naming.taskDir(id));
+      const branch = this.naming.taskBranch(id);
       const entry = (await this.list()).find((e) => e.path === resolve(path));
       let salvaged: string | undefined;
       if (entry && existsSync(path)) {
@@ -133,6 +161,17 @@ export class WorktreeManager {
         await this.g().raw(['branch', '-D', branch]);
       }
       return salvaged;
+    });
+  }
+
+  /** Remove the integration worktree (its branch stays), saving any uncommitted change first. */
+  async removeIntegration(feature: string): Promise<void> {
+    return this.serialize(async () => {
+      const path = join(this.worktreesDir, this.naming.integrationDir);
+      const entry = (await this.list()).find((e) => e.path === resolve(path));
+      if (!entry || !existsSync(path)) return;
+      await this.salvage(path, this.naming.integrationDir, this.naming.integrationBranch(feature));
+      await this.g().raw(['worktree', 'remove', '--force', path]);
     });
   }
 

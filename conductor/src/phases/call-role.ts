@@ -25,6 +25,12 @@ export interface PhaseContext {
   afterCall?: SessionOptions['afterCall'];
   /** Progress lines for the user (the reporter). */
   report: (line: string) => void;
+  /** Where task records live: tasks/ (default), or a factory build's own folder. */
+  tasksDir?: string;
+}
+
+export function tasksDirOf(ctx: Pick<PhaseContext, 'repoRoot' | 'tasksDir'>): string {
+  return ctx.tasksDir ?? join(ctx.repoRoot, 'tasks');
 }
 
 export interface RoleCall {

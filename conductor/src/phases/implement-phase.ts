@@ -15,11 +15,11 @@ import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { git, isContainedIn } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
-import { WorktreeManager } from '../git/worktrees.js';
+import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
-import { gateOptions, type PhaseContext } from './call-role.js';
+import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
 import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
@@ -32,6 +32,8 @@ export interface ImplementOptions {
   baseRef: string;
   /** What the user runs to try again, for messages (default: conductor implement). */
   rerunCommand?: string;
+  /** Branch and worktree names (default: conductor/<feature>, task/<id>). */
+  naming?: WorktreeNaming;
   /** --merge: merge the integration branch into the user's branch when every task is done and the checkout is clean. */
   mergeIntoCheckout?: boolean;
 }
@@ -48,12 +50,12 @@ export interface ImplementSummary {
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
 
 export async function runImplementPhase(ctx: PhaseContext, options: ImplementOptions): Promise<ImplementSummary> {
-  const files = taskFiles(ctx.repoRoot);
+  const files = taskFiles(ctx.repoRoot, tasksDirOf(ctx));
   const initial = await readBacklog(ctx, files.backlogPath);
   const rerun = options.rerunCommand ?? 'conductor implement';
   if (!initial.backlog) throw new ConductorError('BACKLOG_INVALID', 'tasks/BACKLOG.yaml is not valid; nothing was changed', { problems: initial.problems, hint: `fix it, then run ${rerun} again` });
-  const integrationBranch = `conductor/${initial.backlog.feature}`;
-  const worktrees = new WorktreeManager(ctx.repoRoot);
+  const worktrees = new WorktreeManager(ctx.repoRoot, options.naming);
+  const integrationBranch = worktrees.naming.integrationBranch(initial.backlog.feature);
   const integration = await worktrees.ensureIntegration(initial.backlog.feature, options.baseRef);
   const gates = ctx.config.gates ?? detectGates(integration.path).gates;
   const merges = new MergeQueue(integration.path);
@@ -71,7 +73,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   for (const task of initial.backlog.tasks) {
     if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
     const status = { ...(await loadStatus(ctx, task)), status: task.status };
-    if (task.status === 'merging' && (await isContainedIn(integration.path, `task/${task.id}`, 'HEAD'))) {
+    if (task.status === 'merging' && (await isContainedIn(integration.path, worktrees.naming.taskBranch(task.id), 'HEAD'))) {
       await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
       await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
       continue;
@@ -287,11 +289,11 @@ async function diffstat(work: AttemptOutcome): Promise<string> {
 }
 
 async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
-  await appendFile(join(ctx.repoRoot, 'tasks', `${id}.notes.md`), `${lines.join('\n')}\n\n`);
+  await appendFile(join(tasksDirOf(ctx), `${id}.notes.md`), `${lines.join('\n')}\n\n`);
 }
 
 async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
-  const read = await readTaskStatus(join(ctx.repoRoot, 'tasks'), task.id);
+  const read = await readTaskStatus(tasksDirOf(ctx), task.id);
   // A human who set a blocked task back to pending gives it the attempts the backlog now says.
   if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') return { ...read.status, status: task.status, attempt: task.attempts };
   if (read.kind === 'ok') return { ...read.status, status: task.status };

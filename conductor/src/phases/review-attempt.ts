@@ -9,7 +9,7 @@ import { git } from '../git/git.js';
 import { budgetDiff } from '../review/diff-budget.js';
 import { parseVerdict, type Verdict } from '../review/verdict.js';
 import { writeJsonAtomically } from '../state/atomic-write.js';
-import { callRole, type PhaseContext } from './call-role.js';
+import { callRole, tasksDirOf, type PhaseContext } from './call-role.js';
 import type { AttemptOutcome } from './task-attempt.js';
 
 export const REVIEW_DIFF_BYTES = 24 * 1024;
@@ -38,7 +38,7 @@ export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: numb
     }
     const parsed = parseVerdict(result.finalMessage);
     if (parsed.ok) {
-      await writeJsonAtomically(join(ctx.repoRoot, 'tasks', `${task.id}.review.json`), { ...parsed.verdict, attempt, session: result.sessionId, reviewedAt: new Date().toISOString() });
+      await writeJsonAtomically(join(tasksDirOf(ctx), `${task.id}.review.json`), { ...parsed.verdict, attempt, session: result.sessionId, reviewedAt: new Date().toISOString() });
       return { ok: true, verdict: parsed.verdict, sessionId: result.sessionId };
     }
     reason = `the reviewer's reply was not a valid verdict: ${parsed.reason}`;

@@ -1,11 +1,15 @@
 // `conductor run` and `conductor resume`: the phases in order, pausing at the
 // configured checkpoints (unless --yes), with every step recorded in the run
 // journal first, so a resume continues where the run stopped.
-import { readFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
+import { routeFor } from '../agents/routing.js';
+import { ROLES } from '../config/types.js';
+import { git } from '../git/git.js';
+import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
 import { writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
@@ -48,6 +52,14 @@ export async function continueRun(ctx: PhaseContext, start: RunJournal, request:
   if (journal.phase === 'plan' && journal.state === 'running') {
     if (!request) throw new ConductorError('STATE_CORRUPT', 'the run stopped during planning and its feature request is unknown', { hint: 'start again with conductor run <feature-request.md>' });
     await runPlanPhase(ctx, request);
+    const baseCommit = (await git(ctx.repoRoot).raw(['rev-parse', 'HEAD'])).trim();
+    const roles = Object.fromEntries(
+      ROLES.map((role) => {
+        const { provider, model } = routeFor(ctx.config, role, undefined, ctx.defaultProvider);
+        return [role, model ? { provider, model } : { provider }];
+      }),
+    );
+    await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, baseCommit, roles });
     journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'plan', state: 'finished' });
     if (ctx.config.checkpoints.includes('plan') && !yes) return pause('plan', ['SPEC.md', 'ARCH.md', 'QA.md', 'PLAN.md'].map((f) => rel(join(journal.specDir, f))));
   }
@@ -57,6 +69,7 @@ export async function continueRun(ctx: PhaseContext, start: RunJournal, request:
       throw new ConductorError('INPUT_INVALID', `${rel(join(journal.specDir, 'PLAN.md'))} is missing`, { hint: 'run conductor plan again' });
     });
     await runBacklogPhase(ctx, { plan, slug: journal.slug, dontTouch: journal.dontTouch, specDir: journal.specDir });
+    await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId });
     journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'backlog', state: 'finished' });
     if (ctx.config.checkpoints.includes('backlog') && !yes) return pause('backlog', ['tasks/BACKLOG.yaml']);
   }
@@ -64,6 +77,17 @@ export async function continueRun(ctx: PhaseContext, start: RunJournal, request:
   // Implementation re-validates the backlog (hand edits at the checkpoint) before anything runs.
   journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'running', checkpoint: undefined });
   const summary = await runImplementPhase(ctx, { ...implement, rerunCommand: 'conductor resume' });
+  if (!ctx.signal?.aborted && Object.values(summary.states).every((s) => s === 'done' || s === 'skipped')) await recordBuild(ctx, journal, summary);
   journal = await writeJournal(ctx.conductorDir, { ...journal, state: ctx.signal?.aborted ? 'running' : 'finished' });
   return { journal, implement: summary };
+}
+
+/** Every task merged: the final backlog (rebased tasks included) joins the spec, and the build is recorded against it. */
+async function recordBuild(ctx: PhaseContext, journal: RunJournal, summary: ImplementSummary): Promise<void> {
+  await copyFile(join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml'), join(journal.specDir, 'BACKLOG.yaml'));
+  const g = git(ctx.repoRoot);
+  const resultCommit = (await g.raw(['rev-parse', summary.integrationBranch])).trim();
+  const resultTree = (await g.raw(['rev-parse', `${resultCommit}^{tree}`])).trim();
+  const record = await readSpecRecord(journal.specDir);
+  await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, build: { resultCommit, resultTree, branch: summary.integrationBranch, base: record?.baseCommit ?? '', runId: journal.runId, mode: 'run', builtAt: new Date().toISOString() } });
 }

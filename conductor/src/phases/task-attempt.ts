@@ -16,7 +16,7 @@ import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { formatCount } from '../util/format.js';
-import { callRole, gateOptions, type PhaseContext } from './call-role.js';
+import { callRole, gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 
 export interface AttemptInput {
   task: Task;
@@ -67,7 +67,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   if (!fitted.fits) {
     return fail('blocked', `its worker context is ${formatCount(fitted.bytes)} bytes, ${formatCount(fitted.bytes - budget)} over the ${formatCount(budget)}-byte budget even without ${fitted.dropped.join(' and ') || 'optional sections'}`);
   }
-  const contextFile = join(ctx.repoRoot, 'tasks', `${task.id}.context.md`);
+  const contextFile = join(tasksDirOf(ctx), `${task.id}.context.md`);
   await writeFileAtomically(contextFile, fitted.text);
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
 

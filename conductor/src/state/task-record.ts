@@ -16,8 +16,8 @@ export interface TaskFiles {
   backlogPath: string;
 }
 
-export function taskFiles(repoRoot: string): TaskFiles {
-  const tasksDir = join(repoRoot, 'tasks');
+/** The live backlog's files under tasks/, or a factory build's under its own folder. */
+export function taskFiles(repoRoot: string, tasksDir = join(repoRoot, 'tasks')): TaskFiles {
   return { tasksDir, backlogPath: join(tasksDir, 'BACKLOG.yaml') };
 }
 

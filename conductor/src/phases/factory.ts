@@ -1,0 +1,142 @@
+// Factory mode: code rebuilt from specs/, without re-planning. Each spec's
+// archived BACKLOG.yaml (rebased tasks included) goes through phases 3–4 on a
+// fresh integration branch `factory/<spec>-v<version>` from a chosen base (the
+// spec's base commit by default; with several specs, each builds on the one
+// before). Task records live in .conductor/factory/<tag>/, worktrees and
+// branches have their own names, so the live run in tasks/ is never touched.
+// Each build is recorded in spec.json, with how it differs from the last.
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { setTaskFields } from '../backlog/backlog-document.js';
+import { validateBacklogText } from '../backlog/validate-backlog.js';
+import { ConductorError } from '../errors.js';
+import { git } from '../git/git.js';
+import { factoryNaming, WorktreeManager } from '../git/worktrees.js';
+import { formatProblem } from '../problems.js';
+import { specState, updateSpecRecord, type SpecRecord, type SpecState } from '../specs/spec-record.js';
+import { writeFileAtomically } from '../state/atomic-write.js';
+import type { PhaseContext } from './call-role.js';
+import { runImplementPhase, type ImplementOptions } from './implement-phase.js';
+
+export interface SpecStatus {
+  slug: string;
+  dir: string;
+  record: SpecRecord;
+  state: SpecState;
+}
+
+/** Every spec folder under specs/ with its version and state; a spec.json is created for one that has none. */
+export async function listSpecs(repoRoot: string): Promise<SpecStatus[]> {
+  const root = join(repoRoot, 'specs');
+  const names = existsSync(root) ? (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [];
+  const specs: SpecStatus[] = [];
+  for (const slug of names) {
+    const dir = join(root, slug);
+    if (!existsSync(join(dir, 'BACKLOG.yaml')) && !existsSync(join(dir, 'spec.json'))) continue;
+    const record = await updateSpecRecord(dir, slug);
+    specs.push({ slug, dir, record, state: specState(record) });
+  }
+  return specs;
+}
+
+export function describeSpec(spec: SpecStatus): string {
+  const { state, record } = spec;
+  if (state.kind === 'never built') return `never built`;
+  const built = `v${state.build.version} → ${state.build.resultCommit.slice(0, 12)} on ${state.build.branch}`;
+  if (state.kind === 'built') return `built (${built})`;
+  return `changed since its last build (${built}): ${state.files.join(', ') || 'spec.json'}; now v${record.version}`;
+}
+
+export interface FactoryOptions extends Omit<ImplementOptions, 'baseRef' | 'naming'> {
+  /** Spec folders, in build order. */
+  specs: SpecStatus[];
+  onto?: string;
+}
+
+export interface FactoryBuild {
+  slug: string;
+  version: number;
+  branch: string;
+  ok: boolean;
+  resultCommit?: string;
+  resultTree?: string;
+  /** How the result differs from the spec's last build. */
+  comparison?: string;
+  unfinished?: string[];
+}
+
+export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Promise<FactoryBuild[]> {
+  const builds: FactoryBuild[] = [];
+  const g = git(ctx.repoRoot);
+  let previousResult: string | undefined;
+  for (const spec of options.specs) {
+    if (ctx.signal?.aborted) break;
+    const specName = relative(ctx.repoRoot, spec.dir);
+    const base = options.onto ?? previousResult ?? spec.record.baseCommit;
+    if (!base) throw new ConductorError('INPUT_INVALID', `${specName}/spec.json does not say which commit it was planned on`, { hint: 'pass --onto REF to choose the base' });
+    const baseCommit = (await g.raw(['rev-parse', '--verify', `${base}^{commit}`]).catch(() => '')).trim();
+    if (!baseCommit) throw new ConductorError('INPUT_INVALID', `--onto ${base}: no such commit in this repository`, { hint: 'give a branch, tag or commit that exists' });
+
+    const tag = await freshTag(ctx.repoRoot, `${spec.slug}-v${spec.record.version}`);
+    const tasksDir = join(ctx.conductorDir, 'factory', tag);
+    await mkdir(tasksDir, { recursive: true });
+    await writeFileAtomically(join(tasksDir, 'BACKLOG.yaml'), await freshBacklog(join(spec.dir, 'BACKLOG.yaml'), `${specName}/BACKLOG.yaml`));
+    ctx.report(`factory: ${spec.slug} v${spec.record.version} onto ${baseCommit.slice(0, 12)} as factory/${tag}`);
+
+    const naming = factoryNaming(tag);
+    const summary = await runImplementPhase({ ...ctx, tasksDir }, { ...options, baseRef: baseCommit, naming, rerunCommand: 'conductor factory' });
+    const unfinished = Object.entries(summary.states).filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+    if (unfinished.length > 0 || ctx.signal?.aborted) {
+      builds.push({ slug: spec.slug, version: spec.record.version, branch: summary.integrationBranch, ok: false, unfinished });
+      break; // later specs build on this one
+    }
+    // The branch is the result; its worktree is not needed any more.
+    await new WorktreeManager(ctx.repoRoot, naming).removeIntegration(tag);
+    const resultCommit = (await g.raw(['rev-parse', summary.integrationBranch])).trim();
+    const resultTree = (await g.raw(['rev-parse', `${resultCommit}^{tree}`])).trim();
+    const last = spec.record.builds.at(-1);
+    const comparison = last ? await compare(ctx.repoRoot, last, resultCommit, resultTree) : 'first build of this spec';
+    await updateSpecRecord(spec.dir, spec.slug, { build: { resultCommit, resultTree, branch: summary.integrationBranch, base: baseCommit, mode: 'factory', builtAt: new Date().toISOString() } });
+    builds.push({ slug: spec.slug, version: spec.record.version, branch: summary.integrationBranch, ok: true, resultCommit, resultTree, comparison });
+    previousResult = resultCommit;
+  }
+  return builds;
+}
+
+/** The spec's archived backlog, every task back to pending with no attempts: a rebuild starts from the spec alone. */
+async function freshBacklog(path: string, display: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => {
+    throw new ConductorError('INPUT_INVALID', `${display} is missing`, { hint: 'a spec is built from its archived backlog; run conductor run (or conductor backlog) for it first' });
+  });
+  const report = validateBacklogText(text, display);
+  if (!report.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: report.problems.map(formatProblem)[0] ?? '' });
+  let fresh = text;
+  for (const task of report.backlog.tasks) {
+    if (task.status !== 'pending' || task.attempts !== 0) fresh = setTaskFields(fresh, task.id, { status: 'pending', attempts: 0 });
+  }
+  return fresh;
+}
+
+async function compare(repoRoot: string, last: NonNullable<SpecRecord['builds'][number]>, resultCommit: string, resultTree: string): Promise<string> {
+  if (last.resultTree === resultTree) return `the same tree as build v${last.version} (${resultTree.slice(0, 12)})`;
+  const stat = await git(repoRoot).raw(['diff', '--shortstat', last.resultCommit, resultCommit]).catch(() => '');
+  return `differs from build v${last.version} (${last.resultCommit.slice(0, 12)}):${stat.trim() ? ` ${stat.trim()}` : ' its commit is gone'}`;
+}
+
+/** `<slug>-v<version>`, or with -2, -3… when an earlier factory build already used the name. */
+async function freshTag(repoRoot: string, wanted: string): Promise<string> {
+  const taken = new Set((await git(repoRoot).raw(['for-each-ref', '--format=%(refname:short)', 'refs/heads/factory/'])).split('\n').filter(Boolean).map((ref) => basename(ref)));
+  if (!taken.has(wanted)) return wanted;
+  for (let n = 2; ; n++) if (!taken.has(`${wanted}-${n}`)) return `${wanted}-${n}`;
+}
+
+/** The specs named on the command line (`specs/<id>` or `<id>`), in the order given. */
+export function pickSpecs(all: SpecStatus[], named: string[]): SpecStatus[] {
+  return named.map((name) => {
+    const slug = basename(name.replace(/\/+$/, ''));
+    const found = all.find((spec) => spec.slug === slug);
+    if (!found) throw new ConductorError('USAGE', `no spec ${name} under specs/`, { hint: `specs here: ${all.map((s) => s.slug).join(', ') || 'none yet'}` });
+    return found;
+  });
+}
