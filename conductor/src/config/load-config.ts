@@ -76,7 +76,8 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     gates: raw.gates,
     checkpoints: raw.checkpoints ?? [...d.checkpoints],
     concurrency: raw.concurrency ?? d.concurrency,
-    budgets: { ...d.budgets, ...raw.budgets },
+    budgets: { ...d.budgets, ...raw.budgets, maxCostUsd: { ...raw.budgets?.maxCostUsd } },
+    pricing: raw.pricing ?? {},
     attempts: raw.attempts ?? d.attempts,
     timeouts: { ...d.timeouts, ...raw.timeouts },
   };
