@@ -134,4 +134,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [{ name: 'format', type: 'string', valueName: 'FORMAT', choices: ['mermaid', 'dot'], description: 'mermaid (default) or dot' }, CONFIG],
     load: () => import('./commands/graph.js'),
   },
+  {
+    name: 'report',
+    args: '',
+    maxArgs: 0,
+    summary: 'what a run cost and how it went: calls, tokens, cost, context sizes, session reuse, attempts, makespan (also written to docs/runs/<run-id>.md)',
+    options: [JSON_OUTPUT, { name: 'run', type: 'string', valueName: 'ID', description: 'the run to report (an id or a unique prefix; default: the last run)' }, CONFIG],
+    load: () => import('./commands/report.js'),
+  },
+  {
+    name: 'init',
+    args: '',
+    maxArgs: 0,
+    summary: 'scaffold a repository: .opencode/agent/*.md, a commented conductor.config.yaml, tasks/, specs/ and .gitignore lines',
+    options: [{ name: 'force', type: 'boolean', description: 'overwrite files that already exist' }],
+    load: () => import('./commands/init.js'),
+  },
 ];

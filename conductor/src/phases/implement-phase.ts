@@ -17,6 +17,7 @@ import { WorktreeManager } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
+import { runCapReached, taskCapReached } from './budget-guard.js';
 import { gateOptions, type PhaseContext } from './call-role.js';
 import { reviewAttempt } from './review-attempt.js';
 import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
@@ -36,6 +37,8 @@ export interface ImplementSummary {
   states: Record<string, TaskState>;
   /** Set when new starts stopped because an agent hit a rate limit. */
   quotaPause?: string;
+  /** Set when new starts stopped because the run's cost cap was reached. */
+  costStop?: string;
 }
 
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
@@ -74,6 +77,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
 
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
+  let costStop: string | undefined;
   let shownProblem = '';
   const run = { ctx, files, integrationBranch, worktrees, merges, gates, baselineFailures, onQuota: (why: string) => (quotaPause ??= why) };
   for (;;) {
@@ -90,7 +94,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     }
     shownProblem = '';
     const backlog = report.backlog;
-    if (!quotaPause) {
+    costStop ??= await runCapReached(ctx);
+    if (!quotaPause && !costStop) {
       const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status }));
       for (const id of decideStarts(view, options.concurrency).start) {
         if (options.only && !options.only.has(id)) continue;
@@ -104,7 +109,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   }
   await Promise.allSettled(running.values());
   const final = (await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog;
-  return { integrationBranch, states: Object.fromEntries(final.tasks.map((t) => [t.id, t.status])), ...(quotaPause ? { quotaPause } : {}) };
+  return { integrationBranch, states: Object.fromEntries(final.tasks.map((t) => [t.id, t.status])), ...(quotaPause ? { quotaPause } : {}), ...(costStop ? { costStop } : {}) };
 }
 
 interface Run {
@@ -128,6 +133,8 @@ async function runTask(run: Run, task: Task): Promise<void> {
   };
   let attempt = Math.max(task.attempts, status.attempt);
   while (attempt < ctx.config.attempts) {
+    const capped = await taskCapReached(ctx, task.id);
+    if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
