@@ -139,7 +139,12 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '',
     maxArgs: 0,
     summary: 'what a run cost and how it went: calls, tokens, cost, context sizes, session reuse, attempts, makespan (also written to docs/runs/<run-id>.md)',
-    options: [JSON_OUTPUT, { name: 'run', type: 'string', valueName: 'ID', description: 'the run to report (an id or a unique prefix; default: the last run)' }, CONFIG],
+    options: [
+      JSON_OUTPUT,
+      { name: 'run', type: 'string', valueName: 'ID', description: 'the run to report (an id or a unique prefix; default: the last run)' },
+      { name: 'concurrency', type: 'string', valueName: 'N', description: 'the concurrency the run used, for the makespan\'s lower bound (default from config)' },
+      CONFIG,
+    ],
     load: () => import('./commands/report.js'),
   },
   {

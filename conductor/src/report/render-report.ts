@@ -50,7 +50,7 @@ export function renderReportMarkdown(report: RunReport): string {
   out.push(c.maxBytes === undefined ? '- worker context: none recorded' : `- worker context: max ${formatCount(c.maxBytes)} bytes, median ${formatCount(Math.round(c.medianBytes!))} bytes over ${c.tasks} task${c.tasks === 1 ? '' : 's'} (budget ${formatCount(c.budgetBytes)})`);
   if (c.maxWorkerPromptBytes !== undefined) out.push(`- largest worker prompt (context + role prompt): ${formatCount(c.maxWorkerPromptBytes)} bytes`);
   out.push(`- planning documents in worker and reviewer prompts: ${d.hits.length === 0 ? 'none' : d.hits.length} (${d.checked} saved prompt${d.checked === 1 ? '' : 's'} checked${d.missing > 0 ? `, ${d.missing} no longer on disk` : ''})`);
-  for (const hit of d.hits) out.push(`  - ${hit.role}${hit.taskId ? ` ${hit.taskId}` : ''} (session ${hit.sessionId}) carries ${hit.lines} lines of ${hit.doc}`);
+  for (const hit of d.hits) out.push(`  - ${hit.role}${hit.taskId ? ` ${hit.taskId}` : ''} (session ${hit.sessionId}) carries ${hit.lines} line${hit.lines === 1 ? '' : 's'} of ${hit.doc}`);
 
   const s = report.schedule;
   out.push('', '## Schedule', '');

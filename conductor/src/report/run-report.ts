@@ -111,11 +111,11 @@ export function median(values: readonly number[]): number | undefined {
 }
 
 /** A task's span in the run: its first start inside the window to its last recorded change or call. */
-function taskSpan(task: ReportTask, calls: readonly LedgerEntry[], from: number, until: number): { start: number; end: number } | undefined {
-  const inWindow = (task.status?.history ?? []).filter((h) => Date.parse(h.at) >= from && Date.parse(h.at) < until);
+function taskSpan(task: ReportTask, calls: readonly LedgerEntry[], after: number, before: number): { start: number; end: number } | undefined {
+  if (calls.length === 0) return undefined;
+  const inWindow = (task.status?.history ?? []).filter((h) => Date.parse(h.at) > after && Date.parse(h.at) < before);
   const firstRun = inWindow.find((h) => h.to === 'running');
   const starts = [...(firstRun ? [Date.parse(firstRun.at)] : []), ...calls.map((e) => Date.parse(e.at))];
-  if (starts.length === 0) return undefined;
   const start = Math.min(...starts);
   const end = Math.max(start, ...inWindow.map((h) => Date.parse(h.at)), ...calls.map(endOf));
   return { start, end };
@@ -124,9 +124,12 @@ function taskSpan(task: ReportTask, calls: readonly LedgerEntry[], from: number,
 export function computeRunReport(input: ReportInput): RunReport {
   const ids = runIds(input.entries);
   const runEntries = input.entries.filter((e) => e.runId === input.runId);
-  const from = Math.min(...runEntries.map((e) => Date.parse(e.at)));
+  // A task's status history belongs to this run between the previous run's last call and the next run's first.
+  const callsOf = (id: string | undefined) => input.entries.filter((e) => e.runId === id);
+  const previous = ids[ids.indexOf(input.runId) - 1];
   const next = ids[ids.indexOf(input.runId) + 1];
-  const until = next === undefined ? Infinity : Math.min(...input.entries.filter((e) => e.runId === next).map((e) => Date.parse(e.at)));
+  const after = previous === undefined ? -Infinity : Math.max(...callsOf(previous).map(endOf));
+  const before = next === undefined ? Infinity : Math.min(...callsOf(next).map((e) => Date.parse(e.at)));
 
   const byPhase = new Map<string, LedgerEntry[]>();
   for (const entry of runEntries) {
@@ -141,7 +144,7 @@ export function computeRunReport(input: ReportInput): RunReport {
   const spans = new Map<string, { start: number; end: number }>();
   for (const task of input.tasks) {
     const calls = runEntries.filter((e) => e.taskId === task.id);
-    const span = taskSpan(task, calls, from, until);
+    const span = taskSpan(task, calls, after, before);
     if (!span) continue;
     spans.set(task.id, span);
     const status = task.status;
@@ -171,6 +174,7 @@ export function computeRunReport(input: ReportInput): RunReport {
   if (bound.lowerBoundMs > 0) schedule.ratio = makespanMs / bound.lowerBoundMs;
 
   const totals = figures(runEntries, input.pricing);
+  const from = Math.min(...runEntries.map((e) => Date.parse(e.at)), ...spanList.map((s) => s.start));
   const end = Math.max(...runEntries.map(endOf), ...spanList.map((s) => s.end));
   const unpricedModels = [...new Set(runEntries.filter((e) => callCost(e, input.pricing) === undefined && e.inputTokens !== undefined).map((e) => e.model ?? `(${e.provider}, no model)`))].sort();
 

@@ -3,6 +3,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadRunReport } from '../../report/load-run.js';
+import { implementOptions } from './implement-report.js';
 import { renderReportMarkdown } from '../../report/render-report.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
@@ -10,7 +11,8 @@ import { configOf, repoRootOf } from './shared.js';
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
   const { config } = await configOf(ctx, repoRoot);
-  const { report, warnings } = await loadRunReport(repoRoot, config, typeof ctx.options.run === 'string' ? ctx.options.run : undefined);
+  const { concurrency } = implementOptions(ctx, config.concurrency);
+  const { report, warnings } = await loadRunReport(repoRoot, { ...config, concurrency }, typeof ctx.options.run === 'string' ? ctx.options.run : undefined);
   for (const warning of warnings) ctx.stderr.write(`warning: ${warning}\n`);
   if (ctx.options.json) {
     ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
