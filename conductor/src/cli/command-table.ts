@@ -42,6 +42,14 @@ const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'p
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'init',
+    args: '',
+    maxArgs: 0,
+    summary: 'scaffold a repository: .opencode/agent/*.md, a commented conductor.config.yaml, tasks/, specs/ and .gitignore lines',
+    options: [{ name: 'force', type: 'boolean', description: 'overwrite files that already exist' }],
+    load: () => import('./commands/init.js'),
+  },
+  {
     name: 'run',
     args: '<feature-request.md>',
     maxArgs: 1,
@@ -138,7 +146,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'report',
     args: '',
     maxArgs: 0,
-    summary: 'what a run cost and how it went: calls, tokens, cost, context sizes, session reuse, attempts, makespan (also written to docs/runs/<run-id>.md)',
+    summary: 'what a run cost and how it went: tokens, cost, context sizes, session reuse, attempts, makespan',
     options: [
       JSON_OUTPUT,
       { name: 'run', type: 'string', valueName: 'ID', description: 'the run to report (an id or a unique prefix; default: the last run)' },
@@ -146,13 +154,5 @@ export const COMMANDS: readonly CommandSpec[] = [
       CONFIG,
     ],
     load: () => import('./commands/report.js'),
-  },
-  {
-    name: 'init',
-    args: '',
-    maxArgs: 0,
-    summary: 'scaffold a repository: .opencode/agent/*.md, a commented conductor.config.yaml, tasks/, specs/ and .gitignore lines',
-    options: [{ name: 'force', type: 'boolean', description: 'overwrite files that already exist' }],
-    load: () => import('./commands/init.js'),
   },
 ];
