@@ -129,7 +129,8 @@ describe('budgets.maxCostUsd', () => {
     expect(status(repo, 'T01').status).toBe('done');
     const report = await jsonReport(repo);
     const first = ledger(repo)[0]!;
-    expect(report.caps.perRun).toEqual({ capUsd: CALL_USD, reachedAt: new Date(Date.parse(first.at) + first.durationMs).toISOString() });
+    expect(report.caps.perRun).toEqual({ capUsd: CALL_USD, reachedAt: new Date(Date.parse(first.at) + first.durationMs).toISOString(), startedAfter: [] });
+    expect((await conductor(['report'], { cwd: repo })).stdout).toContain(`- per-run cap $0.0020 reached at ${report.caps.perRun!.reachedAt}: no task started after it`);
     expect(report.tasks.map((t) => t.id)).toEqual(['T01']);
   }, 60_000);
 

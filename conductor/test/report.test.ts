@@ -98,7 +98,7 @@ describe('report figures (literal data)', () => {
   it('says when the per-run cap was crossed and which tasks the per-task cap blocked', () => {
     const caps = computeRunReport(input()).caps;
     // Cumulative by end time: planners 0.004, merge 0.006, backlog 0.506 (at 10 s), T03 unpriced, T01 at 16 s → 0.508, T01 review at 18 s → 0.510 ≥ 0.509.
-    expect(caps).toEqual({ perRun: { capUsd: 0.509, reachedAt: at(18) }, perTask: 0.001, blocked: [{ id: 'T03', note: 'cost cap: T03 spent $0.0100 of its $0.0010 budget (budgets.maxCostUsd.perTask)' }] });
+    expect(caps).toEqual({ perRun: { capUsd: 0.509, reachedAt: at(18), startedAfter: ['T02'] }, perTask: 0.001, blocked: [{ id: 'T03', note: 'cost cap: T03 spent $0.0100 of its $0.0010 budget (budgets.maxCostUsd.perTask)' }] });
   });
 
   it('draws one Gantt bar per task from its start to its end', () => {
@@ -108,7 +108,7 @@ describe('report figures (literal data)', () => {
     );
     const markdown = renderReportMarkdown(report);
     expect(markdown).toContain('| review | 2 | 2,000 | 400 | $0.0040 | 5.0 s | 22.0 s |');
-    expect(markdown).toContain('- per-run cap $0.5090 reached at 2026-01-01T10:00:18.000Z: no task started after it');
+    expect(markdown).toContain('- per-run cap $0.5090 reached at 2026-01-01T10:00:18.000Z: started after it: T02');
     expect(markdown).toContain('- makespan / lower bound: 1.00');
     expect(markdown).toContain('- first-attempt success: 33% (1 of 3 finished tasks)');
   });

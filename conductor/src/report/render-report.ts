@@ -62,7 +62,8 @@ export function renderReportMarkdown(report: RunReport): string {
   const caps = report.caps;
   if (caps.perRun || caps.perTask !== undefined) {
     out.push('', '## Budgets', '');
-    if (caps.perRun) out.push(caps.perRun.reachedAt ? `- per-run cap ${formatUsd(caps.perRun.capUsd)} reached at ${caps.perRun.reachedAt}: no task started after it` : `- per-run cap ${formatUsd(caps.perRun.capUsd)}: not reached`);
+    const after = caps.perRun?.startedAfter ?? [];
+    if (caps.perRun) out.push(caps.perRun.reachedAt ? `- per-run cap ${formatUsd(caps.perRun.capUsd)} reached at ${caps.perRun.reachedAt}: ${after.length === 0 ? 'no task started after it' : `started after it: ${after.join(', ')}`}` : `- per-run cap ${formatUsd(caps.perRun.capUsd)}: not reached`);
     if (caps.perTask !== undefined) out.push(`- per-task cap ${formatUsd(caps.perTask)}: ${caps.blocked.length === 0 ? 'no task reached it' : `blocked ${caps.blocked.map((b) => b.id).join(', ')}`}`);
   }
   if (report.tasks.length > 0) out.push('', '## Timeline', '', '```mermaid', renderGantt(report), '```');

@@ -65,7 +65,7 @@ export interface RunReport {
   /** Tasks by the attempt they ended on. */
   attempts: Record<string, number>;
   schedule: LowerBound & { concurrency: number; makespanMs: number; ratio?: number };
-  caps: { perRun?: { capUsd: number; reachedAt?: string }; perTask?: number; blocked: { id: string; note: string }[] };
+  caps: { perRun?: { capUsd: number; reachedAt?: string; /** Tasks whose first start came after the cap was reached (none, when the guard works). */ startedAfter?: string[] }; perTask?: number; blocked: { id: string; note: string }[] };
   unpricedModels: string[];
 }
 
@@ -209,6 +209,7 @@ function capReport(input: ReportInput, runEntries: readonly LedgerEntry[], tasks
     spent += callCost(entry, input.pricing) ?? 0;
     if (spent >= cap) {
       caps.perRun.reachedAt = new Date(endOf(entry)).toISOString();
+      caps.perRun.startedAfter = tasks.filter((t) => Date.parse(t.startedAt!) > endOf(entry)).map((t) => t.id);
       break;
     }
   }
