@@ -21,8 +21,9 @@ export function reportImplement(ctx: CommandContext, summary: ImplementSummary):
   for (const [, state] of entries) counts.set(state, (counts.get(state) ?? 0) + 1);
   ctx.stdout.write(`${entries.length} tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
   if (summary.quotaPause) ctx.stdout.write(`new starts paused after a rate limit (${summary.quotaPause}); run conductor resume later\n`);
-  if (summary.costStop) ctx.stdout.write(`${summary.costStop}; new starts stopped and running tasks finished; conductor report has the figures\n`);
   const unfinished = entries.filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+  // The cap matters to the user only when it left work undone.
+  if (summary.costStop && unfinished.length > 0) ctx.stdout.write(`${summary.costStop}; new starts stopped and running tasks finished; conductor report has the figures\n`);
   if (unfinished.length === 0) {
     ctx.stdout.write(`all merged into ${summary.integrationBranch}; merge it into your branch with: git merge ${summary.integrationBranch}\n`);
     return 0;
