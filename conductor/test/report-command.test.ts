@@ -118,6 +118,16 @@ describe('conductor report', () => {
     expect(report.phases.map((p) => [p.phase, p.calls])).toEqual([['plan', 4], ['backlog', 1], ['implement', 2], ['review', 2]]);
     expect(report.debris).toEqual({ checked: 4, missing: 0, hits: [] });
   }, 60_000);
+
+  it('keeps the run id across conductor resume, so the paused run is one run', async () => {
+    const repo = project();
+    expect((await conductor(['run', 'feature-request.md'], { cwd: repo })).stdout).toContain('paused at the backlog checkpoint');
+    expect((await conductor(['resume'], { cwd: repo })).exitCode).toBe(0);
+    const journal = JSON.parse(readFileSync(join(repo, '.conductor', 'run.json'), 'utf8')) as { runId: string };
+    const lines = ledger(repo);
+    expect(lines.filter((l) => l.role === 'reviewer')).toHaveLength(2);
+    expect(new Set(lines.map((l) => l.runId))).toEqual(new Set([journal.runId]));
+  }, 60_000);
 });
 
 describe('budgets.maxCostUsd', () => {
