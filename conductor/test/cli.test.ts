@@ -41,7 +41,7 @@ describe('conductor CLI', () => {
     const result = await conductor(['--help'], { cwd: testdir() });
     expect(result.exitCode).toBe(0);
     const commands = result.stdout.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
-    expect(commands).toEqual(['run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'repo-map', 'clean', 'graph']);
+    expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
   });
 
   it('exits 2 with a hint on an unknown command, without a stack trace', async () => {

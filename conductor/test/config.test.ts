@@ -27,7 +27,7 @@ describe('conductor.config.yaml', () => {
     const dir = testdir({ 'conductor.config.yaml': 'concurrency: 8\nbudgets: { taskContextBytes: 4096 }\ntimeouts: { gateMinutes: 5 }\n' });
     const { config } = await readConfig({ repoRoot: dir, cwd: dir });
     expect(config.concurrency).toBe(8);
-    expect(config.budgets).toEqual({ taskContextBytes: 4096, featureRequestBytes: 5120, repoMapBytes: 51200 });
+    expect(config.budgets).toEqual({ taskContextBytes: 4096, featureRequestBytes: 5120, repoMapBytes: 51200, maxCostUsd: {} });
     expect(config.timeouts).toEqual({ inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 5 });
   });
 
@@ -40,6 +40,16 @@ describe('conductor.config.yaml', () => {
       'conductor.config.yaml:1:1 error unknown-key: unknown key "concurency" — did you mean "concurrency"?',
       'conductor.config.yaml:2:21 error invalid-value: "checkpoints[1]" must be one of plan, backlog; got "review"',
       'conductor.config.yaml:3:30 error type: "budgets.taskContextBytes" must be an integer, got text "3k"',
+    ]);
+  });
+
+  it('locates bad pricing and cost caps', async () => {
+    expect(await problemsOf('pricing:\n  claude-sonnet-4-5: { inputPerMillion: -3, outputPerMilion: 15 }\nbudgets:\n  maxCostUsd: { perRun: 0, perTask: "2" }\n')).toEqual([
+      'conductor.config.yaml:2:22 error missing-key: "pricing.claude-sonnet-4-5" is missing the required key "outputPerMillion"',
+      'conductor.config.yaml:2:41 error invalid-value: "pricing.claude-sonnet-4-5.inputPerMillion" must be >= 0',
+      'conductor.config.yaml:2:45 error unknown-key: unknown key "outputPerMilion" in "pricing.claude-sonnet-4-5" — did you mean "outputPerMillion"?',
+      'conductor.config.yaml:4:25 error invalid-value: "budgets.maxCostUsd.perRun" must be > 0',
+      'conductor.config.yaml:4:37 error type: "budgets.maxCostUsd.perTask" must be a number, got text "2"',
     ]);
   });
 

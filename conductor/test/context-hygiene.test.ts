@@ -30,7 +30,7 @@ describe('context hygiene', () => {
     expect(markers.length).toBeGreaterThanOrEqual(3); // the planners did plant them
 
     const backlog = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!;
-    const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config: normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [process.execPath, SCRIPT], env } } }), defaultProvider: 'scripted', report: () => undefined };
+    const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), runId: 'test-run', config: normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [process.execPath, SCRIPT], env } } }), defaultProvider: 'scripted', report: () => undefined };
     const worktrees = new WorktreeManager(repo);
     await worktrees.ensureIntegration('rate-limiter', 'HEAD');
     for (const task of backlog.tasks) {

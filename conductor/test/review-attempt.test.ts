@@ -16,7 +16,7 @@ async function verifiedWork(verdict: string, edit = 'src/bucket.ts=export const 
   const log = join(testdir(), 'prompts.jsonl');
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
   const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [process.execPath, SCRIPT], env: { SCRIPT_LOG: log, SCRIPT_EDIT: edit, SCRIPT_VERDICT: verdict } } } });
-  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', report: () => undefined };
+  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), runId: 'test-run', config, defaultProvider: 'scripted', report: () => undefined };
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1', 'nothing else changes'], scope: { files_hint: ['src/bucket.ts'] } });

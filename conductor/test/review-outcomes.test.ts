@@ -80,7 +80,7 @@ describe('review outcomes in one run', () => {
     const text = readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8');
     expect(text).toContain('  # approved at once\n');
     expect(text).toContain('} # rewritten by the rebase agent\n');
-    expect(prompts().filter((p) => p.role === 'rebase').map((p) => /id: (T\d+)/.exec(p.prompt)![1])).toEqual(['T03', 'T04']);
+    expect(prompts().filter((p) => p.role === 'rebase').map((p) => /id: (T\d+)/.exec(p.prompt)![1]).sort()).toEqual(['T03', 'T04']);
     expect(workersOf('T03')[1]!.prompt).toContain("Don't keep state in a module global: attempt 1 leaked it between requests");
     expect(sh(repo, 'for-each-ref', '--format=%(refname)', 'refs/conductor/salvage/T03/')).not.toBe('');
     expect(readFileSync(join(repo, 'tasks', 'T03.notes.md'), 'utf8')).toContain('## Rebase after attempt 1 (the reviewer asked for a rebase)');

@@ -17,7 +17,7 @@ const node = process.execPath;
 async function setup(edit: string, extra: { forbidden?: string[]; description?: string } = {}) {
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', 'check.js': 'const fs = require("fs"); const t = fs.readFileSync("src/bucket.ts", "utf8"); if (!t.includes("x = 1")) { console.error("expected x = 1 in src/bucket.ts"); process.exit(1) }', '.gitignore': 'worktrees/\n' });
   const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit } } } });
-  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', report: () => undefined };
+  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), runId: 'test-run', config, defaultProvider: 'scripted', report: () => undefined };
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: extra.description ?? 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'], forbidden: extra.forbidden ?? [] } });

@@ -7,6 +7,8 @@ import type { AgentRequest } from './types.js';
 
 export interface LedgerEntry {
   at: string;
+  /** The run the call belongs to (absent in ledgers written before run ids existed). */
+  runId?: string;
   sessionId: string;
   cliSessionId?: string;
   role: string;
@@ -29,9 +31,10 @@ export function ledgerPath(conductorDir: string): string {
   return join(conductorDir, 'sessions.jsonl');
 }
 
-export function ledgerEntry(request: AgentRequest, result: AgentResult, at: Date): LedgerEntry {
+export function ledgerEntry(request: AgentRequest, result: AgentResult, at: Date, runId?: string): LedgerEntry {
   const entry: LedgerEntry = {
     at: at.toISOString(),
+    ...(runId !== undefined ? { runId } : {}),
     sessionId: result.sessionId,
     role: request.role,
     attempt: request.attempt,

@@ -12,6 +12,8 @@ import type { AgentRequest, AgentResult, CallContext, Provider } from './types.j
 export interface SessionOptions {
   /** The repository's `.conductor/` directory. */
   conductorDir: string;
+  /** Recorded on the ledger line: which run the call belongs to. */
+  runId?: string;
   parentEnv?: NodeJS.ProcessEnv;
   supervisor?: Supervisor;
   now?: () => Date;
@@ -61,6 +63,6 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
   }
   await writeFile(call.outputFile, result.finalMessage);
   await options.afterCall?.(call, result);
-  await appendLedger(options.conductorDir, ledgerEntry(request, result, started));
+  await appendLedger(options.conductorDir, ledgerEntry(request, result, started, options.runId));
   return result;
 }

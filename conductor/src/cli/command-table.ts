@@ -43,6 +43,14 @@ const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'p
 
 export const COMMANDS: readonly CommandSpec[] = [
   {
+    name: 'init',
+    args: '',
+    maxArgs: 0,
+    summary: 'scaffold a repository: .opencode/agent/*.md, a commented conductor.config.yaml, tasks/, specs/ and .gitignore lines',
+    options: [{ name: 'force', type: 'boolean', description: 'overwrite files that already exist' }],
+    load: () => import('./commands/init.js'),
+  },
+  {
     name: 'run',
     args: '<feature-request.md>',
     maxArgs: 1,
@@ -134,6 +142,19 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'print the dependency graph with each task\'s state',
     options: [{ name: 'format', type: 'string', valueName: 'FORMAT', choices: ['mermaid', 'dot'], description: 'mermaid (default) or dot' }, CONFIG],
     load: () => import('./commands/graph.js'),
+  },
+  {
+    name: 'report',
+    args: '',
+    maxArgs: 0,
+    summary: 'what a run cost and how it went: tokens, cost, context sizes, session reuse, attempts, makespan',
+    options: [
+      JSON_OUTPUT,
+      { name: 'run', type: 'string', valueName: 'ID', description: 'the run to report (an id or a unique prefix; default: the last run)' },
+      { name: 'concurrency', type: 'string', valueName: 'N', description: 'the concurrency the run used, for the makespan\'s lower bound (default from config)' },
+      CONFIG,
+    ],
+    load: () => import('./commands/report.js'),
   },
   {
     name: 'factory',

@@ -77,7 +77,8 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     gates_after_merge: raw.gates_after_merge ?? d.gates_after_merge,
     checkpoints: raw.checkpoints ?? [...d.checkpoints],
     concurrency: raw.concurrency ?? d.concurrency,
-    budgets: { ...d.budgets, ...raw.budgets },
+    budgets: { ...d.budgets, ...raw.budgets, maxCostUsd: { ...raw.budgets?.maxCostUsd } },
+    pricing: raw.pricing ?? {},
     attempts: raw.attempts ?? d.attempts,
     timeouts: { ...d.timeouts, ...raw.timeouts },
   };

@@ -34,6 +34,18 @@ export interface GateConfig {
   timeoutMinutes?: number;
 }
 
+/** USD per million tokens, for one model. */
+export interface ModelPrice {
+  inputPerMillion: number;
+  outputPerMillion: number;
+}
+
+/** Cost caps in USD; unset means no cap. */
+export interface CostCaps {
+  perTask?: number;
+  perRun?: number;
+}
+
 export interface ConductorConfig {
   provider: string;
   /** False when `provider` is the default: then the first installed CLI is used, opencode first. */
@@ -47,7 +59,9 @@ export interface ConductorConfig {
   gates_after_merge: boolean;
   checkpoints: ('plan' | 'backlog')[];
   concurrency: number;
-  budgets: { taskContextBytes: number; featureRequestBytes: number; repoMapBytes: number };
+  budgets: { taskContextBytes: number; featureRequestBytes: number; repoMapBytes: number; maxCostUsd: CostCaps };
+  /** Per model, for cost figures when a CLI reports tokens but no cost. */
+  pricing: Record<string, ModelPrice>;
   attempts: number;
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
 }
@@ -62,7 +76,8 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   gates_after_merge: false,
   checkpoints: ['backlog'],
   concurrency: 3,
-  budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 },
+  budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200, maxCostUsd: {} },
+  pricing: {},
   attempts: 3,
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
 };

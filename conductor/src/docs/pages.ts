@@ -57,7 +57,13 @@ gates:
   - { name: test, run: ["npm", "test"] }
 checkpoints: [backlog]
 concurrency: 3
-budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 }
+budgets:
+  taskContextBytes: 3072
+  featureRequestBytes: 5120
+  repoMapBytes: 51200
+  maxCostUsd: { perTask: 2, perRun: 20 }   # optional cost caps (default: none)
+pricing:                           # USD per million tokens, when a CLI reports tokens but no cost
+  claude-sonnet-4-5: { inputPerMillion: 3, outputPerMillion: 15 }
 attempts: 3
 timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 }
 `;

@@ -15,6 +15,8 @@ import type { GateOptions } from '../gates/run-gates.js';
 export interface PhaseContext {
   repoRoot: string;
   conductorDir: string;
+  /** Every ledger line of this run carries it: the journal's id for run/resume, a fresh one per other command. */
+  runId: string;
   config: ConductorConfig;
   defaultProvider: string;
   signal?: AbortSignal;
@@ -62,6 +64,7 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
       },
       {
         conductorDir: ctx.conductorDir,
+        runId: ctx.runId,
         ...(ctx.parentEnv ? { parentEnv: ctx.parentEnv } : {}),
         ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
         ...(ctx.afterCall ? { afterCall: ctx.afterCall } : {}),

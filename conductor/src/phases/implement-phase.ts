@@ -19,6 +19,7 @@ import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
+import { runCapReached, taskCapReached } from './budget-guard.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
@@ -45,6 +46,8 @@ export interface ImplementSummary {
   quotaPause?: string;
   /** What --merge did. */
   checkoutMerge?: CheckoutMerge;
+  /** Set when new starts stopped because the run's cost cap was reached. */
+  costStop?: string;
 }
 
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
@@ -83,6 +86,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
 
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
+  let costStop: string | undefined;
   let shownProblem = '';
   let mapRefresh: Promise<unknown> = Promise.resolve();
   const run: Run = {
@@ -121,7 +125,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     }
     shownProblem = '';
     const backlog = report.backlog;
-    if (!quotaPause) {
+    costStop ??= await runCapReached(ctx);
+    if (!quotaPause && !costStop) {
       const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status }));
       for (const id of decideStarts(view, options.concurrency).start) {
         if (options.only && !options.only.has(id)) continue;
@@ -142,7 +147,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     const unfinished = final.tasks.filter((t) => t.status !== 'done' && t.status !== 'skipped').map((t) => t.id);
     checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch);
   }
-  return { integrationBranch, states, ...(quotaPause ? { quotaPause } : {}), ...(checkoutMerge ? { checkoutMerge } : {}) };
+  return { integrationBranch, states, ...(quotaPause ? { quotaPause } : {}), ...(costStop ? { costStop } : {}), ...(checkoutMerge ? { checkoutMerge } : {}) };
 }
 
 interface Run {
@@ -209,6 +214,8 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   };
   let attempt = Math.max(task.attempts, status.attempt);
   while (attempt < ctx.config.attempts) {
+    const capped = await taskCapReached(ctx, task.id);
+    if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
     if (failedInARow >= AUTO_REBASE_AFTER) {
       await rebase(`${AUTO_REBASE_AFTER} failed attempts in a row`, undefined, tried.slice(-AUTO_REBASE_AFTER).join('\n'));
       if (ctx.signal?.aborted) return move('interrupted', {}, 'stopped by Ctrl-C; resume re-queues it');

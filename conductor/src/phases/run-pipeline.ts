@@ -3,7 +3,6 @@
 // journal first, so a resume continues where the run stopped.
 import { copyFile, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { routeFor } from '../agents/routing.js';
@@ -27,7 +26,7 @@ export interface PipelineOutcome {
 export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
   const now = new Date().toISOString();
   const journal = await writeJournal(ctx.conductorDir, {
-    runId: randomUUID(),
+    runId: ctx.runId,
     requestPath,
     slug: request.slug,
     specDir: join(ctx.repoRoot, 'specs', request.slug),
@@ -41,7 +40,9 @@ export async function startRun(ctx: PhaseContext, request: FeatureRequest, reque
 }
 
 /** Carry a run on from its journal. `request` is re-read from the journal when not given. */
-export async function continueRun(ctx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
+export async function continueRun(runCtx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
+  // A resumed run keeps its id: its agent calls are recorded as the same run.
+  const ctx: PhaseContext = { ...runCtx, runId: start.runId };
   let journal = start;
   const rel = (path: string) => relative(ctx.repoRoot, path) || path;
   const pause = async (checkpoint: 'plan' | 'backlog', files: string[]): Promise<PipelineOutcome> => {

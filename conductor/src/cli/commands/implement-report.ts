@@ -22,6 +22,8 @@ export function reportImplement(ctx: CommandContext, summary: ImplementSummary):
   ctx.stdout.write(`${entries.length} tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
   if (summary.quotaPause) ctx.stdout.write(`new starts paused after a rate limit (${summary.quotaPause}); run conductor resume later\n`);
   const unfinished = entries.filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+  // The cap matters to the user only when it left work undone.
+  if (summary.costStop && unfinished.length > 0) ctx.stdout.write(`${summary.costStop}; new starts stopped and running tasks finished; conductor report has the figures\n`);
   if (unfinished.length === 0) {
     ctx.stdout.write(summary.checkoutMerge ? `all merged into ${summary.integrationBranch}; ${summary.checkoutMerge.message}\n` : `all merged into ${summary.integrationBranch}; merge it into your branch with: git merge ${summary.integrationBranch}\n`);
     return 0;

@@ -1,6 +1,7 @@
 // What every command that runs agents needs: the repository's run lock, a
 // cancel signal wired to Ctrl-C and SIGTERM, a supervisor that ends every
 // agent's process group on the way out, and the phase context.
+import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { recorder } from '../../agents/recording.js';
 import { ConductorError } from '../../errors.js';
@@ -58,6 +59,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     const phase: PhaseContext = {
       repoRoot,
       conductorDir,
+      runId: randomUUID(),
       config,
       defaultProvider,
       signal: controller.signal,

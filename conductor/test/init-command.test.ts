@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../src/config/load-config.js';
+import { DEFAULT_CONFIG } from '../src/config/types.js';
+import { CONFIG_DEFAULTS_YAML, CONFIG_EXAMPLES_YAML } from '../src/init/config-template.js';
+import { packageRoot } from '../src/paths.js';
+import { loadSchema } from '../src/schema/validators.js';
+import { conductor } from './helpers/cli.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const ROLE_FILES = readdirSync(join(packageRoot(), '.opencode', 'agent')).filter((f) => f.endsWith('.md')).sort();
+const configOf = async (yaml: string) => readConfig({ repoRoot: testdir({ 'conductor.config.yaml': yaml }) });
+
+describe('conductor init', () => {
+  it('scaffolds role prompts, a commented config, tasks/, specs/ and the .gitignore lines, listing each', async () => {
+    const repo = gitdir({ '.gitignore': 'node_modules\n/worktrees' });
+    const result = await conductor(['init'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe([
+      ...ROLE_FILES.map((f) => `created .opencode/agent/${f}`),
+      'created conductor.config.yaml',
+      'created tasks/.gitkeep',
+      'created specs/.gitkeep',
+      'appended to .gitignore (.conductor/)',
+      `${ROLE_FILES.length + 4} written, 0 skipped; next: edit conductor.config.yaml, then conductor doctor`,
+    ].join('\n'));
+    for (const f of ROLE_FILES) expect(readFileSync(join(repo, '.opencode', 'agent', f), 'utf8')).toBe(readFileSync(join(packageRoot(), '.opencode', 'agent', f), 'utf8'));
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('node_modules\n/worktrees\n.conductor/\n');
+    // The generated file is valid, and all comments: the defaults apply.
+    const loaded = await readConfig({ repoRoot: repo });
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.config).toEqual(DEFAULT_CONFIG);
+  });
+
+  it('never overwrites or duplicates without --force, and overwrites with it', async () => {
+    const repo = gitdir();
+    await conductor(['init'], { cwd: repo });
+    writeFileSync(join(repo, 'conductor.config.yaml'), 'concurrency: 5\n');
+    const again = await conductor(['init'], { cwd: repo });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout.split('\n').slice(-4)).toEqual([
+      'skipped tasks/.gitkeep (exists; --force overwrites it)',
+      'skipped specs/.gitkeep (exists; --force overwrites it)',
+      'skipped .gitignore (already ignores worktrees/ and .conductor/)',
+      `0 written, ${ROLE_FILES.length + 4} skipped; next: edit conductor.config.yaml, then conductor doctor`,
+    ]);
+    expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toBe('concurrency: 5\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+    const forced = await conductor(['init', '--force'], { cwd: repo });
+    expect(forced.stdout).toContain('overwrote conductor.config.yaml\n');
+    expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toMatch(/^# conductor\.config\.yaml: every key is optional/);
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+  });
+
+  it('refuses outside a git repository with exit 2', async () => {
+    const result = await conductor(['init'], { cwd: testdir() });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toBe('conductor: not inside a git repository\nhint: run conductor init in a git repository (git init creates one)');
+  });
+
+  it('shows every config key at its true default, and examples the loader accepts', async () => {
+    const defaults = await configOf(CONFIG_DEFAULTS_YAML);
+    expect(defaults.problems).toEqual([]);
+    expect(defaults.config).toEqual({ ...DEFAULT_CONFIG, providerChosen: true });
+    const keys = Object.keys(loadSchema('config').properties as object).filter((k) => k !== 'gates');
+    for (const key of keys) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^${key}:`, 'm'));
+    expect(CONFIG_DEFAULTS_YAML).toMatch(/^# gates: /m);
+    const examples = await configOf(CONFIG_EXAMPLES_YAML);
+    expect(examples.problems).toEqual([]);
+    expect(examples.config.routing).toEqual([{ match: { type: 'docs' }, use: { provider: 'gemini' } }]);
+    expect(examples.config.budgets.maxCostUsd).toEqual({ perTask: 2, perRun: 20 });
+  });
+});
