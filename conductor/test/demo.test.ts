@@ -54,5 +54,16 @@ describe('conductor demo', () => {
     expect(ledger).toHaveLength(21);
     expect(new Set(ledger.map((e) => e.sessionId)).size).toBe(21);
     expect(new Set(ledger.map((e) => e.provider))).toEqual(new Set(['replay']));
+
+    // It ends with the run's report, also written under docs/runs/.
+    const path = /\(the report is also in (docs\/runs\/[0-9a-f-]+\.md);/.exec(result.stdout)![1]!;
+    const report = readFileSync(join(repo, path), 'utf8');
+    expect(result.stdout).toContain(report);
+    expect(report).toContain('- agent calls: 21, tokens in/out: ');
+    expect(report).toContain('- session reuse: 0 ');
+    expect(report).toContain('- first-attempt success: 40% (2 of 5 finished tasks)');
+    expect(report).toContain('- planning documents in worker and reviewer prompts: none');
+    expect(report).toContain('```mermaid\ngantt\n');
+    expect(report.match(/^ {2}T0\d done \(attempt \d\) :done, /gm)).toHaveLength(5);
   }, 150_000);
 });

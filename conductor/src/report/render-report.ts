@@ -15,7 +15,8 @@ export function formatMs(ms: number): string {
   return h > 0 ? `${h} h ${String(m).padStart(2, '0')} min` : `${m} min ${sec} s`;
 }
 
-const cost = (f: Figures) => `${formatUsd(f.costUsd)}${f.unpricedCalls > 0 ? ` (+${f.unpricedCalls} unpriced)` : ''}`;
+/** A cost cell: nothing priced says so rather than showing $0. */
+const cost = (f: Figures) => (f.calls > 0 && f.unpricedCalls === f.calls ? 'unpriced' : `${formatUsd(f.costUsd)}${f.unpricedCalls > 0 ? ` (+${f.unpricedCalls} unpriced)` : ''}`);
 const percent = (rate: number | undefined) => (rate === undefined ? 'n/a' : `${Math.round(rate * 100)}%`);
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 

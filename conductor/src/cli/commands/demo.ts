@@ -13,7 +13,8 @@ import { packageRoot } from '../../paths.js';
 import { startRun } from '../../phases/run-pipeline.js';
 import type { CommandContext } from '../context.js';
 import { implementOptions, reportRun } from './implement-report.js';
-import { requestFromArgs } from './shared.js';
+import { writeRunReport } from '../../report/write-report.js';
+import { configOf, requestFromArgs } from './shared.js';
 import { withRun } from './run-support.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -42,6 +43,9 @@ export async function run(ctx: CommandContext): Promise<number> {
     return startRun(phase, request, 'feature-request.md', true, implementOptions(demo, phase.config.concurrency));
   });
   const code = reportRun(demo, outcome);
+  const config = (await configOf(demo, repo)).config;
+  const report = await writeRunReport(repo, config);
+  ctx.stdout.write(`\n${report.markdown}\n(the report is also in ${report.path}; tokens are the recorded stand-in agent's own estimates)\n`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   ctx.stdout.write(
     [
@@ -51,6 +55,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       '  git log --graph --oneline conductor/key-expiry   # one merge per reviewed task',
       '  ls specs/key-expiry                              # the plan: SPEC, ARCH, QA, PLAN, the backlog',
       '  cat tasks/T02.notes.md tasks/T03.notes.md tasks/T04.notes.md   # the retry, the changes, the rebase',
+      `  cat ${report.path}`,
       `  node ${join(packageRoot(), 'conductor', 'bin', 'conductor.js')} status`,
       '',
       'Now on your own repository, with a real agent CLI (opencode, claude, codex or gemini):',
