@@ -1,9 +1,11 @@
 // Merging approved work into the integration worktree: one merge at a time,
 // always --no-ff; a conflict is aborted cleanly and its files named; a merge
 // left half-done by a crash is aborted before the next one; merging a branch
-// that is already in is a no-op, so a repeated resume never merges twice.
+// that is already in is a no-op, so a repeated resume never merges twice. A
+// stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
 import { git, isContainedIn } from './git.js';
+import { clearStaleIndexLock } from './index-lock.js';
 import { messageOf } from '../errors.js';
 
 export type MergeOutcome =
@@ -35,6 +37,7 @@ export class MergeQueue {
 
   private async mergeNow(branch: string, message: string): Promise<MergeOutcome> {
     const g = git(this.integrationPath);
+    await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
     if (await isContainedIn(this.integrationPath, branch, 'HEAD')) return { ok: true, commit: before, alreadyMerged: true };
