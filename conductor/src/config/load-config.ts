@@ -79,6 +79,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     budgets: { ...d.budgets, ...raw.budgets },
     attempts: raw.attempts ?? d.attempts,
     timeouts: { ...d.timeouts, ...raw.timeouts },
+    sandbox: raw.sandbox ?? d.sandbox,
   };
 }
 

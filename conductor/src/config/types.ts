@@ -48,6 +48,8 @@ export interface ConductorConfig {
   budgets: { taskContextBytes: number; featureRequestBytes: number; repoMapBytes: number };
   attempts: number;
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
+  /** `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories. */
+  sandbox: 'none' | 'bwrap';
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {
@@ -62,4 +64,5 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200 },
   attempts: 3,
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
+  sandbox: 'none',
 };

@@ -1,0 +1,114 @@
+// The bubblewrap sandbox (`sandbox: bwrap`, RELIABILITY row 25): a worker can
+// write its worktree and nothing of the user's; conductor refuses to start
+// when the config asks for a sandbox that cannot run. These tests need bwrap
+// (CI installs it) and fail, never skip, without it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { normalizeTask } from '../src/backlog/types.js';
+import { normalizeConfig } from '../src/config/load-config.js';
+import { WorktreeManager } from '../src/git/worktrees.js';
+import type { PhaseContext } from '../src/phases/call-role.js';
+import { runTaskAttempt } from '../src/phases/task-attempt.js';
+import { checkSandbox, sandboxArgv } from '../src/process/sandbox.js';
+import { which } from '../src/util/which.js';
+import { conductor, STACK_FRAME } from './helpers/cli.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+const node = process.execPath;
+const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
+
+function requireBwrap(): void {
+  if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');
+}
+
+async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+  const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
+  const worktrees = new WorktreeManager(repo);
+  await worktrees.ensureIntegration('demo', 'HEAD');
+  const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
+  const config = normalizeConfig({ sandbox: 'bwrap', provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
+  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', report: () => undefined };
+  const outcome = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() });
+  return { repo, outcome };
+}
+
+/** A step for the scripted worker: try to write `path`, and record in `report` what happened. */
+const tryWrite = (path: string, report: string) => [node, '-e', `const fs = require('fs'); let r; try { fs.writeFileSync(${JSON.stringify(path)}, 'x'); r = 'written'; } catch (e) { r = e.code; } fs.appendFileSync(${JSON.stringify(report)}, ${JSON.stringify(path)} + ' ' + r + '\\n');`];
+
+describe('the bwrap sandbox', () => {
+  it('builds a read-only root with the writable directories bound on top, in the agent\'s process group', () => {
+    expect(sandboxArgv(['claude', '-p'], { kind: 'bwrap', writable: ['/w', '/h', '/w'], readable: ['/tmp/repo'] })).toEqual([
+      'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', '/tmp/repo', '/tmp/repo', '--bind', '/w', '/w', '--bind', '/h', '/h', '--die-with-parent', '--', 'claude', '-p',
+    ]);
+  });
+
+  it('works on this machine', async () => {
+    requireBwrap();
+    expect(await checkSandbox()).toMatchObject({ available: true, works: true });
+  });
+
+  it('lets a worker write its worktree, use git there and a private /tmp, and nothing of the user\'s', async () => {
+    requireBwrap();
+    const probe = `/tmp/conductor-sandbox-probe-${process.pid}`;
+    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;', (repo) => [
+      tryWrite('../../src/evil.ts', 'report.txt'),
+      tryWrite(join(repo, 'src', 'abs.ts'), 'report.txt'),
+      ['ln', '-s', join(repo, 'src'), 'link'],
+      tryWrite('link/through.ts', 'report.txt'),
+      tryWrite(probe, 'report.txt'),
+      ['rm', 'link'],
+      ['git', 'status', '--porcelain'],
+    ]);
+    expect(outcome.result).toBe('verified');
+    expect(outcome.files.sort()).toEqual(['report.txt', 'src/bucket.ts']);
+    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`../../src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
+    expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
+    expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
+    expect(existsSync(probe)).toBe(false); // its /tmp was its own
+    expect(sh(repo, 'status', '--porcelain', '--', 'src')).toBe('');
+  }, 30_000);
+
+  it('fails the attempt of a worker that insists on writing outside', async () => {
+    requireBwrap();
+    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;|../../src/evil.ts=pwned', () => []);
+    expect(outcome.result).toBe('failed');
+    expect(outcome.reason).toMatch(/^the agent failed: exit code 1/);
+    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
+    expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
+  }, 30_000);
+});
+
+describe('a config that asks for the sandbox where bwrap is missing', () => {
+  function repoWithoutBwrap() {
+    const repo = gitdir({ 'conductor.config.yaml': `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n` });
+    const bin = join(testdir(), 'bin'); // git only: no bwrap on this PATH
+    mkdirSync(bin);
+    symlinkSync(which('git', process.env.PATH)!, join(bin, 'git'));
+    writeFileSync(join(repo, '.gitignore'), '.conductor/\n');
+    return { repo, env: { PATH: bin, HOME: process.env.HOME ?? '/root' } };
+  }
+
+  it('stops conductor at start with exit 2 and the package to install', async () => {
+    const { repo, env } = repoWithoutBwrap();
+    const result = await conductor(['implement'], { cwd: repo, env });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('conductor.config.yaml asks for sandbox: bwrap, but bubblewrap cannot run here: bwrap is not installed or not on PATH');
+    expect(result.stderr).toContain('install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml');
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  }, 30_000);
+
+  it('is reported by conductor doctor', async () => {
+    const { repo, env } = repoWithoutBwrap();
+    const missing = await conductor(['doctor'], { cwd: repo, env });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toContain('sandbox    no  bwrap is not installed or not on PATH (required: sandbox: bwrap)');
+    expect(missing.stdout).toContain('not ready: the config asks for sandbox: bwrap, but bwrap is not installed or not on PATH; install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml.');
+    requireBwrap();
+    const present = await conductor(['doctor'], { cwd: repo, env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` } });
+    expect(present.stdout).toMatch(/^sandbox {4}ok {2}bwrap \d+\.\d+(\.\d+)? \S*bwrap \(required: sandbox: bwrap\)$/m);
+  }, 30_000);
+});
