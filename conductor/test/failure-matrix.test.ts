@@ -1,7 +1,8 @@
 // Rows of docs/RELIABILITY.md that had no test of their own: a crash in the
 // middle of a merge (3), resume run again (7), a state file that cannot be
-// written (15), an agent past its time cap (23), hostile task titles (29) and
-// a corrupt status file on resume (36).
+// written (15), a rate limit (21), an agent past its time cap (23), hostile
+// task titles (29), a human editing the backlog mid-run (35) and a corrupt
+// status file on resume (36).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,9 +31,9 @@ tasks:
   - { id: T02, title: Second, description: Write src/T02.ts., acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }
 `;
 
-function project() {
+function project(env: Record<string, string> = {}) {
   const log = join(testdir(), 'prompts.jsonl');
-  const config = `provider: scripted\nconcurrency: 1\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.ts=export const done = "attempt {attempt}";' })}\ngates:\n  - { name: test, run: [${JSON.stringify(process.execPath)}, -e, "0"] }\n`;
+  const config = `provider: scripted\nconcurrency: 1\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.ts=export const done = "attempt {attempt}";', ...env })}\ngates:\n  - { name: test, run: [${JSON.stringify(process.execPath)}, -e, "0"] }\n`;
   const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': BACKLOG, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
   const sessions = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0);
   const merges = (id: string) => sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').filter((s) => s.startsWith(`Merge ${id}`)).length;
@@ -155,5 +156,40 @@ describe('a corrupt status file on resume (row 36)', () => {
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'done', note: 'merged into conductor/demo (found on resume)' });
     expect(sessions()).toBe(before); // rebuilt, not redone
     expect(merges('T01')).toBe(1);
+  }, 60_000);
+});
+
+describe('a rate limit (row 21)', () => {
+  it('pauses new starts and is not counted against the task', async () => {
+    const { repo, sessions } = project({ SCRIPT_QUOTA: 'implementer' });
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('new starts paused after a rate limit (T01: the agent hit a rate limit: ');
+    expect(sessions()).toBe(1); // T02 never started
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0 });
+  }, 60_000);
+});
+
+/** A worker step that edits tasks/BACKLOG.yaml from T01's session, as a human would meanwhile. */
+const humanEdit = (js: string) => JSON.stringify([[process.execPath, '-e', `if (process.env.CONDUCTOR_TASK_ID === 'T01') { const fs = require('fs'); const p = '../../tasks/BACKLOG.yaml'; const t = fs.readFileSync(p, 'utf8'); fs.writeFileSync(p, ${js}); }`]]);
+
+describe('a human editing BACKLOG.yaml during a run (row 35)', () => {
+  it('is picked up at the next decision and never overwritten', async () => {
+    const { repo, sessions } = project({ SCRIPT_RUN: humanEdit("t.replace('acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }', 'acceptance: [it exists], scope: { files_hint: [src/T02.ts] }, status: skipped }')") });
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toBe('2 tasks: 1 done, 1 skipped\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    expect(sessions()).toBe(2); // T01's worker and reviewer; T02 was never started
+    expect(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8')).toContain('status: skipped }');
+  }, 60_000);
+
+  it('pauses new starts with the error when the edit is invalid, and keeps the edit', async () => {
+    const { repo, sessions } = project({ SCRIPT_RUN: humanEdit("t + '  - { id: T01, title: Again }\\n'") });
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('implement: tasks/BACKLOG.yaml is not valid; no new starts until it is fixed:');
+    expect(result.stderr).toMatch(/BACKLOG\.yaml:6:\d+ error duplicate-id: /);
+    expect(sessions()).toBe(2); // T01 finished its attempt; T02 did not start
+    expect(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8')).toContain('  - { id: T01, title: Again }\n');
   }, 60_000);
 });
