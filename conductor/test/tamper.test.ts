@@ -107,6 +107,12 @@ describe('a worker that writes outside its worktree (row 25)', () => {
     expect(link.reason).toBe("the worker changed the user's checkout: src/x.ts");
     expect(before.head).toBe(userState(repo).head);
   }, 30_000);
+
+  it('may not leave a symlink out of the worktree in its change', async () => {
+    const { attempt } = await setup();
+    const outcome = await attempt(1, 'src/bucket.ts=export const x = 1;', [['ln', '-s', '/etc/passwd', 'src/passwd'], ['ln', '-s', '../../../src', 'src/up'], ['ln', '-s', 'bucket.ts', 'src/fine.ts']]);
+    expect(outcome).toMatchObject({ result: 'failed', reason: 'the change adds a symlink that leads out of the worktree: src/passwd -> /etc/passwd, src/up -> ../../../src' });
+  }, 30_000);
 });
 
 describe('a worker that wrecks its worktree (row 38)', () => {

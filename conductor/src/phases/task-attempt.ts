@@ -15,7 +15,7 @@ import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
 import { git } from '../git/git.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
-import { findTampering, snapshotGuarded } from '../review/tamper-check.js';
+import { escapingSymlinks, findTampering, snapshotGuarded } from '../review/tamper-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { formatCount } from '../util/format.js';
 import { callRole, gateOptions, type PhaseContext } from './call-role.js';
@@ -86,6 +86,8 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
   outcome.files = (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
+  const links = await escapingSymlinks(wt.path, outcome.files);
+  if (links.length > 0) return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
 
   const scope = checkScope(task, outcome.files);
   outcome.scope = scope;

@@ -5,10 +5,11 @@
 // "conductor:"); the worker's own worktree must stay on its branch, keep its
 // .git link, and never lose earlier commits. Whatever the worker's moves
 // would lose is saved to a salvage ref first; a foreign move of the
-// integration branch (conductor owns it) is undone.
+// integration branch (conductor owns it) is undone. A committed symlink
+// that leads out of the worktree is refused too.
 import { existsSync, realpathSync } from 'node:fs';
-import { lstat, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
 
@@ -108,6 +109,19 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     problems.push(`the worker changed the user's checkout: ${shown}`);
   }
   return problems.length > 0 ? { problems, salvaged } : undefined;
+}
+
+/** Files of the change that are symlinks pointing outside the worktree, as `path -> target`. */
+export async function escapingSymlinks(worktree: string, files: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of files) {
+    const path = join(worktree, file);
+    if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) continue;
+    const target = await readlink(path);
+    const rel = relative(resolve(worktree), resolve(dirname(path), target));
+    if (isAbsolute(target) || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) found.push(`${file} -> ${target}`);
+  }
+  return found;
 }
 
 const short = (symref: string) => symref.replace(/^refs\/heads\//, '');
