@@ -12,14 +12,28 @@ import { normalizeConfig } from '../src/config/load-config.js';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import type { PhaseContext } from '../src/phases/call-role.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
+import { buildAgentEnv } from '../src/process/agent-env.js';
+import { pidsWithMarker } from '../src/process/kill-group.js';
+import { runProcess } from '../src/process/run-process.js';
 import { checkSandbox, sandboxArgv } from '../src/process/sandbox.js';
 import { which } from '../src/util/which.js';
 import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
 const node = process.execPath;
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
+
+/** Running, not a zombie waiting for a parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 function requireBwrap(): void {
   if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');
@@ -70,6 +84,23 @@ describe('the bwrap sandbox', () => {
     expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
     expect(existsSync(probe)).toBe(false); // its /tmp was its own
     expect(sh(repo, 'status', '--porcelain', '--', 'src')).toBe('');
+  }, 30_000);
+
+  it('keeps a sandboxed agent under conductor\'s timeouts: a hung one is stopped with everything it started', async () => {
+    requireBwrap();
+    const dir = testdir();
+    const session = `sandboxed-${process.pid}`;
+    const pidFile = join(dir, 'pid');
+    const common = { cwd: dir, env: buildAgentEnv({ parent: process.env, set: { CONDUCTOR_SESSION_ID: session } }), logPath: join(dir, 'call.log'), hardMs: 10_000, graceMs: 300, marker: { name: 'CONDUCTOR_SESSION_ID', value: session }, sandbox: { kind: 'bwrap' as const, writable: [dir] } };
+    const hung = await runProcess({ ...common, argv: [node, AGENT, 'silent-forever'], inactivityMs: 500 });
+    expect(hung.reason).toBe('inactivity');
+    const forked = await runProcess({ ...common, argv: [node, AGENT, 'grandchild', pidFile], inactivityMs: 2000 });
+    expect(forked).toMatchObject({ reason: 'exited', exitCode: 0 });
+    expect(readFileSync(join(dir, 'call.log'), 'utf8')).toContain('$ bwrap --ro-bind / /');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    for (let i = 0; i < 20 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(grandchild)).toBe(false);
+    expect(pidsWithMarker('CONDUCTOR_SESSION_ID', session).filter(alive)).toEqual([]);
   }, 30_000);
 
   it('fails the attempt of a worker that insists on writing outside', async () => {
