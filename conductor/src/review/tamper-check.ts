@@ -87,13 +87,10 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     const foreign = await foreignMoves(before.commonDir, ref, state, tip);
     if (!foreign) continue;
     const name = ref.replace(/^refs\/heads\//, '');
-    await keep(ref === `refs/heads/${before.integrationBranch}` ? 'integration' : name.replace(/\//g, '-'), tip);
-    if (ref === `refs/heads/${before.integrationBranch}` && foreign.undo) {
-      const undone = await undoIntegrationMove(before, ref, foreign.undo, tip);
-      problems.push(`the worker moved the integration branch ${name}${undone ? '; conductor put it back' : ''}`);
-    } else {
-      problems.push(`the worker moved the branch ${name}`);
-    }
+    const integration = ref === `refs/heads/${before.integrationBranch}`;
+    await keep(integration ? 'integration' : name.replace(/\//g, '-'), tip);
+    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, ref, foreign.undo, tip));
+    problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
   // The user's checkout: its branch, its HEAD, and its changed files.
