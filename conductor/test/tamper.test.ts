@@ -86,10 +86,15 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     const { repo, worktrees } = await setup();
     const t1 = await worktrees.ensureTask('T01', 'conductor/demo');
     const t2 = await worktrees.ensureTask('T02', 'conductor/demo');
-    const before = await snapshotGuarded(repo, t1.path, 'task/T01', 'conductor/demo');
     writeFileSync(join(t2.path, 'b.ts'), 'b\n');
     await commitWork(t2.path, 'T02: b');
+    const before = await snapshotGuarded(repo, t1.path, 'task/T01', 'conductor/demo');
     expect(await new MergeQueue(join(repo, 'worktrees', '_integration')).merge('task/T02', 'merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
+    // T02 sent back for a rebase: its branch removed and made again from the new tip, with a longer reflog than before.
+    await worktrees.removeTask('T02', 'conductor/demo');
+    const again = await worktrees.ensureTask('T02', 'conductor/demo');
+    writeFileSync(join(again.path, 'c.ts'), 'c\n');
+    await commitWork(again.path, 'T02: c, a commit with a much longer subject than the first one had');
     expect(await findTampering(before, worktrees, 'T01')).toBeUndefined();
   }, 30_000);
 });

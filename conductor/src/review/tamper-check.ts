@@ -8,7 +8,7 @@
 // integration branch (conductor owns it) is undone. A committed symlink
 // that leads out of the worktree is refused too.
 import { existsSync, realpathSync } from 'node:fs';
-import { lstat, readFile, readlink, stat } from 'node:fs/promises';
+import { lstat, readFile, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
@@ -20,6 +20,8 @@ interface RefState {
   tip: string;
   /** Size of the ref's reflog file when the snapshot was taken. */
   logBytes: number;
+  /** Its first line: another one means the ref was deleted and created again. */
+  logHead: string;
 }
 
 export interface GuardSnapshot {
@@ -44,7 +46,7 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   const commonDir = (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
   const refs = new Map<string, RefState>();
   for (const [ref, tip] of await branchTips(repoRoot)) {
-    if (ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/')) refs.set(ref, { tip, logBytes: await logSize(commonDir, ref) });
+    if (ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/')) refs.set(ref, { tip, ...(await logState(commonDir, ref)) });
   }
   return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, user: await userCheckout(repoRoot), refs };
 }
@@ -128,8 +130,10 @@ async function branchTips(repoRoot: string): Promise<Map<string, string>> {
   return new Map(out.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
 }
 
-async function logSize(commonDir: string, ref: string): Promise<number> {
-  return (await stat(join(commonDir, 'logs', ref)).catch(() => undefined))?.size ?? 0;
+async function logState(commonDir: string, ref: string): Promise<Pick<RefState, 'logBytes' | 'logHead'>> {
+  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
+  const end = log.indexOf(10);
+  return { logBytes: log.length, logHead: log.subarray(0, end === -1 ? log.length : end).toString('utf8') };
 }
 
 /**
@@ -138,9 +142,11 @@ async function logSize(commonDir: string, ref: string): Promise<number> {
  * the foreign moves sit on top of conductor's, `undo` is the tip to go back to.
  */
 async function foreignMoves(commonDir: string, ref: string, before: RefState, tip: string): Promise<{ undo?: string } | undefined> {
-  const log = await readFile(join(commonDir, 'logs', ref), 'utf8').catch(() => '');
-  if (Buffer.byteLength(log) < before.logBytes) return ref.startsWith('refs/heads/task/') ? undefined : {}; // recreated: conductor restarts task branches
-  const lines = Buffer.from(log).subarray(before.logBytes).toString('utf8').split('\n').filter(Boolean);
+  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
+  const end = log.indexOf(10);
+  const recreated = log.length < before.logBytes || log.subarray(0, end === -1 ? log.length : end).toString('utf8') !== before.logHead;
+  if (recreated) return ref.startsWith('refs/heads/task/') ? undefined : {}; // conductor restarts task branches, never the integration branch
+  const lines = log.subarray(before.logBytes).toString('utf8').split('\n').filter(Boolean);
   const moves = lines.map((line) => {
     const [head = '', message = ''] = line.split('\t');
     const [, to = ''] = head.split(' ');
