@@ -3,7 +3,7 @@
 // when the config asks for a sandbox that cannot run. These tests need bwrap
 // (CI installs it) and fail, never skip, without it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,25 @@ describe('the bwrap sandbox', () => {
     expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
   }, 30_000);
+});
+
+describe('conductor implement under the sandbox', () => {
+  it('runs workers and reviewers sandboxed to the end', async () => {
+    requireBwrap();
+    const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }\n';
+    const config = `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../src/escape-{task}.ts=x' })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
+    const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const result = await conductor(['implement'], { cwd: repo });
+    // Every worker tries to write into the user's checkout as well: it cannot, so each attempt fails and the task ends blocked.
+    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout.split('\n')[0]).toBe('2 tasks: 1 blocked, 1 pending');
+    expect(readdirSync(join(repo, 'src'))).toEqual(['app.ts']);
+    const ok = gitdir({ 'conductor.config.yaml': config.replace('|../../src/escape-{task}.ts=x', ''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const done = await conductor(['implement'], { cwd: ok });
+    expect(done.exitCode, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout.split('\n')[0]).toBe('2 tasks: 2 done');
+    expect(sh(ok, 'ls-tree', '--name-only', 'conductor/demo', 'src/')).toBe('src/T01.ts\nsrc/T02.ts\nsrc/app.ts');
+  }, 90_000);
 });
 
 describe('a config that asks for the sandbox where bwrap is missing', () => {
