@@ -1,6 +1,7 @@
 // The agent runtime's contract (CONTRACT §6): every role is one fresh session
 // that gets a prompt and returns a final message.
 import type { Role } from '../config/types.js';
+import type { SandboxSpec } from '../process/sandbox.js';
 import type { Supervisor } from '../process/supervisor.js';
 
 /** How a call ended, for retries and reports. */
@@ -32,6 +33,8 @@ export interface AgentRequest {
   model?: string;
   timeouts: { inactivityMs: number; hardMs: number; graceMs?: number };
   signal?: AbortSignal;
+  /** Run under this sandbox; `cwd` and the call directory are made writable on top of `writable`. */
+  sandbox?: SandboxSpec;
 }
 
 /** What a provider gets for one call, prepared by the session layer. */

@@ -81,6 +81,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     pricing: raw.pricing ?? {},
     attempts: raw.attempts ?? d.attempts,
     timeouts: { ...d.timeouts, ...raw.timeouts },
+    sandbox: raw.sandbox ?? d.sandbox,
   };
 }
 

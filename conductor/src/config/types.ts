@@ -64,6 +64,8 @@ export interface ConductorConfig {
   pricing: Record<string, ModelPrice>;
   attempts: number;
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
+  /** `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories. */
+  sandbox: 'none' | 'bwrap';
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {
@@ -80,4 +82,5 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   pricing: {},
   attempts: 3,
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
+  sandbox: 'none',
 };

@@ -1,12 +1,14 @@
 // `conductor doctor`: what this machine and repository can run — git, the
 // providers on PATH and their versions, which key variables are set (names
-// only), the gates, the config and where each role is routed.
+// only), the gates, the config, where each role is routed, and whether the
+// bubblewrap sandbox works here (required when the config asks for it).
 import { ROLES, type ConductorConfig } from '../config/types.js';
 import { readConfig } from '../config/load-config.js';
 import type { Problem } from '../problems.js';
 import { detectGates } from '../gates/detect-gates.js';
 import type { GateConfig } from '../config/types.js';
 import { probe } from '../process/probe.js';
+import { checkSandbox, type SandboxCheck } from '../process/sandbox.js';
 import { which } from '../util/which.js';
 import { BUILTINS, DEFAULT_PROVIDER_ORDER } from '../agents/providers/catalog.js';
 import { routeFor } from '../agents/routing.js';
@@ -28,6 +30,8 @@ export interface DoctorReport {
   config: { source: string; valid: boolean; problems: Problem[] };
   defaultProvider?: string;
   routes: { role: string; provider: string; model?: string; available: boolean }[];
+  /** bubblewrap: installed, working, and whether the config asks for it. */
+  sandbox: SandboxCheck & { required: boolean };
   canRun: boolean;
 }
 
@@ -43,7 +47,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const configResult = await readConfig(options.configPath === undefined ? { repoRoot: options.repoRoot, cwd: options.cwd } : { repoRoot: options.repoRoot, cwd: options.cwd, configPath: options.configPath });
   const config = configResult.config;
 
-  const [git, providers] = await Promise.all([checkGit(options.repoRoot), checkProviders(config, env)]);
+  const [git, providers, sandbox] = await Promise.all([checkGit(options.repoRoot), checkProviders(config, env), checkSandbox(env)]);
   const available = new Set(providers.filter((p) => p.available).map((p) => p.name));
   const defaultProvider = config.providerChosen ? config.provider : DEFAULT_PROVIDER_ORDER.find((name) => available.has(name));
   const routes = ROLES.map((role) => {
@@ -60,7 +64,8 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     config: { source: configResult.source ?? 'defaults (no conductor.config.yaml)', valid: configResult.problems.length === 0, problems: configResult.problems },
     ...(defaultProvider ? { defaultProvider } : {}),
     routes,
-    canRun: git.ok && git.worktrees && routes.every((r) => r.available),
+    sandbox: { ...sandbox, required: config.sandbox === 'bwrap' },
+    canRun: git.ok && git.worktrees && routes.every((r) => r.available) && (config.sandbox !== 'bwrap' || sandbox.works),
   };
 }
 

@@ -1,6 +1,7 @@
 // The one git layer (over simple-git), run with an isolated configuration:
 // no hooks, no signing prompts, no terminal prompts, a fixed identity for the
-// commits conductor makes.
+// commits conductor makes. Every ref conductor moves carries a reflog message
+// starting with "conductor:", so a move by anyone else can be told apart.
 import { simpleGit, type SimpleGit } from 'simple-git';
 
 const ISOLATED_CONFIG = [
@@ -9,14 +10,18 @@ const ISOLATED_CONFIG = [
   'tag.gpgSign=false',
   'core.autocrlf=false',
   'core.quotePath=false',
+  'core.logAllRefUpdates=true',
   'user.name=conductor',
   'user.email=conductor@localhost',
 ];
 
+/** The reflog message prefix of every ref update conductor makes (see tamper-check). */
+export const REFLOG_ACTION = 'conductor';
+
 const PASS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TMPDIR', 'SSH_AUTH_SOCK'];
 
 export function gitEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' };
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0', GIT_REFLOG_ACTION: REFLOG_ACTION };
   for (const name of PASS) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
@@ -25,7 +30,7 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
 }
 
 /** The GIT_* variables conductor sets on purpose (simple-git strips any other). */
-const ALLOWED_GIT_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_OPTIONAL_LOCKS', 'GIT_INDEX_FILE'];
+const ALLOWED_GIT_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_OPTIONAL_LOCKS', 'GIT_INDEX_FILE', 'GIT_REFLOG_ACTION'];
 
 export function git(dir: string, extraEnv: Record<string, string> = {}): SimpleGit {
   // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.

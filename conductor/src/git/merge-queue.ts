@@ -5,8 +5,10 @@
 // With a check (gates after merge), a merge that fails it is undone before
 // the next merge starts: the integration branch only ever holds merges that
 // passed.
+// A stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
 import { git, isContainedIn } from './git.js';
+import { clearStaleIndexLock } from './index-lock.js';
 import { messageOf } from '../errors.js';
 
 export type MergeOutcome =
@@ -42,6 +44,7 @@ export class MergeQueue {
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
     const g = git(this.integrationPath);
+    await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
     if (await isContainedIn(this.integrationPath, branch, 'HEAD')) return { ok: true, commit: before, alreadyMerged: true };

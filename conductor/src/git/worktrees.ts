@@ -109,7 +109,16 @@ export class WorktreeManager {
     await this.pruneOurMissing();
 
     let entries = await this.list();
-    const registered = entries.find((entry) => entry.path === resolve(path));
+    let registered = entries.find((entry) => entry.path === resolve(path));
+    if (registered && existsSync(path) && !existsSync(join(path, '.git'))) {
+      // Its .git link is gone (an agent's `rm -rf`): git would fall through to the user's checkout here. Keep the
+      // files aside, the commits in a salvage ref, and drop the registration.
+      movedAside.push(await this.moveAside(path, name));
+      if (registered.head) await this.saveRef(`${name}-unlinked`, registered.head);
+      await this.pruneOurMissing();
+      entries = await this.list();
+      registered = undefined;
+    }
     if (registered && registered.branch === branch && existsSync(path)) {
       return { path, branch, reused: true, head: registered.head ?? (await this.revParse(branch)), movedAside };
     }
@@ -202,7 +211,8 @@ export class WorktreeManager {
     return this.saveRef(name, commit);
   }
 
-  private async saveRef(name: string, commit: string): Promise<string> {
+  /** Keep `commit` reachable under refs/conductor/salvage/<name>/<time>. */
+  async saveRef(name: string, commit: string): Promise<string> {
     const ref = `refs/conductor/salvage/${name}/${new Date().toISOString().replace(/[:.]/g, '-')}`;
     await this.g().raw(['update-ref', ref, commit]);
     return ref;

@@ -11,6 +11,8 @@ import type { Task } from '../backlog/types.js';
 import type { ConductorConfig, Role } from '../config/types.js';
 import type { Supervisor } from '../process/supervisor.js';
 import type { GateOptions } from '../gates/run-gates.js';
+import { git } from '../git/git.js';
+import type { SandboxSpec } from '../process/sandbox.js';
 
 export interface PhaseContext {
   repoRoot: string;
@@ -61,6 +63,7 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
         ...(route.model ? { model: route.model } : {}),
         timeouts: { inactivityMs: t.inactivityMinutes * 60_000, hardMs: t.hardMinutes * 60_000, graceMs: 5000 },
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        ...(ctx.config.sandbox === 'bwrap' ? { sandbox: await sandboxFor(ctx.repoRoot, call.cwd) } : {}),
       },
       {
         conductorDir: ctx.conductorDir,
@@ -73,6 +76,14 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
   } finally {
     if (!call.cwd) await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** A worker may also write its worktree's own git admin directory (index, HEAD) and new objects; no other ref. */
+async function sandboxFor(repoRoot: string, worktree: string | undefined): Promise<SandboxSpec> {
+  if (!worktree) return { kind: 'bwrap', writable: [], readable: [repoRoot] };
+  const g = git(worktree);
+  const [gitDir, objects] = await Promise.all([g.raw(['rev-parse', '--path-format=absolute', '--git-dir']), g.raw(['rev-parse', '--path-format=absolute', '--git-path', 'objects'])]);
+  return { kind: 'bwrap', writable: [gitDir.trim(), objects.trim()], readable: [repoRoot] };
 }
 
 /** How every phase runs the gates: the configured timeout, logs under .conductor/logs, cancellable, marked as ours. */

@@ -1,6 +1,7 @@
 // One attempt at one task, up to the point where a reviewer takes over: its
 // worktree from the integration tip, its context within budget, a fresh
-// worker session, conductor's commit, the scope check, and the host's gates.
+// worker session, the tamper check (what it may not touch), conductor's
+// commit, the scope check, and the host's gates.
 // The outcome carries the lessons (negative evidence) for the next attempt.
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
 import { git } from '../git/git.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
+import { escapingSymlinks, findTampering, snapshotGuarded } from '../review/tamper-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { formatCount } from '../util/format.js';
 import { callRole, gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
@@ -71,8 +73,14 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   await writeFileAtomically(contextFile, fitted.text);
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
 
+  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch);
   const agent = await callRole(ctx, 'implementer', { context: fitted.text, ...(input.notes ? { notes: input.notes } : {}) }, { attempt, taskId: task.id, task, cwd: wt.path });
   outcome.agent = agent;
+  const tampered = await findTampering(guarded, input.worktrees, task.id);
+  if (tampered) {
+    const kept = tampered.salvaged.length > 0 ? ` (commits kept in ${tampered.salvaged.join(', ')})` : '';
+    return fail('failed', `${tampered.problems.join('; ')}${kept}`, `attempt ${attempt}: ${tampered.problems.join('; ')}; work only inside your worktree and leave branches to conductor`);
+  }
   if (agent.exit === 'cancelled') return fail('cancelled', 'cancelled');
   if (agent.exit === 'quota') return fail('quota', `the agent hit a rate limit: ${agent.detail ?? ''}`.trim());
   if (agent.exit !== 'ok') return fail('failed', `the agent ${agent.exit}${agent.detail ? `: ${agent.detail}` : ''}`, `attempt ${attempt}: the worker session ended as ${agent.exit}${agent.detail ? ` (${agent.detail})` : ''}`);
@@ -80,6 +88,8 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
   outcome.files = (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
+  const links = await escapingSymlinks(wt.path, outcome.files);
+  if (links.length > 0) return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
 
   const scope = checkScope(task, outcome.files);
   outcome.scope = scope;

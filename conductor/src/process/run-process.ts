@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import { ConductorError } from '../errors.js';
 import { isGroupAlive, killMarked, signalGroup } from './kill-group.js';
 import { OutputLog } from './output-log.js';
+import { sandboxArgv, type SandboxSpec } from './sandbox.js';
 import type { Supervisor } from './supervisor.js';
 
 export type EndReason = 'exited' | 'inactivity' | 'hard-timeout' | 'cancelled' | 'finished' | 'quota' | 'spawn-failed';
@@ -42,6 +43,8 @@ export interface RunOptions {
    */
   onLine?: (line: string, channel: 'stdout' | 'stderr') => LineVerdict;
   quotaGraceMs?: number;
+  /** Run the program inside this sandbox (bubblewrap). */
+  sandbox?: SandboxSpec;
 }
 
 export interface RunOutcome {
@@ -60,12 +63,13 @@ export interface RunOutcome {
 const STDERR_TAIL = 4096;
 
 export async function runProcess(options: RunOptions): Promise<RunOutcome> {
-  const [file, ...args] = options.argv;
-  if (!file) throw new ConductorError('USAGE', 'empty command');
+  if (options.argv.length === 0) throw new ConductorError('USAGE', 'empty command');
+  const argv = options.sandbox ? sandboxArgv(options.argv, options.sandbox) : options.argv;
+  const [file = '', ...args] = argv;
   const graceMs = options.graceMs ?? 5000;
   const captureCap = options.captureCapBytes ?? 8 * 1024 * 1024;
   const log = new OutputLog(options.logPath, options.logCapBytes ?? 5 * 1024 * 1024, options.redact ?? ((t) => t));
-  log.note(`$ ${options.argv.map(quoteForLog).join(' ')}  (cwd ${options.cwd})`);
+  log.note(`$ ${argv.map(quoteForLog).join(' ')}  (cwd ${options.cwd})`);
   const started = Date.now();
 
   const child = execa(file, args, {

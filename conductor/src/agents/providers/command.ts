@@ -33,7 +33,7 @@ export function conductorVariables(call: CallContext, model: string | undefined)
   };
 }
 
-/** The process options every agent call shares: where, how long, how it is cancelled, logged and marked. */
+/** The process options every agent call shares: where, how long, how it is cancelled, logged, marked and sandboxed. */
 export function callRunOptions(call: CallContext): Omit<RunOptions, 'argv' | 'env'> {
   return {
     cwd: call.request.cwd,
@@ -45,6 +45,7 @@ export function callRunOptions(call: CallContext): Omit<RunOptions, 'argv' | 'en
     redact: call.redact,
     ...(call.supervisor ? { supervisor: call.supervisor } : {}),
     marker: { name: 'CONDUCTOR_SESSION_ID', value: call.sessionId },
+    ...(call.request.sandbox ? { sandbox: { ...call.request.sandbox, writable: [call.request.cwd, call.callDir, ...call.request.sandbox.writable] } } : {}),
   };
 }
 

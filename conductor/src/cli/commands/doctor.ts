@@ -1,6 +1,7 @@
 // conductor doctor [--json]
 import { runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
 import { formatProblem } from '../../problems.js';
+import { BWRAP_HINT } from '../../process/sandbox.js';
 import type { CommandContext } from '../context.js';
 import { repoRootOf } from './shared.js';
 
@@ -29,13 +30,17 @@ export function renderDoctor(report: DoctorReport): string {
   row('config', report.config.valid ? `ok   ${report.config.source}` : `no   ${report.config.source}`);
   for (const problem of report.config.problems) lines.push(`           ${formatProblem(problem)}`);
   report.routes.forEach((r, i) => row(i === 0 ? 'routing' : '', `${mark(r.available)}${r.role.padEnd(13)} → ${r.provider}${r.model ? ` (${r.model})` : ''}`));
+  const sb = report.sandbox;
+  const sbText = sb.works ? `bwrap ${sb.version ?? ''} ${sb.path ?? ''}`.replace(/\s+/g, ' ').trim() : `${sb.error ?? 'bwrap does not work'}`;
+  row('sandbox', `${mark(sb.works)}${sbText}${sb.required ? ' (required: sandbox: bwrap)' : ' (optional: sandbox: bwrap)'}`);
   lines.push('');
   if (!report.config.valid) lines.push('fix conductor.config.yaml first (exit 2)');
   else if (report.canRun) lines.push(`ready: conductor can run here${report.defaultProvider ? ` (default provider: ${report.defaultProvider})` : ''}`);
   else {
     const missing = [...new Set(report.routes.filter((r) => !r.available).map((r) => r.provider))];
+    if (sb.required && !sb.works) lines.push(`not ready: the config asks for sandbox: bwrap, but ${sb.error ?? 'bwrap does not work'}; ${BWRAP_HINT}.`);
     const why = !report.git.ok || !report.git.worktrees ? (report.git.note ?? 'git is not usable') : `not available: ${missing.join(', ')}`;
-    lines.push(`not ready: ${why}. Install an agent CLI (npm install -g opencode-ai, @anthropic-ai/claude-code, @openai/codex or @google/gemini-cli) or set provider in conductor.config.yaml.`);
+    if (missing.length > 0 || !report.git.ok || !report.git.worktrees) lines.push(`not ready: ${why}. Install an agent CLI (npm install -g opencode-ai, @anthropic-ai/claude-code, @openai/codex or @google/gemini-cli) or set provider in conductor.config.yaml.`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -11,6 +11,7 @@ import { ROLES } from '../../config/types.js';
 import type { PhaseContext } from '../../phases/call-role.js';
 import { Supervisor } from '../../process/supervisor.js';
 import { killMarked } from '../../process/kill-group.js';
+import { requireSandbox } from '../../process/sandbox.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
@@ -28,6 +29,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   const defaultProvider = defaultProviderName(config);
   const registry = replayDir ? { replayDir } : {};
   for (const role of ROLES) createProvider(routeFor(config, role, undefined, defaultProvider).provider, config, registry);
+  await requireSandbox(config.sandbox);
   const lock = await acquireRunLock(conductorDir, command);
   // We hold the lock: any process still marked with this repository's CONDUCTOR_HOME was started by a
   // conductor that died (SIGKILL, power loss). Nothing may be left running behind it.

@@ -1,0 +1,54 @@
+// The optional bubblewrap sandbox (`sandbox: bwrap`): an agent sees the whole
+// filesystem read-only except the directories it must write (its worktree and
+// that worktree's git admin directory, its call directory with its private
+// HOME), a private /tmp, and the network as it is (agents need their API).
+// The sandboxed program stays in conductor's process group for the timeouts.
+import { ConductorError } from '../errors.js';
+import { probe } from './probe.js';
+import { which } from '../util/which.js';
+
+export type SandboxKind = 'none' | 'bwrap';
+
+export interface SandboxSpec {
+  kind: 'bwrap';
+  /** Directories the agent may write; everything else is read-only. */
+  writable: readonly string[];
+  /** Directories shown read-only even when they lie under /tmp (which is private): the repository. */
+  readable?: readonly string[];
+}
+
+/** The argument vector that runs `argv` inside the sandbox. */
+export function sandboxArgv(argv: readonly string[], spec: SandboxSpec, bwrap = 'bwrap'): string[] {
+  const shown = [...new Set(spec.readable ?? [])].flatMap((dir) => ['--ro-bind', dir, dir]);
+  const binds = [...new Set(spec.writable)].flatMap((dir) => ['--bind', dir, dir]);
+  return [bwrap, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', ...shown, ...binds, '--die-with-parent', '--', ...argv];
+}
+
+export interface SandboxCheck {
+  available: boolean;
+  works: boolean;
+  path?: string;
+  version?: string;
+  /** Why it does not work, in the words of bwrap. */
+  error?: string;
+}
+
+export const BWRAP_HINT = 'install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml';
+
+/** Is bwrap installed, and can it build a sandbox here (user namespaces may be off in containers)? */
+export async function checkSandbox(env: NodeJS.ProcessEnv = process.env): Promise<SandboxCheck> {
+  const path = which('bwrap', env.PATH);
+  if (!path) return { available: false, works: false, error: 'bwrap is not installed or not on PATH' };
+  const version = (/\d+\.\d+(\.\d+)?/.exec((await probe([path, '--version'])).stdout) ?? [])[0];
+  const trial = await probe(sandboxArgv(['true'], { kind: 'bwrap', writable: [] }, path));
+  const error = trial.ok ? undefined : trial.stderr.trim().split('\n')[0] || `exit code ${trial.exitCode}`;
+  return { available: true, works: trial.ok, path, ...(version ? { version } : {}), ...(error ? { error } : {}) };
+}
+
+/** Fail at start (exit 2) when the config asks for a sandbox this machine cannot build. */
+export async function requireSandbox(kind: SandboxKind, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (kind !== 'bwrap') return;
+  const check = await checkSandbox(env);
+  if (check.works) return;
+  throw new ConductorError('CONFIG_INVALID', `conductor.config.yaml asks for sandbox: bwrap, but bubblewrap cannot run here: ${check.error ?? 'unknown error'}`, { hint: BWRAP_HINT });
+}

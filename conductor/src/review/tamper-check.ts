@@ -1,0 +1,200 @@
+// What a worker may not touch, checked around its session: a snapshot before
+// it runs, a comparison after. The user's checkout (HEAD, branch, and a
+// fingerprint of its changed files), the integration branch and the other
+// task branches move only through conductor (its reflog lines start with
+// "conductor:"); the worker's own worktree must stay on its branch, keep its
+// .git link, and never lose earlier commits. Whatever the worker's moves
+// would lose is saved to a salvage ref first; a foreign move of the
+// integration branch (conductor owns it) is undone. A committed symlink
+// that leads out of the worktree is refused too.
+import { existsSync, realpathSync } from 'node:fs';
+import { lstat, readFile, readlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
+import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
+
+/** Paths of the user's checkout that conductor itself writes while workers run. */
+const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md'];
+
+interface RefState {
+  tip: string;
+  /** Size of the ref's reflog file when the snapshot was taken. */
+  logBytes: number;
+  /** Its first line: another one means the ref was deleted and created again. */
+  logHead: string;
+}
+
+export interface GuardSnapshot {
+  repoRoot: string;
+  commonDir: string;
+  worktree: string;
+  taskBranch: string;
+  integrationBranch: string;
+  user: { head: string; symref: string; files: Map<string, string> };
+  refs: Map<string, RefState>;
+}
+
+export interface Tampering {
+  /** One line per thing touched. */
+  problems: string[];
+  /** Salvage refs written to keep the worker's commits or the commits its moves would drop. */
+  salvaged: string[];
+}
+
+export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string): Promise<GuardSnapshot> {
+  const g = git(repoRoot);
+  const commonDir = (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  const refs = new Map<string, RefState>();
+  for (const [ref, tip] of await branchTips(repoRoot)) {
+    if (ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/')) refs.set(ref, { tip, ...(await logState(commonDir, ref)) });
+  }
+  return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, user: await userCheckout(repoRoot), refs };
+}
+
+/** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
+export async function findTampering(before: GuardSnapshot, worktrees: WorktreeManager, taskId: string): Promise<Tampering | undefined> {
+  const problems: string[] = [];
+  const salvaged: string[] = [];
+  const keep = async (name: string, commit: string) => salvaged.push(await worktrees.saveRef(`${taskId}-${name}`, commit));
+
+  // The worker's own worktree: still a worktree, on its branch, with every earlier commit.
+  const ownRef = `refs/heads/${before.taskBranch}`;
+  const ownBefore = before.refs.get(ownRef);
+  if (!existsSync(join(before.worktree, '.git'))) {
+    problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
+  } else {
+    const wt = git(before.worktree);
+    const symref = (await wt.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+    const head = (await wt.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
+    if (symref !== ownRef) {
+      problems.push(symref ? `the worker switched its branch to ${symref.replace(/^refs\/heads\//, '')}` : 'the worker detached its HEAD');
+      if (head) await keep('worker-head', head);
+    }
+  }
+  const tips = await branchTips(before.repoRoot);
+  const ownAfter = tips.get(ownRef);
+  if (ownBefore && ownAfter === undefined) {
+    problems.push(`the worker renamed or deleted its branch ${before.taskBranch}`);
+    await keep('branch', ownBefore.tip);
+  } else if (ownBefore && ownAfter !== undefined && !(await isContainedIn(before.repoRoot, ownBefore.tip, ownAfter))) {
+    problems.push(`the worker rewound its branch ${before.taskBranch}, dropping earlier commits`);
+    await keep('rewound', ownBefore.tip);
+  }
+
+  // Branches only conductor moves.
+  for (const [ref, state] of before.refs) {
+    if (ref === ownRef) continue;
+    const tip = tips.get(ref);
+    if (tip === undefined || tip === state.tip) continue;
+    const foreign = await foreignMoves(before.commonDir, ref, state, tip);
+    if (!foreign) continue;
+    const name = ref.replace(/^refs\/heads\//, '');
+    const integration = ref === `refs/heads/${before.integrationBranch}`;
+    await keep(integration ? 'integration' : name.replace(/\//g, '-'), tip);
+    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, ref, foreign.undo, tip));
+    problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
+  }
+
+  // The user's checkout: its branch, its HEAD, and its changed files.
+  const user = await userCheckout(before.repoRoot);
+  if (user.symref !== before.user.symref) {
+    problems.push(`the worker switched the user's checkout from ${short(before.user.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}`);
+  } else if (user.head !== before.user.head) {
+    problems.push(`the worker moved the user's branch ${short(user.symref) || 'HEAD'}`);
+  }
+  const changed = [...new Set([...before.user.files.keys(), ...user.files.keys()])].filter((path) => before.user.files.get(path) !== user.files.get(path)).sort();
+  if (changed.length > 0) {
+    const shown = changed.slice(0, 5).join(', ') + (changed.length > 5 ? ` and ${changed.length - 5} more` : '');
+    problems.push(`the worker changed the user's checkout: ${shown}`);
+  }
+  return problems.length > 0 ? { problems, salvaged } : undefined;
+}
+
+/** Files of the change that are symlinks pointing outside the worktree, as `path -> target`. */
+export async function escapingSymlinks(worktree: string, files: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const file of files) {
+    const path = join(worktree, file);
+    if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) continue;
+    const target = await readlink(path);
+    const rel = relative(resolve(worktree), resolve(dirname(path), target));
+    if (isAbsolute(target) || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) found.push(`${file} -> ${target}`);
+  }
+  return found;
+}
+
+const short = (symref: string) => symref.replace(/^refs\/heads\//, '');
+
+async function branchTips(repoRoot: string): Promise<Map<string, string>> {
+  const out = await git(repoRoot).raw(['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/']);
+  return new Map(out.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
+}
+
+async function logState(commonDir: string, ref: string): Promise<Pick<RefState, 'logBytes' | 'logHead'>> {
+  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
+  const end = log.indexOf(10);
+  return { logBytes: log.length, logHead: log.subarray(0, end === -1 ? log.length : end).toString('utf8') };
+}
+
+/**
+ * Did someone other than conductor move `ref` since the snapshot? Every new
+ * reflog line must be conductor's and the last one must name the tip. When
+ * the foreign moves sit on top of conductor's, `undo` is the tip to go back to.
+ */
+async function foreignMoves(commonDir: string, ref: string, before: RefState, tip: string): Promise<{ undo?: string } | undefined> {
+  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
+  const end = log.indexOf(10);
+  const recreated = log.length < before.logBytes || log.subarray(0, end === -1 ? log.length : end).toString('utf8') !== before.logHead;
+  if (recreated) return ref.startsWith('refs/heads/task/') ? undefined : {}; // conductor restarts task branches, never the integration branch
+  const lines = log.subarray(before.logBytes).toString('utf8').split('\n').filter(Boolean);
+  const moves = lines.map((line) => {
+    const [head = '', message = ''] = line.split('\t');
+    const [, to = ''] = head.split(' ');
+    return { to, ours: message.startsWith(`${REFLOG_ACTION}:`) };
+  });
+  const lastTo = moves.at(-1)?.to;
+  if (moves.every((m) => m.ours) && lastTo === tip) return undefined;
+  // Conductor's moves first, then only foreign ones: go back to the last of conductor's.
+  const firstForeign = moves.findIndex((m) => !m.ours);
+  const onTop = firstForeign === -1 || moves.slice(firstForeign).every((m) => !m.ours);
+  if (!onTop) return {};
+  return { undo: firstForeign > 0 ? moves[firstForeign - 1]!.to : before.tip };
+}
+
+/** Put conductor's integration branch back (compare-and-swap, so a concurrent merge wins) and its worktree with it. */
+async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: string, from: string): Promise<boolean> {
+  const g = git(before.repoRoot);
+  const ok = await g.raw(['update-ref', '-m', `${REFLOG_ACTION}: undo a worker's move`, ref, to, from]).then(() => true, () => false);
+  if (!ok) return false;
+  const integration = join(before.repoRoot, 'worktrees', INTEGRATION_DIR);
+  const ig = git(integration);
+  const onBranch = existsSync(join(integration, '.git')) && (await ig.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim() === ref;
+  const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());
+  if (onBranch && !merging) await ig.raw(['reset', '-q', '--hard']);
+  return true;
+}
+
+async function userCheckout(repoRoot: string): Promise<GuardSnapshot['user']> {
+  const g = git(repoRoot);
+  const head = (await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
+  const symref = (await g.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+  const out = await g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...CONDUCTOR_PATHS.map((p) => `:(exclude)${p}`)]);
+  const files = new Map<string, string>();
+  const fields = out.split('\0');
+  for (let i = 0; i < fields.length; i += 1) {
+    const field = fields[i]!;
+    if (field.length < 4) continue;
+    const code = field.slice(0, 2);
+    const path = field.slice(3);
+    if (code.includes('R') || code.includes('C')) i += 1; // the next field is the original path
+    files.set(path, `${code}|${await fileStamp(join(repoRoot, path))}`);
+  }
+  return { head, symref, files };
+}
+
+async function fileStamp(path: string): Promise<string> {
+  const s = await lstat(path).catch(() => undefined);
+  if (!s) return 'gone';
+  const target = s.isSymbolicLink() ? (() => { try { return realpathSync(path); } catch { return 'dangling'; } })() : '';
+  return `${s.mode}:${s.size}:${s.mtimeMs}:${target}`;
+}

@@ -1,0 +1,164 @@
+// The bubblewrap sandbox (`sandbox: bwrap`, RELIABILITY row 25): a worker can
+// write its worktree and nothing of the user's; conductor refuses to start
+// when the config asks for a sandbox that cannot run. These tests need bwrap
+// (CI installs it) and fail, never skip, without it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { normalizeTask } from '../src/backlog/types.js';
+import { normalizeConfig } from '../src/config/load-config.js';
+import { WorktreeManager } from '../src/git/worktrees.js';
+import type { PhaseContext } from '../src/phases/call-role.js';
+import { runTaskAttempt } from '../src/phases/task-attempt.js';
+import { buildAgentEnv } from '../src/process/agent-env.js';
+import { pidsWithMarker } from '../src/process/kill-group.js';
+import { runProcess } from '../src/process/run-process.js';
+import { checkSandbox, sandboxArgv } from '../src/process/sandbox.js';
+import { which } from '../src/util/which.js';
+import { conductor, STACK_FRAME } from './helpers/cli.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+
+const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
+const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
+const node = process.execPath;
+const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
+
+/** Running, not a zombie waiting for a parent to reap it. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function requireBwrap(): void {
+  if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');
+}
+
+async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+  const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
+  const worktrees = new WorktreeManager(repo);
+  await worktrees.ensureIntegration('demo', 'HEAD');
+  const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
+  const config = normalizeConfig({ sandbox: 'bwrap', provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
+  const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
+  const outcome = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() });
+  return { repo, outcome };
+}
+
+/** A step for the scripted worker: try to write `path`, and record in `report` what happened. */
+const tryWrite = (path: string, report: string) => [node, '-e', `const fs = require('fs'); let r; try { fs.writeFileSync(${JSON.stringify(path)}, 'x'); r = 'written'; } catch (e) { r = e.code; } fs.appendFileSync(${JSON.stringify(report)}, ${JSON.stringify(path)} + ' ' + r + '\\n');`];
+
+describe('the bwrap sandbox', () => {
+  it('builds a read-only root with the writable directories bound on top, in the agent\'s process group', () => {
+    expect(sandboxArgv(['claude', '-p'], { kind: 'bwrap', writable: ['/w', '/h', '/w'], readable: ['/tmp/repo'] })).toEqual([
+      'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', '/tmp/repo', '/tmp/repo', '--bind', '/w', '/w', '--bind', '/h', '/h', '--die-with-parent', '--', 'claude', '-p',
+    ]);
+  });
+
+  it('works on this machine', async () => {
+    requireBwrap();
+    expect(await checkSandbox()).toMatchObject({ available: true, works: true });
+  });
+
+  it('lets a worker write its worktree, use git there and a private /tmp, and nothing of the user\'s', async () => {
+    requireBwrap();
+    const probe = `/tmp/conductor-sandbox-probe-${process.pid}`;
+    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;', (repo) => [
+      tryWrite('../../src/evil.ts', 'report.txt'),
+      tryWrite(join(repo, 'src', 'abs.ts'), 'report.txt'),
+      ['ln', '-s', join(repo, 'src'), 'link'],
+      tryWrite('link/through.ts', 'report.txt'),
+      tryWrite(probe, 'report.txt'),
+      ['rm', 'link'],
+      ['git', 'status', '--porcelain'],
+    ]);
+    expect(outcome.result).toBe('verified');
+    expect(outcome.files.sort()).toEqual(['report.txt', 'src/bucket.ts']);
+    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`../../src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
+    expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
+    expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
+    expect(existsSync(probe)).toBe(false); // its /tmp was its own
+    expect(sh(repo, 'status', '--porcelain', '--', 'src')).toBe('');
+  }, 30_000);
+
+  it('keeps a sandboxed agent under conductor\'s timeouts: a hung one is stopped with everything it started', async () => {
+    requireBwrap();
+    const dir = testdir();
+    const session = `sandboxed-${process.pid}`;
+    const pidFile = join(dir, 'pid');
+    const common = { cwd: dir, env: buildAgentEnv({ parent: process.env, set: { CONDUCTOR_SESSION_ID: session } }), logPath: join(dir, 'call.log'), hardMs: 10_000, graceMs: 300, marker: { name: 'CONDUCTOR_SESSION_ID', value: session }, sandbox: { kind: 'bwrap' as const, writable: [dir] } };
+    const hung = await runProcess({ ...common, argv: [node, AGENT, 'silent-forever'], inactivityMs: 500 });
+    expect(hung.reason).toBe('inactivity');
+    const forked = await runProcess({ ...common, argv: [node, AGENT, 'grandchild', pidFile], inactivityMs: 2000 });
+    expect(forked).toMatchObject({ reason: 'exited', exitCode: 0 });
+    expect(readFileSync(join(dir, 'call.log'), 'utf8')).toContain('$ bwrap --ro-bind / /');
+    const grandchild = Number(readFileSync(pidFile, 'utf8'));
+    for (let i = 0; i < 20 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(grandchild)).toBe(false);
+    expect(pidsWithMarker('CONDUCTOR_SESSION_ID', session).filter(alive)).toEqual([]);
+  }, 30_000);
+
+  it('fails the attempt of a worker that insists on writing outside', async () => {
+    requireBwrap();
+    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;|../../src/evil.ts=pwned', () => []);
+    expect(outcome.result).toBe('failed');
+    expect(outcome.reason).toMatch(/^the agent failed: exit code 1/);
+    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
+    expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
+  }, 30_000);
+});
+
+describe('conductor implement under the sandbox', () => {
+  it('runs workers and reviewers sandboxed to the end', async () => {
+    requireBwrap();
+    const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }\n';
+    const config = `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../src/escape-{task}.ts=x' })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
+    const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const result = await conductor(['implement'], { cwd: repo });
+    // Every worker tries to write into the user's checkout as well: it cannot, so each attempt fails and the task ends blocked.
+    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    expect(result.stdout.split('\n')[0]).toBe('2 tasks: 1 blocked, 1 pending');
+    expect(readdirSync(join(repo, 'src'))).toEqual(['app.ts']);
+    const ok = gitdir({ 'conductor.config.yaml': config.replace('|../../src/escape-{task}.ts=x', ''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const done = await conductor(['implement'], { cwd: ok });
+    expect(done.exitCode, done.stdout + done.stderr).toBe(0);
+    expect(done.stdout.split('\n')[0]).toBe('2 tasks: 2 done');
+    expect(sh(ok, 'ls-tree', '--name-only', 'conductor/demo', 'src/')).toBe('src/T01.ts\nsrc/T02.ts\nsrc/app.ts');
+  }, 90_000);
+});
+
+describe('a config that asks for the sandbox where bwrap is missing', () => {
+  function repoWithoutBwrap() {
+    const repo = gitdir({ 'conductor.config.yaml': `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n` });
+    const bin = join(testdir(), 'bin'); // git only: no bwrap on this PATH
+    mkdirSync(bin);
+    symlinkSync(which('git', process.env.PATH)!, join(bin, 'git'));
+    writeFileSync(join(repo, '.gitignore'), '.conductor/\n');
+    return { repo, env: { PATH: bin, HOME: process.env.HOME ?? '/root' } };
+  }
+
+  it('stops conductor at start with exit 2 and the package to install', async () => {
+    const { repo, env } = repoWithoutBwrap();
+    const result = await conductor(['implement'], { cwd: repo, env });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('conductor.config.yaml asks for sandbox: bwrap, but bubblewrap cannot run here: bwrap is not installed or not on PATH');
+    expect(result.stderr).toContain('install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml');
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  }, 30_000);
+
+  it('is reported by conductor doctor', async () => {
+    const { repo, env } = repoWithoutBwrap();
+    const missing = await conductor(['doctor'], { cwd: repo, env });
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toContain('sandbox    no  bwrap is not installed or not on PATH (required: sandbox: bwrap)');
+    expect(missing.stdout).toContain('not ready: the config asks for sandbox: bwrap, but bwrap is not installed or not on PATH; install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml.');
+    requireBwrap();
+    const present = await conductor(['doctor'], { cwd: repo, env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` } });
+    expect(present.stdout).toMatch(/^sandbox {4}ok {2}bwrap \d+\.\d+(\.\d+)? \S*bwrap \(required: sandbox: bwrap\)$/m);
+  }, 30_000);
+});
