@@ -78,6 +78,21 @@ describe('conductor implement', () => {
   }, 60_000);
 });
 
+describe('a worker context over budget', () => {
+  it('is compressed by the compressor role before the worker starts, instead of stopping the run', async () => {
+    const short = '# Task T03: Third\n\nWrite src/T03.ts.\n\n## Acceptance criteria\n- it exists\n';
+    const { repo, prompts } = project({ SCRIPT_COMPRESSED: short });
+    const backlog = BACKLOG.replace('description: Write src/T03.ts.', `description: Write src/T03.ts. ${'Mind the details. '.repeat(20)}`);
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
+    writeFileSync(join(repo, 'conductor.config.yaml'), `${readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')}budgets: { taskContextBytes: 300 }\n`);
+    const result = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(result.stderr.split('\n')).toContain("implement: T03's context is 182 bytes over budget; asking the compressor");
+    expect(readFileSync(join(repo, 'tasks', 'T03.context.md'), 'utf8')).toBe(short);
+    expect(prompts().map((p) => p.role)).toEqual(['compressor', 'implementer', 'reviewer']);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'done', metrics: { contextBytes: Buffer.byteLength(short) } });
+  }, 60_000);
+});
+
 describe('resuming implementation after a crash', () => {
   it('re-queues tasks left in flight, and never redoes a merge that already happened', async () => {
     const { repo, prompts } = project({});

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { AgentResult } from '../agents/types.js';
 import type { Task } from '../backlog/types.js';
 import type { GateConfig } from '../config/types.js';
-import { fitTaskContext } from '../context/fit-context.js';
 import { renderTaskContext } from '../context/task-context.js';
 import { gateEvidence, runGates, newlyFailing, type GateRun } from '../gates/run-gates.js';
 import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
@@ -15,8 +14,8 @@ import { git } from '../git/git.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
-import { formatCount } from '../util/format.js';
 import { callRole, gateOptions, type PhaseContext } from './call-role.js';
+import { prepareTaskContext } from './prepare-context.js';
 
 export interface AttemptInput {
   task: Task;
@@ -59,12 +58,9 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     return outcome;
   };
 
-  const budget = ctx.config.budgets.taskContextBytes;
-  const fitted = fitTaskContext(task, budget, renderTaskContext);
+  const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
   outcome.contextBytes = fitted.bytes;
-  if (!fitted.fits) {
-    return fail('blocked', `its worker context is ${formatCount(fitted.bytes)} bytes, ${formatCount(fitted.bytes - budget)} over the ${formatCount(budget)}-byte budget even without ${fitted.dropped.join(' and ') || 'optional sections'}`);
-  }
+  if (!fitted.ok) return fail(fitted.result, fitted.reason);
   const contextFile = join(ctx.repoRoot, 'tasks', `${task.id}.context.md`);
   await writeFileAtomically(contextFile, fitted.text);
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
