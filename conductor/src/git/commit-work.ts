@@ -7,7 +7,7 @@ import { git } from './git.js';
 export const CONTEXT_COPY = '.conductor-task.md';
 
 export interface CommittedWork {
-  commit?: string;
+  /** The files the commit changed (none: nothing was committed). */
   files: string[];
 }
 
@@ -17,6 +17,5 @@ export async function commitWork(worktree: string, message: string): Promise<Com
   const files = (await g.raw(['diff', '--cached', '--name-only', '-z'])).split('\0').filter(Boolean);
   if (files.length === 0) return { files };
   await g.raw(['commit', '-q', '--no-verify', '-m', message]);
-  const commit = (await g.raw(['rev-parse', 'HEAD'])).trim();
-  return { commit, files };
+  return { files };
 }

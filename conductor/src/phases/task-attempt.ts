@@ -49,7 +49,8 @@ export interface AttemptOutcome {
 export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Promise<AttemptOutcome> {
   const { task, attempt } = input;
   const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
-  const base = (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim();
+  // A worktree made just now starts at the integration tip; a reused one may have moved since.
+  const base = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
   const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
   const fail = (result: AttemptResult, reason: string, evidence?: string): AttemptOutcome => {
     outcome.result = result;
@@ -71,8 +72,9 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   if (agent.exit === 'quota') return fail('quota', `the agent hit a rate limit: ${agent.detail ?? ''}`.trim());
   if (agent.exit !== 'ok') return fail('failed', `the agent ${agent.exit}${agent.detail ? `: ${agent.detail}` : ''}`, `attempt ${attempt}: the worker session ended as ${agent.exit}${agent.detail ? ` (${agent.detail})` : ''}`);
 
-  await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
-  outcome.files = (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
+  const committed = await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
+  // On a fresh worktree the commit is the only one since the base: its files are the whole change.
+  outcome.files = wt.reused ? (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean) : committed.files;
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
 
   const scope = checkScope(task, outcome.files);
