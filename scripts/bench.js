@@ -135,3 +135,75 @@ try {
   line(`makespan / lower bound (${seeds} DAGs x 100 tasks, 8 slots)`, `${(dynamic / bound).toFixed(3)}x`, '<= 1.10x', dynamic / bound <= 1.1);
   line('wave-barrier makespan / dynamic makespan', `${(waves / dynamic).toFixed(3)}x`, '>= 1.25x', waves / dynamic >= 1.25);
 }
+
+// Per-task overhead: `conductor implement` over 30 independent tasks, one at a time, with an instant
+// agent (a few lines of sh: the implementer writes one file, the reviewer approves) and no gates,
+// against the raw git commands conductor wraps, run for the same 30 tasks on the same kind of repo.
+// Nothing is subtracted: conductor's figure includes its start, the agent processes, its status,
+// backlog, notes and context writes, and its checks; each is the whole run's time / 30, median of runs.
+{
+  const TASKS = 30;
+  const samples = Number(process.env.BENCH_TASK_RUNS ?? 5);
+  const agent = `case "$CONDUCTOR_ROLE" in
+  implementer) echo "export const n = 1;" > "src/$CONDUCTOR_TASK_ID.ts"; echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
+  reviewer) printf '{"verdict": "approve", "summary": "ok", "required_changes": [], "negative_evidence": []}' > "$CONDUCTOR_OUTPUT_FILE" ;;
+  *) echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
+esac
+`;
+  const id = (i) => `T${String(i).padStart(2, '0')}`;
+  const fresh = () => {
+    const repo = mkdtempSync(join(tmpdir(), 'conductor-bench-tasks-'));
+    const sh = (...args) => execFileSync('git', args, { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    sh('init', '-q');
+    mkdirSync(join(repo, 'src'));
+    mkdirSync(join(repo, 'tasks'));
+    writeFileSync(join(repo, 'src', 'app.ts'), 'export {};\n');
+    writeFileSync(join(repo, '.gitignore'), 'worktrees/\n.conductor/\n');
+    writeFileSync(join(repo, 'agent.sh'), agent);
+    writeFileSync(join(repo, 'conductor.config.yaml'), `provider: instant\nconcurrency: 1\ngates: []\nproviders:\n  instant:\n    command: [sh, ${JSON.stringify(join(repo, 'agent.sh'))}]\n`);
+    let backlog = 'version: 1\nfeature: bench\ntasks:\n';
+    for (let i = 1; i <= TASKS; i++) backlog += `  - { id: ${id(i)}, title: Part ${i}, description: Write src/${id(i)}.ts., acceptance: [it exists], scope: { files_hint: [src/${id(i)}.ts] } }\n`;
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
+    sh('add', '-A');
+    sh('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'base');
+    return { repo, sh };
+  };
+  const timed = (work) => {
+    const { repo, sh } = fresh();
+    try {
+      const start = process.hrtime.bigint();
+      work(repo, sh);
+      return Number(process.hrtime.bigint() - start) / 1e6 / TASKS;
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
+  };
+  const viaConductor = () => timed((repo) => {
+    const result = spawnSync(process.execPath, [BIN, 'implement'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    if (result.status !== 0) throw new Error(`conductor implement exited ${result.status}: ${result.stdout}${result.stderr}`);
+  });
+  const viaGit = () => timed((repo, sh) => {
+    const c = ['-c', 'user.name=b', '-c', 'user.email=b@b', '-c', 'core.hooksPath=/dev/null'];
+    const integration = join(repo, 'worktrees', '_integration');
+    sh('worktree', 'add', '--no-track', '-b', 'conductor/bench', integration, 'HEAD');
+    for (let i = 1; i <= TASKS; i++) {
+      const wt = join(repo, 'worktrees', id(i));
+      sh('worktree', 'add', '--no-track', '-b', `task/${id(i)}`, wt, 'conductor/bench');
+      writeFileSync(join(wt, 'src', `${id(i)}.ts`), 'export const n = 1;\n');
+      execFileSync('git', ['add', '-A'], { cwd: wt });
+      execFileSync('git', [...c, 'commit', '-qm', `${id(i)}: Part ${i}`], { cwd: wt });
+      execFileSync('git', [...c, 'merge', '--no-ff', '--no-edit', '-q', `task/${id(i)}`], { cwd: integration });
+      sh('worktree', 'remove', wt);
+      sh('branch', '-D', `task/${id(i)}`); // -D as conductor does, after its own merged check: -d would compare with the user's HEAD
+    }
+  });
+  // Interleaved, so both sides see the same machine load.
+  const pairs = Array.from({ length: samples }, () => [viaConductor(), viaGit()]);
+  const conductorMs = median(pairs.map(([c]) => c));
+  const gitMs = median(pairs.map(([, g]) => g));
+  const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+  process.stdout.write(`      per-task overhead: whole \`conductor implement\` run / ${TASKS} (1 at a time, sh agent, no gates, nothing subtracted)\n      vs the same ${TASKS} tasks as raw git (worktree add, add+commit, merge --no-ff, worktree remove, branch -D); median of ${samples} runs\n`);
+  line(`implement, per task (${TASKS} tasks, instant agent)`, `${conductorMs.toFixed(1)} ms`, '-', true);
+  line('raw git per task (worktree, commit, merge, rm)', `${gitMs.toFixed(1)} ms`, '-', true);
+  line('implement per task / raw git per task', `${(conductorMs / gitMs).toFixed(2)}x`, '<= 2x', conductorMs / gitMs <= 2);
+}

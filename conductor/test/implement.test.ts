@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
-import { conductor } from './helpers/cli.js';
+import { execa } from 'execa';
+import { BIN, conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
@@ -35,6 +36,7 @@ describe('conductor implement', () => {
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    expect(result.stderr).not.toContain('\x1b'); // not a terminal: plain report lines, no live table
     expect(sh(repo, 'ls-tree', '--name-only', 'conductor/demo', 'src/').split('\n').sort()).toEqual(['src/T01.ts', 'src/T02.ts', 'src/T03.ts', 'src/app.ts']);
     const merges = sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').reverse();
     expect(merges.indexOf('Merge T01: First')).toBeLessThan(merges.indexOf('Merge T02: Second'));
@@ -75,6 +77,46 @@ describe('conductor implement', () => {
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('conductor: the base already fails its gates: test\nhint: fix the base first, or pass --allow-failing-baseline');
+  }, 60_000);
+});
+
+describe('a worker context over budget', () => {
+  it('is compressed by the compressor role before the worker starts, instead of stopping the run', async () => {
+    const short = '# Task T03: Third\n\nWrite src/T03.ts.\n\n## Acceptance criteria\n- it exists\n';
+    const { repo, prompts } = project({ SCRIPT_COMPRESSED: short });
+    const backlog = BACKLOG.replace('description: Write src/T03.ts.', `description: Write src/T03.ts. ${'Mind the details. '.repeat(20)}`);
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
+    writeFileSync(join(repo, 'conductor.config.yaml'), `${readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')}budgets: { taskContextBytes: 300 }\n`);
+    const result = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(result.stderr.split('\n')).toContain("implement: T03's context is 182 bytes over budget; asking the compressor");
+    expect(readFileSync(join(repo, 'tasks', 'T03.context.md'), 'utf8')).toBe(short);
+    expect(prompts().map((p) => p.role)).toEqual(['compressor', 'implementer', 'reviewer']);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'done', metrics: { contextBytes: Buffer.byteLength(short) } });
+  }, 60_000);
+});
+
+describe('on a terminal', () => {
+  it('redraws the task table below the report lines and shows the cursor again at the end', async () => {
+    const { repo } = project({});
+    // A real pseudo-terminal from util-linux `script`; its command line goes through a shell, hence the quoting.
+    const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+    const result = await execa('script', ['-q', '-e', '-c', [process.execPath, BIN, 'implement'].map(quote).join(' '), '/dev/null'], { cwd: repo, reject: false, stdin: 'ignore', timeout: 30_000 });
+    expect(result.exitCode, result.stdout).toBe(0);
+    const screen = result.stdout.replaceAll('\r\n', '\n');
+    expect(screen.startsWith('\x1b[?25l')).toBe(true);
+    expect(screen).toContain('A\x1b[Jimplement: T01 starts (new)\n'); // cursor up over the table, erased, the line, the table again
+    const [table, after] = screen.split('\x1b[?25h');
+    const frame = table!.slice(table!.lastIndexOf('\x1b[J') + 3).split('\n');
+    // Cells split on the column gaps; the elapsed time (the fifth cell) depends on the machine.
+    expect(frame.map((line) => line.split(/ {2,}/).map((cell, i) => (i === 4 && /^\d+s$/.test(cell) ? 'Ns' : cell)))).toEqual([
+      ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST'],
+      ['T01', 'First', 'done', '1', 'Ns', '-', '-'],
+      ['T02', 'Second', 'done', '1', 'Ns', '-', '-'],
+      ['T03', 'Third', 'done', '1', 'Ns', '-', '-'],
+      ['3 tasks: 3 done'],
+      [''],
+    ]);
+    expect(after).toBe('3 tasks: 3 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo'); // execa strips the last newline
   }, 60_000);
 });
 

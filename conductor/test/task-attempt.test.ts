@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
+import { lostRequirement } from '../src/phases/prepare-context.js';
 import type { PhaseContext } from '../src/phases/call-role.js';
 import { normalizeConfig } from '../src/config/load-config.js';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -14,9 +15,9 @@ import { gitdir } from './helpers/dirs.js';
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const node = process.execPath;
 
-async function setup(edit: string, extra: { forbidden?: string[]; description?: string } = {}) {
+async function setup(edit: string, extra: { forbidden?: string[]; description?: string; env?: Record<string, string> } = {}) {
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', 'check.js': 'const fs = require("fs"); const t = fs.readFileSync("src/bucket.ts", "utf8"); if (!t.includes("x = 1")) { console.error("expected x = 1 in src/bucket.ts"); process.exit(1) }', '.gitignore': 'worktrees/\n' });
-  const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit } } } });
+  const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, ...extra.env } } } });
   const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), runId: 'test-run', config, defaultProvider: 'scripted', report: () => undefined };
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
@@ -70,10 +71,55 @@ describe('one task attempt', () => {
     expect(outcome.scope?.flagged).toEqual(['.github/workflows/ci.yml']);
   }, 30_000);
 
-  it('blocks a task whose context cannot fit, saying by how much', async () => {
-    const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { description: 'x'.repeat(4000) });
-    const outcome = await runTaskAttempt(ctx, input);
-    expect(outcome.result).toBe('blocked');
-    expect(outcome.reason).toMatch(/^its worker context is 4,\d{3} bytes, 1,\d{3} over the 3,072-byte budget even without optional sections$/);
-  }, 30_000);
+  describe('a context over budget', () => {
+    const long = { description: 'x'.repeat(4000) };
+    const over = 'its worker context is 4,106 bytes, 1,034 over the 3,072-byte budget even without optional sections';
+    const roles = (log: string) => readFileSync(log, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { role: string; prompt: string });
+    const short = '# Task T01: Bucket\n\nType: code\n\n## What to do\nSet x to 1 (the long description, compressed).\n\n## Acceptance criteria\n- x is 1\n\n## Files\n- src/bucket.ts\n';
+
+    it('goes to the compressor, whose version the worker gets', async () => {
+      const log = join(gitdir({}), 'agent.jsonl');
+      const { repo, ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: `\`\`\`markdown\n${short}\`\`\`\n`, SCRIPT_LOG: log } });
+      const outcome = await runTaskAttempt(ctx, input);
+      expect(outcome).toMatchObject({ result: 'verified', contextBytes: Buffer.byteLength(short) });
+      expect(readFileSync(join(repo, 'tasks', 'T01.context.md'), 'utf8')).toBe(short);
+      const [compressor, implementer] = roles(log);
+      expect(compressor!.role).toBe('compressor');
+      expect(compressor!.prompt).toContain('Compress this task context to under 3072 bytes (it is 4106 bytes now).\n\n# Task T01: Bucket\n');
+      expect(compressor!.prompt).toContain('x'.repeat(4000));
+      expect(implementer!.role).toBe('implementer');
+      expect(implementer!.prompt).toContain(short);
+      expect(implementer!.prompt).not.toContain('xxxxxxxxxx');
+    }, 30_000);
+
+    it('blocks the task when the compressor cannot bring it under budget', async () => {
+      const log = join(gitdir({}), 'agent.jsonl');
+      const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: 'echo', SCRIPT_LOG: log } });
+      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version is 4,106 bytes, still 1,034 over` });
+      expect(roles(log).map((call) => call.role)).toEqual(['compressor']);
+    }, 30_000);
+
+    it('blocks the task when the compressor drops an acceptance criterion', async () => {
+      const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: short.replace('- x is 1\n', '- x is set\n') } });
+      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version left out acceptance criterion "x is 1"` });
+    }, 30_000);
+
+    it('blocks the task when the compressor fails', async () => {
+      const { repo, ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_FAIL: 'compressor' } });
+      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor failed: exit code 1: scripted failure of compressor` });
+      expect(existsSync(join(repo, 'tasks', 'T01.context.md'))).toBe(false);
+    }, 30_000);
+  });
+});
+
+describe('what a compressed context must keep', () => {
+  const task = normalizeTask({ id: 'T07', title: 'Retry  header', description: 'd', acceptance: ['answers 429', 'sets Retry-After to the wait in seconds'], scope: { files_hint: ['a.ts'] } });
+  it('accepts any wrapping of the same words', () => {
+    expect(lostRequirement('# T07: Retry header\n- answers 429\n- sets Retry-After\n  to the wait in seconds\n', task)).toBeUndefined();
+  });
+  it('names the first thing left out', () => {
+    expect(lostRequirement('# Task: Retry header\n', task)).toBe('the task id T07');
+    expect(lostRequirement('# T07: Retry\n', task)).toBe('the title "Retry  header"');
+    expect(lostRequirement('# T07: Retry header\n- answers 429\n- sets Retry-After\n', task)).toBe('acceptance criterion "sets Retry-After to the wait in seconds"');
+  });
 });

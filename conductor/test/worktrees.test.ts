@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorktreeManager } from '../src/git/worktrees.js';
+import { CONTEXT_COPY } from '../src/git/commit-work.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
@@ -122,5 +123,16 @@ describe('worktrees', () => {
     const clean = await manager.ensureTask('T02', 'HEAD');
     expect(await manager.removeTask('T02', 'HEAD')).toBeUndefined();
     expect(existsSync(clean.path)).toBe(false);
+  }, 30_000);
+
+  it('saves nothing for a merged worktree that holds only the worker context copy', async () => {
+    const dir = repo();
+    const manager = new WorktreeManager(dir);
+    const made = await manager.ensureTask('T01', 'HEAD');
+    writeFileSync(join(made.path, CONTEXT_COPY), '# Task T01\n');
+    expect(await manager.removeTask('T01', 'HEAD')).toBeUndefined();
+    expect(existsSync(made.path)).toBe(false);
+    expect(sh(dir, 'branch', '--list', 'task/T01')).toBe('');
+    expect(sh(dir, 'for-each-ref', 'refs/conductor')).toBe('');
   }, 30_000);
 });

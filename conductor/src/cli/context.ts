@@ -2,6 +2,9 @@
 // process.argv, process.exit or the console directly.
 export interface Output {
   write(text: string): void;
+  /** A terminal that can be redrawn (the live task table); plain lines otherwise. */
+  isTTY?: boolean;
+  columns?: number;
 }
 
 export interface CommandContext {

@@ -48,7 +48,13 @@ function safeVersion(): string {
 export async function main(): Promise<void> {
   const io: RunIO = {
     stdout: { write: (text) => void process.stdout.write(text) },
-    stderr: { write: (text) => void process.stderr.write(text) },
+    stderr: {
+      write: (text) => void process.stderr.write(text),
+      isTTY: process.stderr.isTTY === true && process.env.TERM !== 'dumb',
+      get columns() {
+        return process.stderr.columns;
+      },
+    },
     cwd: process.cwd(),
   };
   process.exitCode = await runCLI(process.argv.slice(2), io);

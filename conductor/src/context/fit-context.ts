@@ -1,6 +1,6 @@
 // Fitting a worker's context into its byte budget without an agent: collapse
 // whitespace, then leave out optional sections in a fixed order. What remains
-// over budget goes to the compressor role, or blocks the task.
+// over budget goes to the compressor role (phases/prepare-context.ts).
 import type { Task } from '../backlog/types.js';
 import { contextBytes } from './task-context.js';
 

@@ -9,7 +9,7 @@ import { clearStaleIndexLock, type IndexLockOptions } from './index-lock.js';
 export const CONTEXT_COPY = '.conductor-task.md';
 
 export interface CommittedWork {
-  commit?: string;
+  /** The files the commit changed (none: nothing was committed). */
   files: string[];
 }
 
@@ -20,6 +20,5 @@ export async function commitWork(worktree: string, message: string, lock: IndexL
   const files = (await g.raw(['diff', '--cached', '--name-only', '-z'])).split('\0').filter(Boolean);
   if (files.length === 0) return { files };
   await g.raw(['commit', '-q', '--no-verify', '-m', message]);
-  const commit = (await g.raw(['rev-parse', 'HEAD'])).trim();
-  return { commit, files };
+  return { files };
 }

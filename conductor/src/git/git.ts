@@ -40,7 +40,8 @@ export function git(dir: string, extraEnv: Record<string, string> = {}): SimpleG
 /** Is `commit` already contained in `ref`, seen from the repository at `dir`? (Their merge base is `commit` itself.) */
 export async function isContainedIn(dir: string, commit: string, ref: string): Promise<boolean> {
   const g = git(dir);
-  const sha = (await g.raw(['rev-parse', '--verify', `${commit}^{commit}`]).catch(() => '')).trim();
+  // A full object name needs no lookup: merge-base fails on one that does not exist.
+  const sha = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(commit) ? commit : (await g.raw(['rev-parse', '--verify', `${commit}^{commit}`]).catch(() => '')).trim();
   if (!/^[0-9a-f]{40,64}$/.test(sha)) return false;
   return (await g.raw(['merge-base', sha, ref]).catch(() => '')).trim() === sha;
 }

@@ -21,6 +21,7 @@ export type MergeCheck = () => Promise<{ detail: string; evidence: string[] } | 
 
 export class MergeQueue {
   private queue: Promise<unknown> = Promise.resolve();
+  private mergeHeadPath: string | undefined;
 
   constructor(readonly integrationPath: string) {}
 
@@ -38,8 +39,9 @@ export class MergeQueue {
   }
 
   private async mergeInProgress(): Promise<boolean> {
-    const mergeHead = (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
-    return existsSync(mergeHead);
+    // Where git keeps MERGE_HEAD for this worktree does not change: ask once.
+    this.mergeHeadPath ??= (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
+    return existsSync(this.mergeHeadPath);
   }
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
@@ -47,17 +49,19 @@ export class MergeQueue {
     await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
-    if (await isContainedIn(this.integrationPath, branch, 'HEAD')) return { ok: true, commit: before, alreadyMerged: true };
     const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
     // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
     const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
-    if (!(await this.mergeInProgress()) && after !== before) {
+    const inProgress = await this.mergeInProgress();
+    if (!inProgress && after !== before) {
       const failed = check ? await check() : undefined;
       if (!failed) return { ok: true, commit: after, alreadyMerged: false };
       // Only conductor moves the integration branch, and the task branch still holds the work.
       await g.raw(['reset', '--hard', before]);
       return { ok: false, kind: 'check', conflicts: [], ...failed };
     }
+    // Nothing happened: either the branch was already in ("Already up to date") or git refused to start.
+    if (!inProgress && (await isContainedIn(this.integrationPath, branch, 'HEAD'))) return { ok: true, commit: before, alreadyMerged: true };
     const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
     await g.raw(['merge', '--abort']).catch(() => undefined);
     const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { CONTEXT_COPY } from './commit-work.js';
 import { git, isContainedIn } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
@@ -133,6 +134,11 @@ export class WorktreeManager {
     }
 
     const start = await this.revParse(fromRef);
+    // The usual case, a branch that does not exist yet, costs one git call; anything else is looked at below.
+    if (!options.reuseAlways && !entries.some((entry) => entry.branch === branch)) {
+      const added = await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]).then(() => true, () => false);
+      if (added) return { path, branch, reused: false, head: start, movedAside };
+    }
     const tip = await this.revParse(branch).catch(() => undefined);
     const checkedOutElsewhere = entries.find((entry) => entry.branch === branch);
     if (checkedOutElsewhere) {
@@ -160,9 +166,16 @@ export class WorktreeManager {
       const branch = this.naming.taskBranch(id);
       const entry = (await this.list()).find((e) => e.path === resolve(path));
       let salvaged: string | undefined;
+      let branchChecked = false;
       if (entry && existsSync(path)) {
-        salvaged = await this.salvage(path, id, mergedInto);
+        salvaged = await this.salvage(path, id, mergedInto, entry.head);
         await this.g().raw(['worktree', 'remove', '--force', path]);
+        // Nothing salvaged from a worktree on the branch: the branch's tip is merged, and it exists.
+        branchChecked = !salvaged && entry.branch === branch;
+      }
+      if (branchChecked) {
+        await this.g().raw(['branch', '-D', branch]);
+        return undefined;
       }
       const tip = await this.revParse(branch).catch(() => undefined);
       if (tip !== undefined) {
@@ -189,17 +202,18 @@ export class WorktreeManager {
    * holds anything not in `mergedInto`: uncommitted changes (untracked files
    * too, through a throwaway index) or commits of its own.
    */
-  async salvage(path: string, name: string, mergedInto: string): Promise<string | undefined> {
+  async salvage(path: string, name: string, mergedInto: string, knownHead?: string): Promise<string | undefined> {
     const wt = git(path);
-    const head = (await wt.raw(['rev-parse', 'HEAD'])).trim();
-    const status = await wt.raw(['status', '--porcelain', '--untracked-files=all']);
+    const head = knownHead ?? (await wt.raw(['rev-parse', 'HEAD'])).trim();
+    // The worker's context copy is conductor's, not work: it alone is nothing to save.
+    const status = await wt.raw(['status', '--porcelain', '--untracked-files=all', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
     let commit = head;
     if (status.trim() !== '') {
       const scratch = join(this.repoRoot, '.git', `conductor-salvage-index-${process.pid}`);
       try {
         const temp = git(path, { GIT_INDEX_FILE: scratch });
         await temp.raw(['read-tree', 'HEAD']);
-        await temp.raw(['add', '-A']);
+        await temp.raw(['add', '-A', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
         const tree = (await temp.raw(['write-tree'])).trim();
         commit = (await wt.raw(['commit-tree', tree, '-p', head, '-m', `conductor: salvaged uncommitted work of ${name}`])).trim();
       } finally {

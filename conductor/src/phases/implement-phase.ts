@@ -317,6 +317,7 @@ async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: 
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
-  const report = await validateBacklogFile(path, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
+  // No budget check here: a context over budget goes to the compressor when its task starts (prepare-context.ts).
+  const report = await validateBacklogFile(path, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: Number.POSITIVE_INFINITY });
   return report.backlog ? { backlog: report.backlog, problems: [] } : { problems: report.problems };
 }

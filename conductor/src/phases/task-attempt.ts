@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { AgentResult } from '../agents/types.js';
 import type { Task } from '../backlog/types.js';
 import type { GateConfig } from '../config/types.js';
-import { fitTaskContext } from '../context/fit-context.js';
 import { renderTaskContext } from '../context/task-context.js';
 import { gateEvidence, runGates, newlyFailing, type GateRun } from '../gates/run-gates.js';
 import { commitWork, CONTEXT_COPY } from '../git/commit-work.js';
@@ -17,8 +16,8 @@ import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
 import { escapingSymlinks, findTampering, snapshotGuarded } from '../review/tamper-check.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
-import { formatCount } from '../util/format.js';
 import { callRole, gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
+import { prepareTaskContext } from './prepare-context.js';
 
 export interface AttemptInput {
   task: Task;
@@ -54,7 +53,8 @@ export interface AttemptOutcome {
 export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Promise<AttemptOutcome> {
   const { task, attempt } = input;
   const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
-  const base = (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim();
+  // A worktree made just now starts at the integration tip; a reused one may have moved since.
+  const base = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
   const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
   const fail = (result: AttemptResult, reason: string, evidence?: string): AttemptOutcome => {
     outcome.result = result;
@@ -63,12 +63,9 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     return outcome;
   };
 
-  const budget = ctx.config.budgets.taskContextBytes;
-  const fitted = fitTaskContext(task, budget, renderTaskContext);
+  const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
   outcome.contextBytes = fitted.bytes;
-  if (!fitted.fits) {
-    return fail('blocked', `its worker context is ${formatCount(fitted.bytes)} bytes, ${formatCount(fitted.bytes - budget)} over the ${formatCount(budget)}-byte budget even without ${fitted.dropped.join(' and ') || 'optional sections'}`);
-  }
+  if (!fitted.ok) return fail(fitted.result, fitted.reason);
   const contextFile = join(tasksDirOf(ctx), `${task.id}.context.md`);
   await writeFileAtomically(contextFile, fitted.text);
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
@@ -85,8 +82,9 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   if (agent.exit === 'quota') return fail('quota', `the agent hit a rate limit: ${agent.detail ?? ''}`.trim());
   if (agent.exit !== 'ok') return fail('failed', `the agent ${agent.exit}${agent.detail ? `: ${agent.detail}` : ''}`, `attempt ${attempt}: the worker session ended as ${agent.exit}${agent.detail ? ` (${agent.detail})` : ''}`);
 
-  await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
-  outcome.files = (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
+  const committed = await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
+  // On a fresh worktree the commit is the only one since the base: its files are the whole change.
+  outcome.files = wt.reused ? (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean) : committed.files;
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
   const links = await escapingSymlinks(wt.path, outcome.files);
   if (links.length > 0) return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);

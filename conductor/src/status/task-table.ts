@@ -40,6 +40,12 @@ export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRe
 }
 
 export function renderTaskTable(rows: readonly TaskRow[]): string {
+  const notes = noteLines(rows);
+  return `${tableLines(rows).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}\n${summaryLine(rows)}\n`;
+}
+
+/** The header and one aligned line per row. */
+export function tableLines(rows: readonly TaskRow[]): string[] {
   const header = ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST'];
   const body = rows.map((row) => [
     row.id,
@@ -52,11 +58,18 @@ export function renderTaskTable(rows: readonly TaskRow[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  const notes = rows.filter((row) => row.note).map((row) => `  ${row.id}: ${row.note}`);
+  return [line(header), ...body.map(line)];
+}
+
+export function noteLines(rows: readonly TaskRow[]): string[] {
+  return rows.filter((row) => row.note).map((row) => `  ${row.id}: ${row.note}`);
+}
+
+/** `3 tasks: 1 done, 2 pending`, states in the order they first appear. */
+export function summaryLine(rows: readonly TaskRow[]): string {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  const summary = [...counts].map(([state, n]) => `${n} ${state}`).join(', ');
-  return `${[line(header), ...body.map(line)].join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}\n${rows.length} tasks: ${summary}\n`;
+  return `${rows.length} tasks: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
 }
 
 function duration(ms: number): string {

@@ -7,6 +7,6 @@ import { implementOptions, reportImplement } from './implement-report.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.args.length > 0) throw new ConductorError('USAGE', 'implement takes no arguments', { hint: 'use --only T01,T02 to pick tasks' });
-  const summary = await withRun(ctx, 'conductor implement', async (phase) => runImplementPhase(phase, implementOptions(ctx, phase.config.concurrency)));
+  const summary = await withRun(ctx, 'conductor implement', async (phase) => runImplementPhase(phase, implementOptions(ctx, phase.config.concurrency)), { live: true });
   return reportImplement(ctx, summary);
 }

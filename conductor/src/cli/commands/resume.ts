@@ -16,6 +16,6 @@ export async function run(ctx: CommandContext): Promise<number> {
     const requestFile = join(phase.repoRoot, journal.requestPath);
     const request = existsSync(requestFile) ? await readFeatureRequest(requestFile, journal.requestPath, phase.config.budgets.featureRequestBytes) : undefined;
     return continueRun(phase, journal, request, ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency));
-  });
+  }, { live: true });
   return reportRun(ctx, outcome);
 }

@@ -1,6 +1,7 @@
 // What every command that runs agents needs: the repository's run lock, a
 // cancel signal wired to Ctrl-C and SIGTERM, a supervisor that ends every
-// agent's process group on the way out, and the phase context.
+// agent's process group on the way out, and the phase context. On a terminal,
+// `live` runs also get the task table redrawn below the report lines.
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { recorder } from '../../agents/recording.js';
@@ -13,10 +14,13 @@ import { Supervisor } from '../../process/supervisor.js';
 import { killMarked } from '../../process/kill-group.js';
 import { requireSandbox } from '../../process/sandbox.js';
 import { acquireRunLock } from '../../state/run-lock.js';
+import { taskFiles } from '../../state/task-record.js';
 import type { CommandContext } from '../context.js';
+import { LiveTable } from '../../status/live-table.js';
+import { readTaskRows } from '../../status/read-rows.js';
 import { configOf, repoRootOf } from './shared.js';
 
-export async function withRun<T>(ctx: CommandContext, command: string, work: (phase: PhaseContext) => Promise<T>): Promise<T> {
+export async function withRun<T>(ctx: CommandContext, command: string, work: (phase: PhaseContext) => Promise<T>, options: { live?: boolean } = {}): Promise<T> {
   const repoRoot = repoRootOf(ctx);
   const loaded = (await configOf(ctx, repoRoot)).config;
   // --provider NAME (and --replay DIR, which implies the replay provider) override the config for this run.
@@ -35,11 +39,16 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   // conductor that died (SIGKILL, power loss). Nothing may be left running behind it.
   const orphans = killMarked('CONDUCTOR_HOME', conductorDir);
   if (orphans > 0) ctx.stderr.write(`conductor: stopped ${orphans} agent or gate process${orphans === 1 ? '' : 'es'} left running by an earlier conductor\n`);
+  const live = options.live && ctx.stderr.isTTY ? liveTable(ctx, repoRoot) : undefined;
+  const say = (line: string) => (live ? live.line(line) : ctx.stderr.write(`${line}\n`));
   const supervisor = new Supervisor();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
-      ctx.stderr.write('\nconductor: stopping — no new starts; agents get SIGTERM, then SIGKILL (again to force)\n');
+      const stopping = 'conductor: stopping — no new starts; agents get SIGTERM, then SIGKILL (again to force)';
+      // Plain output starts a fresh line after the terminal's ^C; the live table erases it instead.
+      if (live) live.line(stopping);
+      else ctx.stderr.write(`\n${stopping}\n`);
       controller.abort();
       return;
     }
@@ -51,12 +60,14 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   };
   /** Synchronous, for exit paths where nothing can be awaited. */
   const hardStop = () => {
+    live?.stop();
     supervisor.signalAll('SIGKILL');
     lock.releaseSync();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.once('exit', hardStop);
+  live?.start();
   try {
     const phase: PhaseContext = {
       repoRoot,
@@ -68,7 +79,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
       supervisor,
       registry,
       ...(recordDir ? { afterCall: recorder(recordDir) } : {}),
-      report: (line) => ctx.stderr.write(`${line}\n`),
+      report: say,
     };
     const result = await work(phase);
     if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted');
@@ -80,7 +91,14 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', hardStop);
+    await live?.finish();
     supervisor.signalAll('SIGKILL');
     await lock.release();
   }
+}
+
+/** The live table over the repository's backlog, status files and ledger. */
+function liveTable(ctx: CommandContext, repoRoot: string): LiveTable {
+  const path = taskFiles(repoRoot).backlogPath;
+  return new LiveTable(ctx.stderr, async () => (await readTaskRows(repoRoot, path, 'tasks/BACKLOG.yaml')).rows);
 }

@@ -10,6 +10,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const outcome = await withRun(ctx, `conductor run ${ctx.args[0] ?? ''}`.trim(), async (phase) => {
     const { request, path } = await requestFromArgs(ctx, 'run', phase.config.budgets.featureRequestBytes);
     return startRun(phase, request, relative(phase.repoRoot, path), ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency));
-  });
+  }, { live: true });
   return reportRun(ctx, outcome);
 }

@@ -1,25 +1,17 @@
 // conductor status [BACKLOG.yaml] [--json] [--watch]
-import { join } from 'node:path';
 import { ConductorError } from '../../errors.js';
-import { readLedger } from '../../agents/ledger.js';
-import { validateBacklogFile } from '../../backlog/validate-backlog.js';
-import { peekTaskStatus, type StatusRead } from '../../state/status-file.js';
-import { renderTaskTable, taskRows, type TaskRow } from '../../status/task-table.js';
+import { readTaskRows } from '../../status/read-rows.js';
+import { renderTaskTable, type TaskRow } from '../../status/task-table.js';
 import type { CommandContext } from '../context.js';
-import { backlogPathOf, configOf, repoRootOf } from './shared.js';
+import { backlogPathOf, repoRootOf } from './shared.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
-  const { config } = await configOf(ctx, repoRoot);
   const { path, display } = backlogPathOf(ctx, repoRoot);
   const snapshot = async (): Promise<TaskRow[]> => {
-    const report = await validateBacklogFile(path, display, { taskContextBytes: config.budgets.taskContextBytes });
-    if (!report.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems` });
-    const tasksDir = join(repoRoot, 'tasks');
-    const records = new Map<string, StatusRead>();
-    for (const task of report.backlog.tasks) records.set(task.id, await peekTaskStatus(tasksDir, task.id));
-    const { entries } = await readLedger(join(repoRoot, '.conductor'));
-    return taskRows(report.backlog, records, entries, new Date());
+    const { report, rows } = await readTaskRows(repoRoot, path, display);
+    if (!rows) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems` });
+    return rows;
   };
 
   if (ctx.options.json) {

@@ -1,0 +1,19 @@
+// One snapshot of every task's row, from the backlog, the status files and the
+// sessions ledger: what `conductor status` prints and the live table redraws.
+import { join } from 'node:path';
+import { readLedger } from '../agents/ledger.js';
+import { validateBacklogFile, type BacklogReport } from '../backlog/validate-backlog.js';
+import { peekTaskStatus, type StatusRead } from '../state/status-file.js';
+import { taskRows, type TaskRow } from './task-table.js';
+
+/** The backlog's report (its problems when invalid) and, when valid, its rows. */
+export async function readTaskRows(repoRoot: string, backlogPath: string, display: string, now: () => Date = () => new Date()): Promise<{ report: BacklogReport; rows?: TaskRow[] }> {
+  // A context over budget is `validate`'s concern; it does not stop a task from being shown.
+  const report = await validateBacklogFile(backlogPath, display, { repoRoot, taskContextBytes: Number.POSITIVE_INFINITY });
+  if (!report.backlog) return { report };
+  const tasksDir = join(repoRoot, 'tasks');
+  const records = new Map<string, StatusRead>();
+  for (const task of report.backlog.tasks) records.set(task.id, await peekTaskStatus(tasksDir, task.id));
+  const { entries } = await readLedger(join(repoRoot, '.conductor'));
+  return { report, rows: taskRows(report.backlog, records, entries, now()) };
+}
