@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
+import { CONTEXT_COPY } from './commit-work.js';
 import { git, isContainedIn } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
@@ -136,22 +137,36 @@ export class WorktreeManager {
     });
   }
 
+  /** Ids of tasks that still have a worktree under worktrees/ or a task/<id> branch. */
+  async taskLeftovers(): Promise<string[]> {
+    const dir = resolve(this.worktreesDir);
+    const ids = new Set<string>();
+    for (const entry of await this.list()) {
+      if (entry.path.startsWith(`${dir}${sep}`) && !entry.path.endsWith(`${sep}${INTEGRATION_DIR}`)) ids.add(entry.path.slice(dir.length + 1));
+    }
+    for (const ref of (await this.g().raw(['for-each-ref', '--format=%(refname)', 'refs/heads/task/'])).split('\n')) {
+      if (ref.trim()) ids.add(ref.trim().slice('refs/heads/task/'.length));
+    }
+    return [...ids].sort();
+  }
+
   /**
    * Save a worktree's state under refs/conductor/salvage/<name>/<time> when it
    * holds anything not in `mergedInto`: uncommitted changes (untracked files
-   * too, through a throwaway index) or commits of its own.
+   * too, through a throwaway index) or commits of its own. conductor's own
+   * context copy is not work: a merged worktree holding only it saves nothing.
    */
   async salvage(path: string, name: string, mergedInto: string): Promise<string | undefined> {
     const wt = git(path);
     const head = (await wt.raw(['rev-parse', 'HEAD'])).trim();
-    const status = await wt.raw(['status', '--porcelain', '--untracked-files=all']);
+    const status = await wt.raw(['status', '--porcelain', '--untracked-files=all', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
     let commit = head;
     if (status.trim() !== '') {
       const scratch = join(this.repoRoot, '.git', `conductor-salvage-index-${process.pid}`);
       try {
         const temp = git(path, { GIT_INDEX_FILE: scratch });
         await temp.raw(['read-tree', 'HEAD']);
-        await temp.raw(['add', '-A']);
+        await temp.raw(['add', '-A', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
         const tree = (await temp.raw(['write-tree'])).trim();
         commit = (await wt.raw(['commit-tree', tree, '-p', head, '-m', `conductor: salvaged uncommitted work of ${name}`])).trim();
       } finally {

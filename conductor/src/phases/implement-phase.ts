@@ -73,6 +73,10 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     }
     await recordTransition(files, status, 'interrupted', { pid: undefined }, 'conductor stopped while this task was in flight');
   }
+  // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
+  for (const id of await worktrees.taskLeftovers()) {
+    if (initial.backlog.tasks.find((t) => t.id === id)?.status === 'done') await worktrees.removeTask(id, integrationBranch);
+  }
 
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
