@@ -1,16 +1,14 @@
 // Crash points the random-kill suite found, each pinned down deterministically:
 // the state a SIGKILL at that point leaves, then what resume must make of it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { CONTEXT_COPY } from '../src/git/commit-work.js';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir } from './helpers/dirs.js';
 import { makeProject } from './helpers/random-kill.js';
-import { rmSync } from 'node:fs';
-import { onTestFinished } from 'vitest';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 

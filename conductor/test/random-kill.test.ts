@@ -3,13 +3,13 @@
 // runs, gates, review and merge — sometimes again while resuming — then
 // resumed to the end, with every crash invariant checked per seed.
 // CONDUCTOR_KILL_SEEDS=500 runs more seeds (default 50); CONDUCTOR_KILL_SEED=17
-// runs that one seed alone; CONDUCTOR_KILL_KEEP=1 keeps a failing seed's repository.
+// (or 5,17) runs those seeds alone; CONDUCTOR_KILL_KEEP=1 keeps a failing seed's repository.
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { checkInvariants, eventCount, makeProject, runConductor, runSeed, snapshot, type SeedResult } from './helpers/random-kill.js';
-import { rmSync } from 'node:fs';
 
 const ONE = process.env.CONDUCTOR_KILL_SEED;
-const SEEDS = ONE ? [Number(ONE)] : Array.from({ length: Number(process.env.CONDUCTOR_KILL_SEEDS ?? 50) }, (_, i) => i + 1);
+const SEEDS = ONE ? ONE.split(',').map(Number) : Array.from({ length: Number(process.env.CONDUCTOR_KILL_SEEDS ?? 50) }, (_, i) => i + 1);
 /** Seeds run side by side: each is its own repository, so they share nothing but the CPU. */
 const PARALLEL = Number(process.env.CONDUCTOR_KILL_PARALLEL ?? 2);
 
@@ -39,8 +39,15 @@ describe('conductor killed with SIGKILL at random points', () => {
     const failing = results.filter((r) => r.violations.length > 0);
     const violations = failing.flatMap((r) => r.violations.map((v) => `seed ${r.seed}: ${v}`));
     const kills = results.reduce((n, r) => n + r.kills, 0);
+    // Where the kills landed: how often each in-flight state was under way at a kill.
+    const spread = new Map<string, number>();
+    for (const states of results.flatMap((r) => r.landed)) {
+      const kinds = new Set(states.map((s) => s.replace(/^T\d+ /, '')));
+      for (const kind of kinds.size ? kinds : ['no task in flight']) spread.set(kind, (spread.get(kind) ?? 0) + 1);
+    }
     process.stdout.write(`random-kill: ${results.length} seeds, ${kills} kills, ${violations.length} violations (${failing.length} seeds failing); a full run is ${fullEvents} events in ${fullMs} ms\n`);
-    for (const r of failing) process.stdout.write(`seed ${r.seed}:\n  ${[...r.trace, ...r.violations.map((v) => `VIOLATION ${v}`)].join('\n  ')}\n`);
+    process.stdout.write(`random-kill: kills landed with a task ${[...spread].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${n}`).join(', ')}\n`);
+    for (const r of process.env.CONDUCTOR_KILL_VERBOSE ? results : failing) process.stdout.write(`seed ${r.seed}:\n  ${[...r.trace, ...r.violations.map((v) => `VIOLATION ${v}`)].join('\n  ')}\n`);
     expect(violations).toEqual([]);
     // The suite only proves something if most seeds were really killed mid-run.
     expect(kills).toBeGreaterThanOrEqual(Math.ceil(SEEDS.length * 0.8));

@@ -1,8 +1,10 @@
 // The random-kill harness (RELIABILITY.md rows 1, 3, 7): one seed = a small
 // repository with a five-task backlog, `conductor implement` at concurrency 3
-// with the scripted agent and a tiny gate, SIGKILLed at a seeded point, maybe
-// killed again while resuming, then resumed to the end; then every invariant
-// a user relies on after a crash is checked and each breach is returned.
+// with the scripted agent and a tiny gate (or, for every fifth seed, the whole
+// `conductor run --yes` from a feature request, resumed with `conductor
+// resume`), SIGKILLed at a seeded point, maybe killed again while resuming,
+// then resumed to the end; then every invariant a user relies on after a
+// crash is checked and each breach is returned.
 import { spawn, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ import { BIN } from './cli.js';
 const SCRIPT = fileURLToPath(new URL('../fixtures/scripted-agent.mjs', import.meta.url));
 const GATE = fileURLToPath(new URL('../fixtures/kill-gate.mjs', import.meta.url));
 
-export const TASK_IDS = ['T01', 'T02', 'T03', 'T04', 'T05'];
+const REQUEST = "# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- Don't touch: src/db/**\n## Success Criteria\n- [ ] x\n";
 const BACKLOG = `version: 1
 feature: demo
 tasks:
@@ -46,17 +48,21 @@ const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user
 export interface Project {
   root: string;
   repo: string;
+  /** `implement` on a ready backlog, or `run` from a feature request (planning and backlog phases too). */
+  mode: 'implement' | 'run';
+  feature: string;
+  taskIds: string[];
   /** One JSON line per agent call (the scripted agent's log) and per gate run. */
   events: string;
 }
 
-export function makeProject(): Project {
+export function makeProject(mode: Project['mode'] = 'implement'): Project {
   const root = mkdtempSync(join(tmpdir(), 'conductor-kill-'));
   const repo = join(root, 'repo');
   const events = join(root, 'events.jsonl');
   const env = { SCRIPT_LOG: events, SCRIPT_VERDICT: 'approve', SCRIPT_EDIT: 'src/{task}.ts=export const done = "{task} attempt {attempt}";' };
   const config = `provider: scripted\nconcurrency: 3\nattempts: 3\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\ngates:\n  - { name: check, run: [${JSON.stringify(process.execPath)}, ${JSON.stringify(GATE)}] }\n`;
-  const files: Record<string, string> = { 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': BACKLOG, 'src/app.ts': 'export {};\n', 'README.md': '# demo\n' };
+  const files: Record<string, string> = { 'conductor.config.yaml': config, 'src/app.ts': 'export {};\n', 'README.md': '# demo\n', ...(mode === 'implement' ? { 'tasks/BACKLOG.yaml': BACKLOG } : { 'feature-request.md': REQUEST }) };
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
@@ -66,7 +72,14 @@ export function makeProject(): Project {
   git(repo, 'commit', '-q', '-m', 'initial');
   // Something of the user's own that is not committed: it must survive untouched.
   writeFileSync(join(repo, 'notes.txt'), 'my own uncommitted notes\n');
-  return { root, repo, events };
+  return mode === 'implement' ? { root, repo, events, mode, feature: 'demo', taskIds: ['T01', 'T02', 'T03', 'T04', 'T05'] } : { root, repo, events, mode, feature: 'rate-limiter', taskIds: ['T01', 'T02'] };
+}
+
+/** What the user runs: the first command, then resume. */
+function commandFor(project: Project): string[] {
+  if (project.mode === 'implement') return ['implement'];
+  // A run killed before it wrote its journal has nothing to resume: the user starts it again.
+  return existsSync(join(project.repo, '.conductor', 'run.json')) ? ['resume', '--yes'] : ['run', 'feature-request.md', '--yes'];
 }
 
 export function eventCount(project: Project): number {
@@ -96,10 +109,10 @@ export interface Outcome {
   killed: boolean;
 }
 
-/** Run `conductor implement`; SIGKILL the conductor process alone (as `kill -9 <pid>` does) at `kill`, if given. */
+/** Run conductor (see commandFor); SIGKILL the conductor process alone (as `kill -9 <pid>` does) at `kill`, if given. */
 export function runConductor(project: Project, kill?: KillPoint, timeoutMs = 60_000): Promise<Outcome> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'implement'], { cwd: project.repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KILL_EVENTS: project.events } });
+    const child = spawn(process.execPath, [BIN, ...commandFor(project)], { cwd: project.repo, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KILL_EVENTS: project.events } });
     let stdout = '';
     let stderr = '';
     let killed = false;
@@ -209,8 +222,8 @@ export async function checkInvariants(project: Project, before: Snapshot, final:
   }
 
   // Every task done, or failed/blocked with a note; BACKLOG.yaml and the status file agree.
-  const integration = 'conductor/demo';
-  for (const id of TASK_IDS) {
+  const integration = `conductor/${project.feature}`;
+  for (const id of project.taskIds) {
     const read = await readTaskStatus(join(repo, 'tasks'), id);
     if (read.kind !== 'ok') {
       violations.push(`${id}: status file ${read.kind}${read.kind === 'corrupt' ? ` (${read.reason})` : ''}`);
@@ -277,9 +290,19 @@ export async function checkInvariants(project: Project, before: Snapshot, final:
   return violations;
 }
 
+/** The in-flight task states BACKLOG.yaml records right now (where a kill landed), e.g. ["T01 merging"]. */
+export function statesInFlight(project: Project): string[] {
+  const text = existsSync(join(project.repo, 'tasks', 'BACKLOG.yaml')) ? readFileSync(join(project.repo, 'tasks', 'BACKLOG.yaml'), 'utf8') : '';
+  const report = text ? validateBacklogText(text, 'tasks/BACKLOG.yaml').backlog : undefined;
+  if (!report) return [text ? 'backlog unreadable' : 'no backlog yet'];
+  return report.tasks.filter((t) => !['pending', 'done', 'skipped'].includes(t.status)).map((t) => `${t.id} ${t.status}`);
+}
+
 export interface SeedResult {
   seed: number;
   kills: number;
+  /** Per kill, the in-flight states it landed in ("T02 running"), or why there were none. */
+  landed: string[][];
   /** What happened at each step, for a failing seed's report. */
   trace: string[];
   violations: string[];
@@ -292,18 +315,25 @@ export interface SeedResult {
  */
 export async function runSeed(seed: number, fullEvents: number, gapMs: number): Promise<SeedResult> {
   const random = rng(seed);
-  const project = makeProject();
+  const project = makeProject(seed % 5 === 0 ? 'run' : 'implement');
+  // A run: five planning and backlog sessions, the baseline gate, then worker, gate and reviewer for each of two tasks.
+  if (project.mode === 'run') fullEvents = 5 + 1 + 2 * 3;
   const before = snapshot(project.repo);
-  const trace: string[] = [];
+  const trace: string[] = [`conductor ${project.mode}`];
   let kills = 0;
+  const landed: string[][] = [];
   const killPoint = (events: number): KillPoint => ({ afterEvents: Math.floor(random() * (events + 1)), delayMs: Math.floor(random() * gapMs) });
   const plan = [killPoint(fullEvents)];
   if (random() < 0.35) plan.push(killPoint(Math.ceil(fullEvents / 2)));
   let last: Outcome | undefined;
   for (const kill of plan) {
     last = await runConductor(project, kill);
-    trace.push(`run killed at +${kill.afterEvents} events +${kill.delayMs} ms (${eventCount(project)} events so far): ${last.killed ? 'killed' : `exited ${last.exitCode}`}`);
-    if (last.killed) kills++;
+    const states = last.killed ? statesInFlight(project) : [];
+    trace.push(`run killed at +${kill.afterEvents} events +${kill.delayMs} ms (${eventCount(project)} events so far): ${last.killed ? `killed with ${states.join(', ') || 'no task in flight'}` : `exited ${last.exitCode}`}`);
+    if (last.killed) {
+      kills++;
+      landed.push(states);
+    }
   }
   // Finish: resume until a run ends on its own (a run that was not killed always ends).
   last = await runConductor(project);
@@ -311,5 +341,5 @@ export async function runSeed(seed: number, fullEvents: number, gapMs: number): 
   const violations = await checkInvariants(project, before, last);
   if (violations.length === 0 || !process.env.CONDUCTOR_KILL_KEEP) rmSync(project.root, { recursive: true, force: true });
   else trace.push(`kept ${project.root}`);
-  return { seed, kills, trace, violations };
+  return { seed, kills, landed, trace, violations };
 }
