@@ -1,7 +1,7 @@
 // Crash points the random-kill suite found, each pinned down deterministically:
 // the state a SIGKILL at that point leaves, then what resume must make of it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { CONTEXT_COPY } from '../src/git/commit-work.js';
@@ -68,4 +68,21 @@ describe('salvage before removing a worktree', () => {
     const ref = await manager.removeTask('T01', 'HEAD');
     expect(sh(dir, 'ls-tree', '--name-only', '-r', ref!).split('\n')).toEqual(['new.ts', 'src/a.ts']);
   }, 30_000);
+});
+
+describe('killed while a task was in flight', () => {
+  it('gives the cut-short attempt back: a task killed in its last attempt runs it again instead of being blocked', async () => {
+    const project = makeProject();
+    onTestFinished(() => rmSync(project.root, { recursive: true, force: true }));
+    const { repo } = project;
+    // The state after conductor was killed during T03's third attempt (two earlier kills each cut one short).
+    const path = join(repo, 'tasks', 'BACKLOG.yaml');
+    writeFileSync(path, readFileSync(path, 'utf8').replace('{ id: T03,', '{ id: T03, status: running, attempts: 3,'));
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('5 tasks: 5 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')) as { status: string; attempt: number; history: { to: string; note?: string }[] };
+    expect(status).toMatchObject({ status: 'done', attempt: 3 });
+    expect(status.history.find((h) => h.to === 'interrupted')).toMatchObject({ note: 'conductor stopped while this task was in flight' });
+  }, 60_000);
 });

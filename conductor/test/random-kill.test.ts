@@ -11,7 +11,7 @@ import { checkInvariants, eventCount, makeProject, runConductor, runSeed, snapsh
 const ONE = process.env.CONDUCTOR_KILL_SEED;
 const SEEDS = ONE ? ONE.split(',').map(Number) : Array.from({ length: Number(process.env.CONDUCTOR_KILL_SEEDS ?? 50) }, (_, i) => i + 1);
 /** Seeds run side by side: each is its own repository, so they share nothing but the CPU. */
-const PARALLEL = Number(process.env.CONDUCTOR_KILL_PARALLEL ?? 2);
+const PARALLEL = Number(process.env.CONDUCTOR_KILL_PARALLEL ?? 3);
 
 describe('conductor killed with SIGKILL at random points', () => {
   it(`resumes to the end with nothing lost, over ${SEEDS.length} seeds`, async () => {
