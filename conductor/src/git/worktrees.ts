@@ -197,10 +197,18 @@ export class WorktreeManager {
     });
   }
 
+  /** Those of `ids` that still have a worktree under worktrees/ or a task branch. */
+  async taskLeftovers(ids: readonly string[]): Promise<string[]> {
+    const paths = new Set((await this.list()).map((entry) => entry.path));
+    const branches = new Set((await this.g().raw(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'])).split('\n').map((l) => l.trim()));
+    return ids.filter((id) => paths.has(resolve(join(this.worktreesDir, this.naming.taskDir(id)))) || branches.has(this.naming.taskBranch(id)));
+  }
+
   /**
    * Save a worktree's state under refs/conductor/salvage/<name>/<time> when it
    * holds anything not in `mergedInto`: uncommitted changes (untracked files
-   * too, through a throwaway index) or commits of its own.
+   * too, through a throwaway index) or commits of its own. conductor's own
+   * context copy is not work: a merged worktree holding only it saves nothing.
    */
   async salvage(path: string, name: string, mergedInto: string, knownHead?: string): Promise<string | undefined> {
     const wt = git(path);

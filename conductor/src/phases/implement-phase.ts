@@ -81,7 +81,12 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
       continue;
     }
-    await recordTransition(files, status, 'interrupted', { pid: undefined }, 'conductor stopped while this task was in flight');
+    // The crash is not the task's fault: the attempt it cut short is given back (as a rate limit's is).
+    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, 'conductor stopped while this task was in flight');
+  }
+  // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
+  for (const id of await worktrees.taskLeftovers(initial.backlog.tasks.filter((t) => t.status === 'done').map((t) => t.id))) {
+    await worktrees.removeTask(id, integrationBranch);
   }
 
   const running = new Map<string, Promise<void>>();
