@@ -46,5 +46,5 @@ describe('context hygiene', () => {
       expect(prompt).not.toContain('## Implementation Steps'); // nothing of PLAN.md's structure either
     }
     expect(existsSync(join(repo, 'tasks', 'T01.context.md'))).toBe(true);
-  }, 60_000);
+  });
 });

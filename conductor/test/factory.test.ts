@@ -93,5 +93,5 @@ describe('specs and factory mode', () => {
     expect([noBase.exitCode, noBase.stderr]).toEqual([2, 'conductor: specs/by-hand/spec.json does not say which commit it was planned on\nhint: pass --onto REF to choose the base']);
     const badOnto = await conductor(['factory', 'by-hand', '--onto', 'no-such-ref'], { cwd: repo });
     expect([badOnto.exitCode, badOnto.stderr]).toEqual([2, 'conductor: --onto no-such-ref: no such commit in this repository\nhint: give a branch, tag or commit that exists']);
-  }, 60_000);
+  });
 });

@@ -46,7 +46,7 @@ describe('conductor implement', () => {
     expect(sh(repo, 'status', '--porcelain', '--untracked-files=all').split('\n').map((line) => line.trim().replace(/^\S+\s+/, '')).filter((path) => !path.startsWith('tasks/'))).toEqual(['docs/repo-map.md']); // conductor's own files only
     for (const id of ['T01', 'T02', 'T03']) expect(existsSync(join(repo, 'worktrees', id))).toBe(false);
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T02.status.json'), 'utf8'))).toMatchObject({ status: 'done', attempt: 1, review: { verdict: 'approve' } });
-  }, 60_000);
+  });
 
   it('retries a failed gate in a fresh session with the failure as negative evidence', async () => {
     const { repo, prompts } = project({}, 'attempt 2');
@@ -58,7 +58,7 @@ describe('conductor implement', () => {
     expect(workers.map((p) => p.attempt)).toEqual([1, 2]);
     expect(workers[1]!.prompt).toContain('attempt 1: gate test failed: T01.ts lacks attempt 2: export const done = "attempt 1";');
     expect(readFileSync(join(repo, 'tasks', 'T01.notes.md'), 'utf8')).toContain('## Attempt 1: failed — gates failed: test');
-  }, 60_000);
+  });
 
   it('blocks a task whose attempts are used up, saying what was tried', async () => {
     const { repo } = project({}, 'never');
@@ -67,7 +67,7 @@ describe('conductor implement', () => {
     const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')) as { status: string; attempt: number; note: string };
     expect(status).toMatchObject({ status: 'blocked', attempt: 3 });
     expect(status.note).toBe('attempts used up (3); last: gates failed: test; see tasks/T03.notes.md');
-  }, 60_000);
+  });
 
   it('stops before any task when the base already fails its gates, unless told to go on', async () => {
     const { repo } = project({}, 'never');
@@ -77,7 +77,7 @@ describe('conductor implement', () => {
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('conductor: the base already fails its gates: test\nhint: fix the base first, or pass --allow-failing-baseline');
-  }, 60_000);
+  });
 });
 
 describe('a worker context over budget', () => {
@@ -92,7 +92,7 @@ describe('a worker context over budget', () => {
     expect(readFileSync(join(repo, 'tasks', 'T03.context.md'), 'utf8')).toBe(short);
     expect(prompts().map((p) => p.role)).toEqual(['compressor', 'implementer', 'reviewer']);
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'done', metrics: { contextBytes: Buffer.byteLength(short) } });
-  }, 60_000);
+  });
 });
 
 describe('on a terminal', () => {
@@ -117,7 +117,7 @@ describe('on a terminal', () => {
       [''],
     ]);
     expect(after).toBe('3 tasks: 3 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo'); // execa strips the last newline
-  }, 60_000);
+  });
 });
 
 describe('resuming implementation after a crash', () => {
@@ -142,7 +142,7 @@ describe('resuming implementation after a crash', () => {
     expect(workers.map((p) => /Task (T\d+)/.exec(p.prompt)?.[1]).sort()).toEqual(['T02', 'T03']); // T01 was not redone
     expect(sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').filter((s) => s.startsWith('Merge T01'))).toHaveLength(1);
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'done', note: 'merged into conductor/demo (found on resume)' });
-  }, 60_000);
+  });
 });
 
 describe('flagged changes', () => {
@@ -156,7 +156,7 @@ describe('flagged changes', () => {
     expect(prompts().filter((p) => p.role === 'reviewer').length).toBe(3);
     const reviewer = prompts().find((p) => p.role === 'reviewer')!.prompt;
     expect(reviewer).toContain('## Flagged: changes to agent settings, hooks or CI\n- .github/workflows/T03.yml');
-  }, 60_000);
+  });
 });
 
 describe('after conductor itself was killed', () => {
@@ -174,7 +174,7 @@ describe('after conductor itself was killed', () => {
       }
     })();
     expect(stat === '' || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z').toBe(true);
-  }, 60_000);
+  });
 });
 
 describe('--merge', () => {
@@ -187,7 +187,7 @@ describe('--merge', () => {
     expect(result.stdout).toBe(`3 tasks: 3 done\nall merged into conductor/demo; merged conductor/demo into ${branch} (${head})`);
     expect(sh(repo, 'log', '-1', '--format=%s')).toBe('Merge conductor/demo (conductor)');
     expect(readFileSync(join(repo, 'src', 'T02.ts'), 'utf8')).toBe('export const done = "attempt 1";\n');
-  }, 60_000);
+  });
 
   it('leaves a checkout with uncommitted changes alone and says how to merge', async () => {
     const { repo } = project({});
@@ -198,7 +198,7 @@ describe('--merge', () => {
     expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; not merged: your checkout has uncommitted changes (1 file); commit or stash them, then run: git merge --no-ff conductor/demo');
     expect(sh(repo, 'rev-parse', 'HEAD')).toBe(head);
     expect(readFileSync(join(repo, 'src', 'app.ts'), 'utf8')).toBe('export const mine = 1;\n');
-  }, 60_000);
+  });
 
   it('aborts a merge that conflicts with the user branch, leaving it as it was', async () => {
     const { repo } = project({});

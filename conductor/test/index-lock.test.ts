@@ -32,7 +32,7 @@ describe('a stale index.lock', () => {
     writeFileSync(lockOf(integration.path), '');
     expect(await new MergeQueue(integration.path).merge('task/T01', 'merge T01')).toMatchObject({ ok: true, alreadyMerged: false });
     expect(sh(integration.path, 'log', '-1', '--format=%s')).toBe('merge T01');
-  }, 30_000);
+  });
 
   it('is left alone while a git process works in that worktree: conductor waits, then fails naming it', async () => {
     const { task, lockOf } = await setup();
@@ -54,5 +54,5 @@ describe('a stale index.lock', () => {
     }
     // Once it is gone (without cleaning up, as a killed git would), the lock is stale and conductor goes on.
     expect((await commitWork(task.path, 'T01: b', { waitMs: 300, pollMs: 50 })).files).toEqual(['b.ts']);
-  }, 30_000);
+  });
 });

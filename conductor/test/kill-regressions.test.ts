@@ -29,7 +29,7 @@ describe('killed between a merge and the removal of its worktree', () => {
     expect(existsSync(join(repo, 'worktrees', 'T01'))).toBe(false);
     expect(sh(repo, 'branch', '--list', 'task/*')).toBe('');
     expect(sh(repo, 'for-each-ref', 'refs/conductor/salvage/')).toBe('');
-  }, 60_000);
+  });
 
   it('a done task whose leftover branch holds unmerged commits has them saved before the branch goes', async () => {
     const project = makeProject();
@@ -45,7 +45,7 @@ describe('killed between a merge and the removal of its worktree', () => {
     expect((await conductor(['implement'], { cwd: repo })).exitCode).toBe(0);
     expect(existsSync(wt)).toBe(false);
     expect(sh(repo, 'for-each-ref', '--format=%(objectname)', 'refs/conductor/salvage/T02/')).toBe(tip);
-  }, 60_000);
+  });
 });
 
 describe('salvage before removing a worktree', () => {
@@ -57,7 +57,7 @@ describe('salvage before removing a worktree', () => {
     expect(await manager.removeTask('T01', 'HEAD')).toBeUndefined();
     expect(existsSync(made.path)).toBe(false);
     expect(sh(dir, 'for-each-ref', 'refs/conductor/salvage/')).toBe('');
-  }, 30_000);
+  });
 
   it('still saves real untracked work next to the context copy, without the copy', async () => {
     const dir = gitdir({ 'src/a.ts': 'export const a = 1;\n' });
@@ -67,7 +67,7 @@ describe('salvage before removing a worktree', () => {
     writeFileSync(join(made.path, 'new.ts'), 'untracked\n');
     const ref = await manager.removeTask('T01', 'HEAD');
     expect(sh(dir, 'ls-tree', '--name-only', '-r', ref!).split('\n')).toEqual(['new.ts', 'src/a.ts']);
-  }, 30_000);
+  });
 });
 
 describe('killed while a task was in flight', () => {
@@ -84,5 +84,5 @@ describe('killed while a task was in flight', () => {
     const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')) as { status: string; attempt: number; history: { to: string; note?: string }[] };
     expect(status).toMatchObject({ status: 'done', attempt: 3 });
     expect(status.history.find((h) => h.to === 'interrupted')).toMatchObject({ note: 'conductor stopped while this task was in flight' });
-  }, 60_000);
+  });
 });

@@ -34,7 +34,7 @@ describe('merge queue', () => {
       ['Merge T02', 2],
       ['Merge T01', 2],
     ]);
-  }, 30_000);
+  });
 
   it('aborts a conflict cleanly and names the files', async () => {
     const { integration, change, queue } = await setup();
@@ -47,7 +47,7 @@ describe('merge queue', () => {
     expect(sh(integration.path, 'rev-parse', 'HEAD')).toBe(head);
     expect(sh(integration.path, 'status', '--porcelain')).toBe('');
     expect(readFileSync(join(integration.path, 'shared.ts'), 'utf8')).toBe('from T01\n');
-  }, 30_000);
+  });
 
   it('aborts a merge a crash left half-done, then merges again', async () => {
     const { integration, change, queue } = await setup();
@@ -62,7 +62,7 @@ describe('merge queue', () => {
     spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'merge', '--no-ff', 'task/T01'], { cwd: integration.path });
     expect(await queue.merge('task/T02', 'Merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
     expect(readFileSync(join(integration.path, 'c.ts'), 'utf8')).toBe('c\n');
-  }, 30_000);
+  });
 
   it('never merges the same branch twice', async () => {
     const { integration, change, queue } = await setup();
@@ -71,5 +71,5 @@ describe('merge queue', () => {
     const again = await queue.merge('task/T01', 'Merge T01');
     expect(again).toEqual({ ok: true, commit: first.ok ? first.commit : '', alreadyMerged: true });
     expect(sh(integration.path, 'rev-list', '--count', '--merges', 'HEAD')).toBe('1');
-  }, 30_000);
+  });
 });

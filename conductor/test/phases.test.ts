@@ -184,5 +184,5 @@ describe('Ctrl-C', () => {
     expect(result.stderr).toContain('conductor: interrupted; run the command again to continue');
     expect(existsSync(join(repo, '.conductor', 'lock'))).toBe(false);
     expect(pidsWithMarker('SCRIPT_LOG', log)).toEqual([]);
-  }, 30_000);
+  });
 });

@@ -79,7 +79,7 @@ describe('conductor report', () => {
     expect(text.stdout).toContain('- planning documents in worker and reviewer prompts: none (6 saved prompts checked)');
     const bars = text.stdout.split('```mermaid\n')[1]!.split('\n```')[0]!.split('\n').filter((line) => / :done, T0\d, \d+, \d+$/.test(line));
     expect(bars.map((bar) => bar.trim().split(' ')[0])).toEqual(['T01', 'T02', 'T03']);
-  }, 60_000);
+  });
 
   it('flags a worker prompt that carries a planning document', async () => {
     const repo = project();
@@ -92,7 +92,7 @@ describe('conductor report', () => {
     const report = await jsonReport(repo);
     expect(report.debris.hits.filter((h) => h.role === 'implementer')).toEqual([{ sessionId: worker.sessionId, role: 'implementer', taskId: 'T01', doc: 'specs/demo/ARCH.md', lines: 1 }]);
     expect((await conductor(['report'], { cwd: repo })).stdout).toContain(`  - implementer T01 (session ${worker.sessionId}) carries 1 line of specs/demo/ARCH.md`);
-  }, 60_000);
+  });
 
   it('gives every command a run id of its own and reports any run by a prefix of its id', async () => {
     const repo = project();
@@ -105,7 +105,7 @@ describe('conductor report', () => {
     const unknown = await conductor(['report', '--run', 'zzz'], { cwd: repo });
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toBe(`conductor: no run zzz in .conductor/sessions.jsonl\nhint: recent runs, newest first: ${ids[1]}, ${ids[0]}`);
-  }, 60_000);
+  });
 
   it('reports every phase of conductor run under the journal\'s run id, with no planning document in any worker prompt', async () => {
     const repo = project();
@@ -117,7 +117,7 @@ describe('conductor report', () => {
     expect(report.runId).toBe(journal.runId);
     expect(report.phases.map((p) => [p.phase, p.calls])).toEqual([['plan', 4], ['backlog', 1], ['implement', 2], ['review', 2]]);
     expect(report.debris).toEqual({ checked: 4, missing: 0, hits: [] });
-  }, 60_000);
+  });
 
   it('keeps the run id across conductor resume, so the paused run is one run', async () => {
     const repo = project();
@@ -127,7 +127,7 @@ describe('conductor report', () => {
     const lines = ledger(repo);
     expect(lines.filter((l) => l.role === 'reviewer')).toHaveLength(2);
     expect(new Set(lines.map((l) => l.runId))).toEqual(new Set([journal.runId]));
-  }, 60_000);
+  });
 });
 
 describe('budgets.maxCostUsd', () => {
@@ -142,7 +142,7 @@ describe('budgets.maxCostUsd', () => {
     expect(report.caps.perRun).toEqual({ capUsd: CALL_USD, reachedAt: new Date(Date.parse(first.at) + first.durationMs).toISOString(), startedAfter: [] });
     expect((await conductor(['report'], { cwd: repo })).stdout).toContain(`- per-run cap $0.0020 reached at ${report.caps.perRun!.reachedAt}: no task started after it`);
     expect(report.tasks.map((t) => t.id)).toEqual(['T01']);
-  }, 60_000);
+  });
 
   it('perTask: a task that has spent its cap gets no further attempt and is blocked, saying so', async () => {
     const repo = project(`budgets: { maxCostUsd: { perTask: 0.003 } }\n`, 'never');
@@ -152,5 +152,5 @@ describe('budgets.maxCostUsd', () => {
     expect(status(repo, 'T03')).toMatchObject({ status: 'blocked', attempt: 2, note: 'cost cap: T03 spent $0.0040 of its $0.0030 budget (budgets.maxCostUsd.perTask)' });
     const text = await conductor(['report'], { cwd: repo });
     expect(text.stdout).toContain('- per-task cap $0.0030: blocked T03');
-  }, 60_000);
+  });
 });

@@ -39,22 +39,22 @@ describe('reviewing an attempt', () => {
     expect(prompt).toContain('+export const x = 1;');
     expect(prompt).not.toContain('implemented T01'); // the worker's own account never reaches the reviewer
     expect(prompt).not.toContain('Set x to 1.'); // nor the task's description: only its acceptance criteria
-  }, 30_000);
+  });
 
   it('asks a new session once when the reply is not a verdict', async () => {
     const { ctx, task, work, prompts } = await verifiedWork('garbage-once');
     expect(await reviewAttempt(ctx, task, 1, work)).toMatchObject({ ok: true, verdict: { verdict: 'approve' } });
     expect(prompts()).toHaveLength(2);
-  }, 30_000);
+  });
 
   it('fails the attempt after a second unparseable reply', async () => {
     const { repo, ctx, task, work } = await verifiedWork('garbage');
     expect(await reviewAttempt(ctx, task, 1, work)).toEqual({ ok: false, reason: "the reviewer's reply was not a valid verdict: the reply holds no JSON object" });
     expect(existsSync(join(repo, 'tasks', 'T01.review.json'))).toBe(false);
-  }, 30_000);
+  });
 
   it('returns the required changes of a "changes" verdict', async () => {
     const { ctx, task, work } = await verifiedWork('changes');
     expect(await reviewAttempt(ctx, task, 1, work)).toMatchObject({ ok: true, verdict: { verdict: 'changes', required_changes: ['handle a refill at zero'] } });
-  }, 30_000);
+  });
 });

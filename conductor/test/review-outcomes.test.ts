@@ -55,7 +55,7 @@ function outcomesRepo(extraEnv: Record<string, string> = {}) {
 describe('review outcomes in one run', () => {
   it('approves, asks for changes, rebases, blocks, regenerates a conflict, rejects a forbidden path and survives garbage verdicts', async () => {
     const { repo, prompts, statusOf } = outcomesRepo();
-    const result = await conductor(['implement'], { cwd: repo });
+    const result = await conductor(['implement'], { cwd: repo, timeoutMs: 150_000 });
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(1); // T04 is blocked
     expect(result.stdout.split('\n')[0]).toBe('8 tasks: 7 done, 1 blocked');
 

@@ -84,7 +84,7 @@ describe('the bwrap sandbox', () => {
     expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
     expect(existsSync(probe)).toBe(false); // its /tmp was its own
     expect(sh(repo, 'status', '--porcelain', '--', 'src')).toBe('');
-  }, 30_000);
+  });
 
   it('keeps a sandboxed agent under conductor\'s timeouts: a hung one is stopped with everything it started', async () => {
     requireBwrap();
@@ -101,7 +101,7 @@ describe('the bwrap sandbox', () => {
     for (let i = 0; i < 20 && alive(grandchild); i++) await new Promise((r) => setTimeout(r, 50));
     expect(alive(grandchild)).toBe(false);
     expect(pidsWithMarker('CONDUCTOR_SESSION_ID', session).filter(alive)).toEqual([]);
-  }, 30_000);
+  });
 
   it('fails the attempt of a worker that insists on writing outside', async () => {
     requireBwrap();
@@ -110,7 +110,7 @@ describe('the bwrap sandbox', () => {
     expect(outcome.reason).toMatch(/^the agent failed: exit code 1/);
     expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
-  }, 30_000);
+  });
 });
 
 describe('conductor implement under the sandbox', () => {
@@ -149,7 +149,7 @@ describe('a config that asks for the sandbox where bwrap is missing', () => {
     expect(result.stderr).toContain('conductor.config.yaml asks for sandbox: bwrap, but bubblewrap cannot run here: bwrap is not installed or not on PATH');
     expect(result.stderr).toContain('install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml');
     expect(result.stderr).not.toMatch(STACK_FRAME);
-  }, 30_000);
+  });
 
   it('is reported by conductor doctor', async () => {
     const { repo, env } = repoWithoutBwrap();
@@ -160,5 +160,5 @@ describe('a config that asks for the sandbox where bwrap is missing', () => {
     requireBwrap();
     const present = await conductor(['doctor'], { cwd: repo, env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` } });
     expect(present.stdout).toMatch(/^sandbox {4}ok {2}bwrap \d+\.\d+(\.\d+)? \S*bwrap \(required: sandbox: bwrap\)$/m);
-  }, 30_000);
+  });
 });

@@ -50,14 +50,14 @@ describe('a worker that moves its own branch (row 13)', () => {
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('worker wip');
     expect(sh(repo, 'rev-parse', 'task/T01')).toBe(sh(repo, 'rev-parse', 'conductor/demo')); // conductor committed nothing
     expect(outcome.negativeEvidence).toEqual(['attempt 1: the worker switched its branch to side; work only inside your worktree and leave branches to conductor']);
-  }, 30_000);
+  });
 
   it('fails when it detaches or renames its branch', async () => {
     const { attempt } = await setup();
     expect((await attempt(1, 'src/bucket.ts=export const x = 1;', [['git', 'checkout', '-q', '--detach']])).reason).toMatch(/^the worker detached its HEAD \(commits kept in /);
     const renamed = await attempt(2, 'src/bucket.ts=export const x = 1;', [['git', 'checkout', '-q', 'task/T01'], ['git', 'branch', '-m', 'task/T01', 'mine']]);
     expect(renamed.reason).toMatch(/^the worker switched its branch to mine; the worker renamed or deleted its branch task\/T01 \(commits kept in /);
-  }, 30_000);
+  });
 });
 
 describe('a worker that moves branches only conductor moves (row 14)', () => {
@@ -71,7 +71,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     expect(sh(join(repo, 'worktrees', '_integration'), 'status', '--porcelain')).toBe('');
     const ref = /commits kept in (\S+)\)/.exec(outcome.reason!)![1]!;
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('sneaky');
-  }, 30_000);
+  });
 
   it('commits to or switches the user\'s branch: detected, and the user\'s checkout is not touched by conductor', async () => {
     const { repo, attempt } = await setup();
@@ -80,7 +80,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     expect(sh(repo, 'log', '-1', '--format=%s', 'main')).toBe('on main'); // conductor never resets the user's branch
     const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'checkout', '-q', '-b', 'elsewhere']]);
     expect(switched.reason).toBe("the worker switched the user's checkout from main to elsewhere");
-  }, 30_000);
+  });
 
   it('does not blame a worker for conductor\'s own merges and commits made meanwhile', async () => {
     const { repo, worktrees } = await setup();
@@ -96,7 +96,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     writeFileSync(join(again.path, 'c.ts'), 'c\n');
     await commitWork(again.path, 'T02: c, a commit with a much longer subject than the first one had');
     expect(await findTampering(before, worktrees, 'T01')).toBeUndefined();
-  }, 30_000);
+  });
 });
 
 describe('a worker that writes outside its worktree (row 25)', () => {
@@ -111,13 +111,13 @@ describe('a worker that writes outside its worktree (row 25)', () => {
     const link = await attempt(3, 'src/bucket.ts=export const x = 1;', [['ln', '-s', join(repo, 'src'), 'lib'], [node, '-e', "require('fs').writeFileSync('lib/x.ts', 'x')"]]);
     expect(link.reason).toBe("the worker changed the user's checkout: src/x.ts");
     expect(before.head).toBe(userState(repo).head);
-  }, 30_000);
+  });
 
   it('may not leave a symlink out of the worktree in its change', async () => {
     const { attempt } = await setup();
     const outcome = await attempt(1, 'src/bucket.ts=export const x = 1;', [['ln', '-s', '/etc/passwd', 'src/passwd'], ['ln', '-s', '../../../src', 'src/up'], ['ln', '-s', 'bucket.ts', 'src/fine.ts']]);
     expect(outcome).toMatchObject({ result: 'failed', reason: 'the change adds a symlink that leads out of the worktree: src/passwd -> /etc/passwd, src/up -> ../../../src' });
-  }, 30_000);
+  });
 });
 
 describe('a worker that wrecks its worktree (row 38)', () => {
@@ -144,5 +144,5 @@ describe('a worker that wrecks its worktree (row 38)', () => {
     expect(existsSync(join(next.worktree, '.git'))).toBe(true);
     expect(readFileSync(join(repo, 'src', 'bucket.ts'), 'utf8')).toBe('export const x = 0;\n');
     expect(userState(repo)).toEqual(before);
-  }, 60_000);
+  });
 });

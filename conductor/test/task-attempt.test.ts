@@ -38,38 +38,38 @@ describe('one task attempt', () => {
     expect(execFileSync('git', ['show', '--name-only', '--format=', 'HEAD'], { cwd: wt, encoding: 'utf8' }).trim()).toBe('src/bucket.ts'); // the context copy is not committed
     expect(existsSync(join(wt, CONTEXT_COPY))).toBe(true);
     expect(outcome.agent?.finalMessage).toBe('implemented T01 (attempt 1)\n');
-  }, 30_000);
+  });
 
   it('fails an attempt that changed nothing', async () => {
     const { ctx, input } = await setup('');
     expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'failed', reason: 'no changes', negativeEvidence: ['attempt 1: the worker changed no file; the task needs a change to its files'] });
-  }, 30_000);
+  });
 
   it('fails a change to a forbidden path before any gate runs', async () => {
     const { ctx, input } = await setup('src/bucket.ts=export const x = 1;|src/db.sql=drop table users', { forbidden: ['src/*.sql'] });
     const outcome = await runTaskAttempt(ctx, input);
     expect(outcome).toMatchObject({ result: 'failed', reason: 'touched forbidden paths: src/db.sql', gates: [] });
     expect(outcome.negativeEvidence).toEqual(["Don't touch src/db.sql: attempt 1 changed them and was rejected"]);
-  }, 30_000);
+  });
 
   it('turns a failing gate into negative evidence with its last lines', async () => {
     const { ctx, input } = await setup('src/bucket.ts=export const x = 2;');
     const outcome = await runTaskAttempt(ctx, input);
     expect(outcome).toMatchObject({ result: 'failed', reason: 'gates failed: test' });
     expect(outcome.negativeEvidence).toEqual(['attempt 1: gate test failed: expected x = 1 in src/bucket.ts']);
-  }, 30_000);
+  });
 
   it('does not blame the worker for a gate that already failed on the base', async () => {
     const { ctx, input } = await setup('src/bucket.ts=export const x = 2;');
     expect(await runTaskAttempt(ctx, { ...input, baselineFailures: new Set(['test']) })).toMatchObject({ result: 'verified' });
-  }, 30_000);
+  });
 
   it('holds the gates when the change touches CI or agent settings', async () => {
     const { ctx, input } = await setup('src/bucket.ts=export const x = 1;|.github/workflows/ci.yml=on: push');
     const outcome = await runTaskAttempt(ctx, input);
     expect(outcome).toMatchObject({ result: 'verified', reason: 'gates held until the reviewer approves the changes to .github/workflows/ci.yml', gates: [] });
     expect(outcome.scope?.flagged).toEqual(['.github/workflows/ci.yml']);
-  }, 30_000);
+  });
 
   describe('a context over budget', () => {
     const long = { description: 'x'.repeat(4000) };
@@ -90,25 +90,25 @@ describe('one task attempt', () => {
       expect(implementer!.role).toBe('implementer');
       expect(implementer!.prompt).toContain(short);
       expect(implementer!.prompt).not.toContain('xxxxxxxxxx');
-    }, 30_000);
+    });
 
     it('blocks the task when the compressor cannot bring it under budget', async () => {
       const log = join(gitdir({}), 'agent.jsonl');
       const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: 'echo', SCRIPT_LOG: log } });
       expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version is 4,106 bytes, still 1,034 over` });
       expect(roles(log).map((call) => call.role)).toEqual(['compressor']);
-    }, 30_000);
+    });
 
     it('blocks the task when the compressor drops an acceptance criterion', async () => {
       const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: short.replace('- x is 1\n', '- x is set\n') } });
       expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version left out acceptance criterion "x is 1"` });
-    }, 30_000);
+    });
 
     it('blocks the task when the compressor fails', async () => {
       const { repo, ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_FAIL: 'compressor' } });
       expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor failed: exit code 1: scripted failure of compressor` });
       expect(existsSync(join(repo, 'tasks', 'T01.context.md'))).toBe(false);
-    }, 30_000);
+    });
   });
 });
 

@@ -31,7 +31,7 @@ describe('worktrees', () => {
     const upstream = spawnSync('git', ['config', '--get-regexp', '^branch\\.task/T01\\.'], { cwd: dir, encoding: 'utf8' });
     expect([upstream.status, upstream.stdout]).toEqual([1, '']);
     expect(snapshot(dir)).toEqual(before);
-  }, 30_000);
+  });
 
   it('creates eight worktrees at once without a race', async () => {
     const dir = repo();
@@ -39,7 +39,7 @@ describe('worktrees', () => {
     const made = await Promise.all(Array.from({ length: 8 }, (_, i) => manager.ensureTask(`T${i}`, 'HEAD')));
     expect(made.map((m) => m.branch)).toEqual(Array.from({ length: 8 }, (_, i) => `task/T${i}`));
     expect((await manager.list()).filter((e) => e.branch?.startsWith('task/'))).toHaveLength(8);
-  }, 60_000);
+  });
 
   it('reuses a leftover branch that holds unmerged commits, never resetting it', async () => {
     const dir = repo();
@@ -53,7 +53,7 @@ describe('worktrees', () => {
     const again = await manager.ensureTask('T01', 'HEAD');
     expect(again).toMatchObject({ reused: true, head: tip });
     expect(readFileSync(join(again.path, 'work.ts'), 'utf8')).toBe('precious\n');
-  }, 30_000);
+  });
 
   it('starts a leftover branch without work of its own over from the new tip', async () => {
     const dir = repo();
@@ -68,7 +68,7 @@ describe('worktrees', () => {
     const again = await manager.ensureTask('T01', 'conductor/f');
     expect(again.reused).toBe(false);
     expect(existsSync(join(again.path, 'merged.ts'))).toBe(true);
-  }, 30_000);
+  });
 
   it('prunes its own registered worktree whose directory is gone, and no one else\'s', async () => {
     const dir = repo();
@@ -82,7 +82,7 @@ describe('worktrees', () => {
     expect(existsSync(join(again.path, 'src', 'a.ts'))).toBe(true);
     const list = sh(dir, 'worktree', 'list', '--porcelain');
     expect(list).toContain(elsewhere); // the user's own missing worktree is still registered
-  }, 30_000);
+  });
 
   it('never uses a directory that is not a registered worktree: it is moved aside with its content', async () => {
     const dir = repo();
@@ -94,7 +94,7 @@ describe('worktrees', () => {
     expect(readFileSync(join(made.movedAside[0]!, 'stray.txt'), 'utf8')).toBe('left by someone\n');
     expect(existsSync(join(made.path, 'stray.txt'))).toBe(false);
     expect(readdirSync(join(dir, 'worktrees', '.orphaned'))).toHaveLength(1);
-  }, 30_000);
+  });
 
   it('saves uncommitted and untracked work to a salvage ref before removing a worktree', async () => {
     const dir = repo();
@@ -108,7 +108,7 @@ describe('worktrees', () => {
     expect(sh(dir, 'show', `${ref}:new.ts`)).toBe('untracked');
     expect(sh(dir, 'show', `${ref}:src/a.ts`)).toBe('export const a = 2;');
     expect(sh(dir, 'branch', '--list', 'task/T01')).toBe('');
-  }, 30_000);
+  });
 
   it('saves unmerged commits before deleting the branch, and nothing when all is merged', async () => {
     const dir = repo();
@@ -123,7 +123,7 @@ describe('worktrees', () => {
     const clean = await manager.ensureTask('T02', 'HEAD');
     expect(await manager.removeTask('T02', 'HEAD')).toBeUndefined();
     expect(existsSync(clean.path)).toBe(false);
-  }, 30_000);
+  });
 
   it('saves nothing for a merged worktree that holds only the worker context copy', async () => {
     const dir = repo();
@@ -134,5 +134,5 @@ describe('worktrees', () => {
     expect(existsSync(made.path)).toBe(false);
     expect(sh(dir, 'branch', '--list', 'task/T01')).toBe('');
     expect(sh(dir, 'for-each-ref', 'refs/conductor')).toBe('');
-  }, 30_000);
+  });
 });

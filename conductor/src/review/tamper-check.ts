@@ -44,9 +44,15 @@ export interface Tampering {
 export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string): Promise<GuardSnapshot> {
   const g = git(repoRoot);
   const commonDir = (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
+  // merge), and a move between the two reads must show up as a new reflog line, not vanish into the snapshot.
+  const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/'));
+  const logs = new Map(await Promise.all(guarded.map(async (ref) => [ref, await logState(commonDir, ref)] as const)));
+  const tips = await branchTips(repoRoot);
   const refs = new Map<string, RefState>();
-  for (const [ref, tip] of await branchTips(repoRoot)) {
-    if (ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/')) refs.set(ref, { tip, ...(await logState(commonDir, ref)) });
+  for (const [ref, log] of logs) {
+    const tip = tips.get(ref);
+    if (tip !== undefined) refs.set(ref, { tip, ...log });
   }
   return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, user: await userCheckout(repoRoot), refs };
 }

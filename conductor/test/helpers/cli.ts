@@ -11,7 +11,7 @@ export interface CliResult {
 }
 
 export async function conductor(args: string[], options: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
-  const result = await execa(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 20_000 });
+  const result = await execa(process.execPath, [BIN, ...args], { cwd: options.cwd, env: options.env, reject: false, stdin: 'ignore', timeout: options.timeoutMs ?? 60_000 });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
