@@ -26,6 +26,10 @@ export const codexAdapter: CliAdapter = {
     const home = privateHome(call);
     const codexHome = join(home, '.codex');
     await mkdir(codexHome, { recursive: true });
+    // Its temp dir must not hold CODEX_HOME: codex refuses to make the helper it runs under bubblewrap in one,
+    // and its workspace-write sandbox then cannot start a single command (a private HOME lives under /tmp in tests).
+    const tmp = join(home, 'tmp');
+    await mkdir(tmp, { recursive: true });
     const config = join(codexHome, 'config.toml');
     const existing = await readFile(config, 'utf8').catch(() => '');
     if (!existing) await writeFile(config, CODEX_CONFIG);
@@ -39,7 +43,7 @@ export const codexAdapter: CliAdapter = {
       '-o', call.outputFile,
     ];
     if (model) argv.push('-m', model);
-    return { argv, tail: ['-'], input: call.request.prompt, env: { HOME: home, CODEX_HOME: codexHome } };
+    return { argv, tail: ['-'], input: call.request.prompt, env: { HOME: home, CODEX_HOME: codexHome, TMPDIR: tmp } };
   },
   async parse(outcome, call) {
     const events = jsonLines(outcome.stdout);
