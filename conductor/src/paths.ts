@@ -19,7 +19,7 @@ export function packageRoot(): string {
   }
 }
 
-export function schemaPath(name: 'backlog' | 'config' | 'status'): string {
+export function schemaPath(name: 'backlog' | 'config' | 'status' | 'factory'): string {
   return join(packageRoot(), 'conductor', 'schemas', `${name}.schema.json`);
 }
 

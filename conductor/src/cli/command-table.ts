@@ -165,6 +165,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       { name: 'all', type: 'boolean', description: 'rebuild every spec' },
       { name: 'status', type: 'boolean', description: 'list each spec as built, changed since its last build, or never built' },
       { name: 'onto', type: 'string', valueName: 'REF', description: "the base of the fresh integration branch (default: the spec's base commit)" },
+      { name: 'projects', type: 'string', valueName: 'DIRS|FILE', description: 'several repositories at once (a,b or a factory.yaml), sharing one worker limit (--concurrency, default 3) fairly' },
       ...IMPLEMENT_OPTIONS.filter((o) => o.name !== 'merge'),
       ...AGENT_OPTIONS,
       CONFIG,

@@ -1,4 +1,4 @@
-// The generated reference pages: docs/BACKLOG_SCHEMA.md and docs/CONFIG_SCHEMA.md.
+// The generated reference pages: docs/BACKLOG_SCHEMA.md, docs/CONFIG_SCHEMA.md and docs/FACTORY_SCHEMA.md.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSchema } from '../schema/validators.js';
@@ -40,8 +40,29 @@ export function generatedDocs(): GeneratedDoc[] {
         example: CONFIG_EXAMPLE,
       }),
     },
+    {
+      path: 'docs/FACTORY_SCHEMA.md',
+      content: renderSchemaMarkdown(loadSchema('factory'), {
+        title: 'factory.yaml reference',
+        source: 'conductor/schemas/factory.schema.json',
+        intro: [
+          'A `factory.yaml` lists the repositories `conductor factory --projects factory.yaml` rebuilds together (see factory.md).',
+          'Problems are reported as `file:line:col error kind: message` and exit with code 2, before any repository starts.',
+        ].join('\n'),
+        example: FACTORY_EXAMPLE,
+      }),
+    },
   ];
 }
+
+/** A factory.yaml for the reference page; a test proves it valid. */
+export const FACTORY_EXAMPLE = `concurrency: 4          # workers at once across every project
+projects:
+  - ../api                # the specs changed since their last build
+  - path: ../web
+    specs: [checkout, search]
+  - { path: ../docs-site, all: true }
+`;
 
 /** The contract's example config; a test proves it valid. */
 export const CONFIG_EXAMPLE = `provider: opencode                 # default provider for every role

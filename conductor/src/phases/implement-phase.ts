@@ -17,6 +17,7 @@ import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkou
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
+import type { PoolMember } from '../scheduler/slot-pool.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
@@ -35,6 +36,8 @@ export interface ImplementOptions {
   rerunCommand?: string;
   /** Branch and worktree names (default: conductor/<feature>, task/<id>). */
   naming?: WorktreeNaming;
+  /** A worker limit shared with other projects (factory --projects); `concurrency` still caps this one. */
+  pool?: PoolMember;
   /** --merge: merge the integration branch into the user's branch when every task is done and the checkout is clean. */
   mergeIntoCheckout?: boolean;
 }
@@ -93,6 +96,9 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   let quotaPause: string | undefined;
   let costStop: string | undefined;
   let shownProblem = '';
+  const pool = options.pool;
+  /** Ready tasks are held back only because the shared pool has no slot for this project now. */
+  let waitingForSlot: boolean;
   let mapRefresh: Promise<unknown> = Promise.resolve();
   const run: Run = {
     ctx,
@@ -133,16 +139,27 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     costStop ??= await runCapReached(ctx);
     if (!quotaPause && !costStop) {
       const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status }));
-      for (const id of decideStarts(view, options.concurrency).start) {
-        if (options.only && !options.only.has(id)) continue;
+      const ready = decideStarts(view, options.concurrency).start.filter((id) => !options.only || options.only.has(id));
+      // With a pool shared by several projects, it decides how many of them start now.
+      const starts = pool ? ready.slice(0, pool.pool.grant(pool.project, ready.length)) : ready;
+      waitingForSlot = starts.length < ready.length;
+      for (const id of starts) {
         const task = backlog.tasks.find((t) => t.id === id)!;
         ctx.report(`implement: ${id} starts (${task.status === 'pending' ? 'new' : `was ${task.status}`})`);
-        running.set(id, runTask(run, task).finally(() => running.delete(id)));
+        pool?.pool.take(pool.project);
+        running.set(
+          id,
+          runTask(run, task).finally(() => {
+            running.delete(id);
+            pool?.pool.release(pool.project);
+          }),
+        );
       }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
+    } else waitingForSlot = false;
+    if (running.size === 0 && !waitingForSlot) break;
+    await Promise.race([...running.values(), ...(pool && waitingForSlot ? [pool.pool.changed()] : [])]);
   }
+  pool?.pool.idle(pool.project);
   await Promise.allSettled(running.values());
   await mapRefresh;
   const final = (await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog;
