@@ -2,7 +2,7 @@
 // records its builds; `conductor factory` rebuilds code from a spec without
 // re-planning, and a recorded run replays to the very same tree.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -14,11 +14,11 @@ const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.met
 const REQUEST = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- Don\'t touch: src/db/**\n## Success Criteria\n- [ ] x\n';
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
-function project() {
+function project(extraConfig = '') {
   const log = join(testdir(), 'prompts.jsonl');
   // T02 is reviewed "changes" first, so the recording holds more than one attempt.
   const env = { SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.ts=export const done = "{task} attempt {attempt}";', SCRIPT_VERDICT_T02: 'changes,approve' };
-  const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\n`;
+  const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\n${extraConfig}`;
   const repo = gitdir({ 'conductor.config.yaml': config, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
   const prompts = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { role: string });
   return { repo, prompts };
@@ -76,6 +76,33 @@ describe('specs and factory mode', () => {
     expect(rebuilt.stdout).toMatch(/^rate-limiter v2: built on factory\/rate-limiter-v2 /);
     expect(specOf(repo).builds.map((b) => [b.version, b.mode])).toEqual([[1, 'run'], [2, 'factory']]);
     expect((await conductor(['factory', '--status'], { cwd: repo })).stdout).toMatch(/^rate-limiter {2}v2 {2}built \(v2 → [0-9a-f]{12} on factory\/rate-limiter-v2\)$/);
+  }, 150_000);
+
+  it("rebuilds from where the run's implementation started, keeps its own gate logs and leaves the repo map alone", async () => {
+    const { repo } = project(`gates:\n  - { name: test, run: [${JSON.stringify(process.execPath)}, -e, "0"] }\n`);
+    const rec = join(testdir(), 'recording');
+    const planned = sh(repo, 'rev-parse', 'HEAD');
+    expect((await conductor(['run', 'feature-request.md', '--record', rec], { cwd: repo, timeoutMs: 60_000 })).exitCode).toBe(0); // pauses at the backlog checkpoint
+    // The human commits at the checkpoint: implementation starts from that commit, not from where planning ran.
+    writeFileSync(join(repo, 'NOTES.md'), 'reviewed the backlog\n');
+    sh(repo, 'add', 'NOTES.md');
+    sh(repo, '-c', 'user.name=u', '-c', 'user.email=u@example.com', 'commit', '-q', '-m', 'notes');
+    const started = sh(repo, 'rev-parse', 'HEAD');
+    expect((await conductor(['resume', '--record', rec], { cwd: repo, timeoutMs: 60_000 })).exitCode).toBe(0);
+    const spec = specOf(repo);
+    expect([spec.baseCommit, spec.builds[0]!.base]).toEqual([planned, started]);
+
+    const liveLog = join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'test.log');
+    const liveLogText = readFileSync(liveLog, 'utf8');
+    const map = readFileSync(join(repo, 'docs', 'repo-map.md'), 'utf8');
+    const rebuilt = await conductor(['factory', 'rate-limiter', '--replay', rec], { cwd: repo, timeoutMs: 60_000 });
+    expect(rebuilt.exitCode, rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain('; the same tree as build v1 (');
+    expect(sh(repo, 'rev-parse', 'factory/rate-limiter-v1^{tree}')).toBe(spec.builds[0]!.resultTree);
+    expect(specOf(repo).builds[1]!.base).toBe(started);
+    expect(existsSync(join(repo, '.conductor', 'factory', 'rate-limiter-v1', 'logs', 'T01', 'attempt-1', 'test.log'))).toBe(true);
+    expect([statSync(liveLog).isFile(), readFileSync(liveLog, 'utf8')]).toEqual([true, liveLogText]);
+    expect(readFileSync(join(repo, 'docs', 'repo-map.md'), 'utf8')).toBe(map);
   }, 150_000);
 
   it('says which specs exist when a name is wrong, and which commit is missing for --onto', async () => {

@@ -45,3 +45,11 @@ export async function isContainedIn(dir: string, commit: string, ref: string): P
   if (!/^[0-9a-f]{40,64}$/.test(sha)) return false;
   return (await g.raw(['merge-base', sha, ref]).catch(() => '')).trim() === sha;
 }
+
+/** The commit a branch was created at, from the oldest line of its reflog; undefined when the reflog does not go back that far. */
+export async function branchCreatedAt(dir: string, branch: string): Promise<string | undefined> {
+  const out = await git(dir).raw(['reflog', 'show', '--format=%H %gs', `refs/heads/${branch}`, '--']).catch(() => '');
+  const oldest = out.trim().split('\n').at(-1) ?? '';
+  const match = /^([0-9a-f]{40,64}) branch: Created from /.exec(oldest);
+  return match?.[1];
+}

@@ -86,11 +86,14 @@ async function sandboxFor(repoRoot: string, worktree: string | undefined): Promi
   return { kind: 'bwrap', writable: [gitDir.trim(), objects.trim()], readable: [repoRoot] };
 }
 
-/** How every phase runs the gates: the configured timeout, logs under .conductor/logs, cancellable, marked as ours. */
+/**
+ * How every phase runs the gates: the configured timeout, logs under .conductor/logs (a factory build's under
+ * its own records, so it never overwrites the logs the live run's status files point to), cancellable, marked as ours.
+ */
 export function gateOptions(ctx: PhaseContext, cwd: string, ...logPath: string[]): GateOptions {
   return {
     cwd,
-    logDir: join(ctx.conductorDir, 'logs', ...logPath),
+    logDir: join(ctx.tasksDir ?? ctx.conductorDir, 'logs', ...logPath),
     defaultTimeoutMinutes: ctx.config.timeouts.gateMinutes,
     conductorDir: ctx.conductorDir,
     ...(ctx.signal ? { signal: ctx.signal } : {}),

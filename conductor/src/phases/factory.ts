@@ -73,7 +73,8 @@ export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Pr
   for (const spec of options.specs) {
     if (ctx.signal?.aborted) break;
     const specName = relative(ctx.repoRoot, spec.dir);
-    const base = options.onto ?? previousResult ?? spec.record.baseCommit;
+    // Default: where the last build started (the code it was built on), else the commit the spec was planned on.
+    const base = options.onto ?? previousResult ?? (spec.record.builds.at(-1)?.base || spec.record.baseCommit);
     if (!base) throw new ConductorError('INPUT_INVALID', `${specName}/spec.json does not say which commit it was planned on`, { hint: 'pass --onto REF to choose the base' });
     const baseCommit = (await g.raw(['rev-parse', '--verify', `${base}^{commit}`]).catch(() => '')).trim();
     if (!baseCommit) throw new ConductorError('INPUT_INVALID', `--onto ${base}: no such commit in this repository`, { hint: 'give a branch, tag or commit that exists' });

@@ -119,6 +119,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         : undefined,
     // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
     mergedTree: () => {
+      // docs/repo-map.md describes the live integration branch; a factory build's tree is not it.
+      if (ctx.tasksDir !== undefined) return;
       mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path })).catch((error: unknown) => ctx.report(`implement: could not refresh docs/repo-map.md: ${(error as Error).message}`));
     },
   };

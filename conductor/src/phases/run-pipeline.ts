@@ -7,7 +7,7 @@ import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { routeFor } from '../agents/routing.js';
 import { ROLES } from '../config/types.js';
-import { git } from '../git/git.js';
+import { git, branchCreatedAt } from '../git/git.js';
 import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
 import { writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
@@ -90,5 +90,7 @@ async function recordBuild(ctx: PhaseContext, journal: RunJournal, summary: Impl
   const resultCommit = (await g.raw(['rev-parse', summary.integrationBranch])).trim();
   const resultTree = (await g.raw(['rev-parse', `${resultCommit}^{tree}`])).trim();
   const record = await readSpecRecord(journal.specDir);
-  await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, build: { resultCommit, resultTree, branch: summary.integrationBranch, base: record?.baseCommit ?? '', runId: journal.runId, mode: 'run', builtAt: new Date().toISOString() } });
+  // The integration branch starts at HEAD when implementation starts, which may be later than planning (a commit at a checkpoint).
+  const base = (await branchCreatedAt(ctx.repoRoot, summary.integrationBranch)) ?? record?.baseCommit ?? '';
+  await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, build: { resultCommit, resultTree, branch: summary.integrationBranch, base, runId: journal.runId, mode: 'run', builtAt: new Date().toISOString() } });
 }

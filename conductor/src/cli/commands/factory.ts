@@ -17,15 +17,14 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (typeof ctx.options.projects === 'string') return runProjects(ctx, ctx.options.projects);
   const repoRoot = repoRootOf(ctx);
   if (ctx.options.status === true) return printStatus(ctx.stdout, await listSpecs(repoRoot));
-  const builds = await withRun(ctx, 'conductor factory', async (phase) => {
-    const chosen = chooseSpecs(await listSpecs(repoRoot), ctx.args, ctx.options.all === true);
-    if (chosen.length === 0) return [];
-    return runFactory(phase, { ...implementOptions(ctx, phase.config.concurrency), specs: chosen, ...onto(ctx) });
-  });
-  if (builds.length === 0) {
-    ctx.stdout.write('nothing to rebuild: every spec is built as it is (conductor factory --all rebuilds them anyway)\n');
+  // Which specs first: with nothing to build, no agent, lock or config is needed.
+  const all = await listSpecs(repoRoot);
+  const chosen = chooseSpecs(all, ctx.args, ctx.options.all === true);
+  if (chosen.length === 0) {
+    ctx.stdout.write(all.length === 0 ? 'no specs yet: conductor run <feature-request.md> writes one under specs/\n' : 'nothing to rebuild: every spec is built as it is (conductor factory --all rebuilds them anyway)\n');
     return 0;
   }
+  const builds = await withRun(ctx, 'conductor factory', (phase) => runFactory(phase, { ...implementOptions(ctx, phase.config.concurrency), specs: chosen, ...onto(ctx) }));
   printBuilds(ctx.stdout, builds);
   return builds.every((b) => b.ok) ? 0 : 1;
 }
