@@ -19,7 +19,8 @@ describe('conductor demo', () => {
     const repo = /^ {2}repository: (.+)$/m.exec(result.stdout)![1]!;
     expect(repo.startsWith(tmp)).toBe(true);
     expect(result.stdout).toContain('5 tasks: 5 done\nall merged into conductor/key-expiry');
-    expect(result.stdout).toContain('Now on your own repository, with a real agent CLI');
+    expect(result.stdout).toContain('Now on your own repository, with a real agent CLI (opencode, claude, codex or gemini):\n');
+    expect(result.stdout).toContain('&& npm link)   # once: the conductor command on your PATH\n  cd path/to/your-repo\n  conductor doctor ');
 
     // Phase 1: three planners in parallel, then the merge; phase 2: the backlog.
     expect(readdirSync(join(repo, 'specs', 'key-expiry')).sort()).toEqual(expect.arrayContaining(['ARCH.md', 'BACKLOG.yaml', 'PLAN.md', 'QA.md', 'SPEC.md', 'context.md']));
