@@ -2,7 +2,7 @@
 // records its builds; `conductor factory` rebuilds code from a spec without
 // re-planning, and a recorded run replays to the very same tree.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +103,13 @@ describe('specs and factory mode', () => {
     expect(existsSync(join(repo, '.conductor', 'factory', 'rate-limiter-v1', 'logs', 'T01', 'attempt-1', 'test.log'))).toBe(true);
     expect([statSync(liveLog).isFile(), readFileSync(liveLog, 'utf8')]).toEqual([true, liveLogText]);
     expect(readFileSync(join(repo, 'docs', 'repo-map.md'), 'utf8')).toBe(map);
+
+    // The factory run's report reads the factory build's task records, not the live run's (moved away here to tell them apart).
+    for (const id of ['T01', 'T02']) renameSync(join(repo, 'tasks', `${id}.status.json`), join(repo, `${id}.status.json.live`));
+    const report = await conductor(['report', '--json'], { cwd: repo });
+    expect(report.exitCode, report.stderr).toBe(0);
+    const parsed = JSON.parse(report.stdout) as { tasks: { id: string; state?: string; attempts: number }[] };
+    expect(parsed.tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 2]]);
   }, 150_000);
 
   it('says which specs exist when a name is wrong, and which commit is missing for --onto', async () => {

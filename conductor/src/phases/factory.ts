@@ -83,6 +83,8 @@ export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Pr
     const tasksDir = join(ctx.conductorDir, 'factory', tag);
     await mkdir(tasksDir, { recursive: true });
     await writeFileAtomically(join(tasksDir, 'BACKLOG.yaml'), await freshBacklog(join(spec.dir, 'BACKLOG.yaml'), `${specName}/BACKLOG.yaml`));
+    // Which run built here: `conductor report` reads this build's task records, not the live run's.
+    await writeFileAtomically(join(tasksDir, 'run.json'), `${JSON.stringify({ runId: ctx.runId, spec: spec.slug, version: spec.record.version })}\n`);
     ctx.report(`factory: ${spec.slug} v${spec.record.version} onto ${baseCommit.slice(0, 12)} as factory/${tag}`);
 
     const naming = factoryNaming(tag);

@@ -1,7 +1,7 @@
 // `conductor report`, the reading: which run, its ledger lines, the tasks'
 // status files and dependencies, the saved prompts of its workers and
 // reviewers, and the planning documents to look for in them. Read-only.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readLedger } from '../agents/ledger.js';
@@ -29,15 +29,20 @@ export async function loadRunReport(repoRoot: string, config: ConductorConfig, w
   if (ids.length === 0) throw new ConductorError('INPUT_INVALID', 'no run recorded in this repository yet', { hint: 'conductor run, resume, implement, plan and backlog record their agent calls in .conductor/sessions.jsonl' });
   const runId = pickRun(ids, wanted);
 
+  // A factory run's tasks live in its own records; every other run's in tasks/.
+  const builds = await factoryBuildsOf(conductorDir, runId);
+  if (builds.length > 1) warnings.push(`this factory run built ${builds.length} specs; the task figures are those of the last, ${builds.at(-1)}`);
+  const tasksDir = builds.length > 0 ? join(conductorDir, 'factory', builds.at(-1)!) : join(repoRoot, 'tasks');
+  const tasksName = builds.length > 0 ? `.conductor/factory/${builds.at(-1)}` : 'tasks';
   const tasks: ReportTask[] = [];
-  const backlog = await validateBacklogFile(join(repoRoot, 'tasks', 'BACKLOG.yaml'), 'tasks/BACKLOG.yaml', { taskContextBytes: config.budgets.taskContextBytes });
+  const backlog = await validateBacklogFile(join(tasksDir, 'BACKLOG.yaml'), `${tasksName}/BACKLOG.yaml`, { taskContextBytes: config.budgets.taskContextBytes });
   const known = backlog.backlog?.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on })) ?? [];
-  if (!backlog.backlog) warnings.push('tasks/BACKLOG.yaml is missing or not valid: task dependencies are unknown, so the critical path counts each task alone');
+  if (!backlog.backlog) warnings.push(`${tasksName}/BACKLOG.yaml is missing or not valid: task dependencies are unknown, so the critical path counts each task alone`);
   const ledgerTasks = [...new Set(entries.filter((e) => e.runId === runId && e.taskId !== undefined).map((e) => e.taskId!))];
   for (const id of ledgerTasks) if (!known.some((t) => t.id === id)) known.push({ id, depends_on: [] });
   for (const task of known) {
-    const read = await peekTaskStatus(join(repoRoot, 'tasks'), task.id);
-    if (read.kind === 'corrupt') warnings.push(`tasks/${task.id}.status.json is unreadable (${read.reason}); its times are left out`);
+    const read = await peekTaskStatus(tasksDir, task.id);
+    if (read.kind === 'corrupt') warnings.push(`${tasksName}/${task.id}.status.json is unreadable (${read.reason}); its times are left out`);
     tasks.push(read.kind === 'ok' ? { ...task, status: read.status } : task);
   }
 
@@ -65,6 +70,22 @@ export async function loadRunReport(repoRoot: string, config: ConductorConfig, w
     debris: { checked: prompts.length, missing, hits },
   });
   return { report, warnings };
+}
+
+/** The factory builds (their tags, oldest first) that run `runId` made. */
+async function factoryBuildsOf(conductorDir: string, runId: string): Promise<string[]> {
+  const root = join(conductorDir, 'factory');
+  if (!existsSync(root)) return [];
+  const found: { tag: string; at: number }[] = [];
+  for (const tag of readdirSync(root)) {
+    const text = await readFile(join(root, tag, 'run.json'), 'utf8').catch(() => '');
+    try {
+      if ((JSON.parse(text) as { runId?: unknown }).runId === runId) found.push({ tag, at: statSync(join(root, tag, 'run.json')).mtimeMs });
+    } catch {
+      // not a factory build's record (or an unreadable one): not this run's
+    }
+  }
+  return found.sort((a, b) => a.at - b.at).map((f) => f.tag);
 }
 
 function pickRun(ids: readonly string[], wanted: string | undefined): string {
