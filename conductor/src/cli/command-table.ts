@@ -21,6 +21,11 @@ export interface CommandSpec {
   load(): Promise<{ run(ctx: CommandContext): Promise<number> }>;
 }
 
+/** A command and its arguments, as usage lines show it: no stray space when it takes none. */
+export function usage(command: CommandSpec): string {
+  return command.args ? `${command.name} ${command.args}` : command.name;
+}
+
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
