@@ -104,6 +104,23 @@ describe('conductor plan', () => {
     expect(existsSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'))).toBe(false);
   });
 
+  it('reports a merge that fails twice as a failed phase, not a bug, keeping the planners\' documents', async () => {
+    const { repo, prompts } = project({ SCRIPT_FAIL: 'plan-merge' });
+    const result = await conductor(['plan', 'feature-request.md'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').slice(-4)).toEqual([
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge); retrying in a new session',
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge)',
+      'conductor: planning failed: plan-merge failed (exit code 1: scripted failure of plan-merge), twice',
+      'hint: SPEC.md, ARCH.md and QA.md are kept in specs/rate-limiter/; fix the cause and run the plan again',
+    ]);
+    expect(result.stderr).not.toContain('bug');
+    expect(prompts().filter((p) => p.role === 'plan-merge').map((p) => p.attempt)).toEqual([1, 2]);
+    for (const file of ['SPEC.md', 'ARCH.md', 'QA.md']) expect(existsSync(join(repo, 'specs', 'rate-limiter', file)), file).toBe(true);
+    expect(existsSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'))).toBe(false);
+  });
+
   it('exits 3 naming the holder when another conductor holds the repository', async () => {
     const { repo } = project();
     const holder = execa(process.execPath, [HOLDER, join(repo, '.conductor')], { reject: false, stdin: 'ignore' });
