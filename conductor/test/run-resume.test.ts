@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { backlog, task } from './helpers/backlogs.js';
 import { conductor } from './helpers/cli.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { gitdir, testdir } from './helpers/dirs.js';
@@ -68,6 +70,20 @@ describe('conductor run and resume', () => {
     const result = await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe('2 tasks: 2 done\nall merged into conductor/rate-limiter; merge it into your branch with: git merge conductor/rate-limiter');
+  });
+
+  it('refuses a repository with no commit with exit 2, before any agent runs', async () => {
+    const repo = project();
+    execFileSync('git', ['update-ref', '-d', 'HEAD'], { cwd: repo }); // HEAD unborn: a fresh `git init`
+    const refused = 'conductor: the repository has no commit yet; conductor builds on one\nhint: commit your files first: git add -A && git commit -m "Initial commit"';
+    const run = await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo });
+    expect(run).toMatchObject({ exitCode: 2, stdout: '', stderr: refused });
+    expect(existsSync(promptLog)).toBe(false);
+    mkdirSync(join(repo, 'tasks'));
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog(task('T01')));
+    const implement = await conductor(['implement'], { cwd: repo });
+    expect(implement).toMatchObject({ exitCode: 2, stdout: '', stderr: refused });
+    expect(existsSync(promptLog)).toBe(false);
   });
 
   it('says there is nothing to resume when no run was started', async () => {
