@@ -132,6 +132,11 @@ describe('--record and --replay', () => {
     }
   });
 
+  it('rejects --replay with another --provider with exit 2', async () => {
+    const result = await conductor(['plan', 'feature-request.md', '--replay', 'rec', '--provider', 'scripted'], { cwd: project() });
+    expect(result).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: --replay and --provider scripted both choose the provider of every call\nhint: pass one of them' });
+  });
+
   it('rejects an unknown --provider with exit 2', async () => {
     const result = await conductor(['plan', 'feature-request.md', '--provider', 'clade'], { cwd: project() });
     expect(result.exitCode).toBe(2);

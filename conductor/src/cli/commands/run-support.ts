@@ -27,6 +27,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   // over `roles`, `routing` and tasks' `agent`: a replay must never reach a real agent (see routeFor).
   const replayDir = typeof ctx.options.replay === 'string' ? resolve(ctx.cwd, ctx.options.replay) : undefined;
   const chosen = typeof ctx.options.provider === 'string' ? ctx.options.provider : replayDir ? 'replay' : undefined;
+  if (replayDir && chosen !== 'replay') throw new ConductorError('USAGE', `--replay and --provider ${chosen} both choose the provider of every call`, { hint: 'pass one of them' });
   const config = chosen ? { ...loaded, providerOverride: chosen } : loaded;
   const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
