@@ -48,6 +48,15 @@ describe('feature request intake', () => {
     expect(slugify('  --  ')).toBe('');
   });
 
+  it('refuses a directory for the request or the plan with exit 2, not as an internal error', async () => {
+    const { repo, prompts } = project();
+    const plan = await conductor(['plan', 'src'], { cwd: repo });
+    expect(plan).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: src: is a directory, not a file\nhint: pass the path of your feature request, e.g. conductor plan feature-request.md' });
+    const backlog = await conductor(['backlog', 'src'], { cwd: repo });
+    expect(backlog).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: src: is a directory, not a file\nhint: pass the plan: conductor backlog path/to/PLAN.md' });
+    expect(prompts()).toEqual([]);
+  });
+
   it('refuses a request over its budget with exit 2, naming the size', async () => {
     const { repo } = project();
     writeFileSync(join(repo, 'big.md'), `# Big\n${'x'.repeat(6000)}\n`);
