@@ -1,6 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/cli/command-table.js';
+import { renderHelp } from '../src/cli/help.js';
 import { parseCLI } from '../src/cli/parse-cli.js';
 import { packageVersion } from '../src/paths.js';
 import { backlog, task } from './helpers/backlogs.js';
@@ -27,7 +29,15 @@ describe('parseCLI (pure)', () => {
     expect(() => parseCLI(['validate', '--jsn'])).toThrow(expect.objectContaining({ message: 'unknown option --jsn (did you mean --json?)' }));
     expect(() => parseCLI(['graph', '--format', 'svg'])).toThrow(expect.objectContaining({ message: 'Expected `--format` to be one of mermaid, dot, got `svg`' }));
     expect(() => parseCLI(['graph', '--format'])).toThrow(expect.objectContaining({ message: 'option --format needs a value' }));
-    expect(() => parseCLI(['validate', 'a', 'b'])).toThrow(expect.objectContaining({ message: 'too many arguments for validate: b' }));
+    expect(() => parseCLI(['validate', 'a', 'b'])).toThrow(expect.objectContaining({ message: 'too many arguments for validate: b', hint: 'usage: conductor validate [BACKLOG.yaml]' }));
+    expect(() => parseCLI(['demo', 'x'])).toThrow(expect.objectContaining({ message: 'too many arguments for demo: x', hint: 'usage: conductor demo' }));
+  });
+
+  it('writes every command\'s usage line with single spaces, arguments or not', () => {
+    const lines = COMMANDS.map((c) => renderHelp('0.0.0', c).split('\n')[0]);
+    expect(lines.filter((line) => / {2}|\s$/.test(line!))).toEqual([]);
+    expect(lines).toContain('Usage: conductor init [options]');
+    expect(lines).toContain('Usage: conductor backlog [PLAN.md] [options]');
   });
 });
 
@@ -42,6 +52,12 @@ describe('conductor CLI', () => {
     expect(result.exitCode).toBe(0);
     const commands = result.stdout.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
     expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
+  });
+
+  it('prints a command\'s help with its usage line first', async () => {
+    const result = await conductor(['demo', '--help'], { cwd: testdir() });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 3)).toEqual(['Usage: conductor demo [options]', '', 'The whole pipeline on a bundled example, with recorded sessions: no agent, no key.']);
   });
 
   it('exits 2 with a hint on an unknown command, without a stack trace', async () => {

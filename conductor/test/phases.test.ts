@@ -48,6 +48,15 @@ describe('feature request intake', () => {
     expect(slugify('  --  ')).toBe('');
   });
 
+  it('refuses a directory for the request or the plan with exit 2, not as an internal error', async () => {
+    const { repo, prompts } = project();
+    const plan = await conductor(['plan', 'src'], { cwd: repo });
+    expect(plan).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: src: is a directory, not a file\nhint: pass the path of your feature request, e.g. conductor plan feature-request.md' });
+    const backlog = await conductor(['backlog', 'src'], { cwd: repo });
+    expect(backlog).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: src: is a directory, not a file\nhint: pass the plan: conductor backlog path/to/PLAN.md' });
+    expect(prompts()).toEqual([]);
+  });
+
   it('refuses a request over its budget with exit 2, naming the size', async () => {
     const { repo } = project();
     writeFileSync(join(repo, 'big.md'), `# Big\n${'x'.repeat(6000)}\n`);
@@ -101,6 +110,23 @@ describe('conductor plan', () => {
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('conductor: planning failed: planner-qa failed (exit code 1: scripted failure of planner-qa), twice\nhint: the other documents are kept in specs/rate-limiter/');
     expect(existsSync(join(repo, 'specs', 'rate-limiter', 'SPEC.md'))).toBe(true);
+    expect(existsSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'))).toBe(false);
+  });
+
+  it('reports a merge that fails twice as a failed phase, not a bug, keeping the planners\' documents', async () => {
+    const { repo, prompts } = project({ SCRIPT_FAIL: 'plan-merge' });
+    const result = await conductor(['plan', 'feature-request.md'], { cwd: repo });
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n').slice(-4)).toEqual([
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge); retrying in a new session',
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge)',
+      'conductor: planning failed: plan-merge failed (exit code 1: scripted failure of plan-merge), twice',
+      'hint: SPEC.md, ARCH.md and QA.md are kept in specs/rate-limiter/; fix the cause and run the plan again',
+    ]);
+    expect(result.stderr).not.toContain('bug');
+    expect(prompts().filter((p) => p.role === 'plan-merge').map((p) => p.attempt)).toEqual([1, 2]);
+    for (const file of ['SPEC.md', 'ARCH.md', 'QA.md']) expect(existsSync(join(repo, 'specs', 'rate-limiter', file)), file).toBe(true);
     expect(existsSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'))).toBe(false);
   });
 

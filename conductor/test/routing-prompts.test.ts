@@ -40,6 +40,26 @@ describe('routing', () => {
   it('does not apply worker routing to other roles', () => {
     expect(routeFor(config, 'reviewer', task({ type: 'docs' })).provider).toBe('opencode');
   });
+
+  it('sends every call to a provider chosen on the command line, keeping a model only where the config routes to it too', () => {
+    const claude = { ...config, providerOverride: 'claude' };
+    expect(routeFor(claude, 'planner-spec')).toEqual({ provider: 'claude', source: 'command line' });
+    expect(routeFor(claude, 'reviewer')).toEqual({ provider: 'claude', source: 'command line' }); // gpt-5 is opencode's
+    expect(routeFor(claude, 'implementer', task({}))).toEqual({ provider: 'claude', model: 'claude-sonnet-4-5', source: 'roles.implementer' });
+    expect(routeFor(claude, 'implementer', task({ type: 'docs' }))).toEqual({ provider: 'claude', source: 'command line' });
+    expect(routeFor(claude, 'implementer', task({ agent: { provider: 'codex', model: 'gpt-5-codex' } }))).toEqual({ provider: 'claude', source: 'command line' });
+    // The config's own provider on the command line keeps the models meant for it; another one brings its providers.<name>.model.
+    const opencode = { ...config, providerOverride: 'opencode' };
+    expect(routeFor(opencode, 'reviewer')).toEqual({ provider: 'opencode', model: 'gpt-5', source: 'roles.reviewer' });
+    expect(routeFor(opencode, 'backlog')).toEqual({ provider: 'opencode', source: 'provider' });
+    expect(routeFor(opencode, 'planner-spec')).toEqual({ provider: 'opencode', source: 'command line' });
+    expect(routeFor({ ...config, providerOverride: 'gemini' }, 'planner-arch')).toEqual({ provider: 'gemini', model: 'gemini-2.5-pro', source: 'command line' });
+    expect(routeFor({ ...config, providerOverride: 'replay' }, 'implementer', task({ type: 'docs', agent: { model: 'x' } }))).toEqual({ provider: 'replay', source: 'command line' });
+    // A config naming no provider: the command line picks the default, so an entry naming just a model applies to it.
+    const unnamed = { ...normalizeConfig({ roles: { reviewer: { model: 'gpt-5' } } }), providerOverride: 'codex' };
+    expect(routeFor(unnamed, 'reviewer')).toEqual({ provider: 'codex', model: 'gpt-5', source: 'roles.reviewer' });
+    expect(routeFor(unnamed, 'backlog')).toEqual({ provider: 'codex', source: 'command line' });
+  });
 });
 
 describe('role prompts', () => {

@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { backlog, task } from './helpers/backlogs.js';
 import { conductor } from './helpers/cli.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { gitdir, testdir } from './helpers/dirs.js';
@@ -11,11 +13,34 @@ const REQUEST = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem
 
 let promptLog = '';
 
+/** The scripted agent as a command provider, logging every prompt it gets to `log`. */
+const scriptedProvider = (log: string) => `\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.ts=export const done = true;' })}\n`;
+
 function project(extraConfig = '') {
   promptLog = join(testdir(), 'prompts.jsonl');
-  const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_LOG: promptLog, SCRIPT_EDIT: 'src/{task}.ts=export const done = true;' })}\n${extraConfig}`;
-  return gitdir({ 'conductor.config.yaml': config, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
+  return gitdir({ 'conductor.config.yaml': `provider: scripted\nproviders:\n  scripted:${scriptedProvider(promptLog)}${extraConfig}`, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
 }
+
+/** A config whose provider, roles and routing rule all send calls to `elsewhere`; `providers` follows. */
+const routedTo = (elsewhere: string) => `provider: ${elsewhere}
+roles:
+  planner-spec: { provider: ${elsewhere}, model: big-planner }
+  plan-merge: { provider: ${elsewhere} }
+  backlog: { provider: ${elsewhere} }
+  reviewer: { provider: ${elsewhere}, model: big-reviewer }
+routing:
+  - match: { keyword: middleware }
+    use: { provider: ${elsewhere}, model: big-worker }
+`;
+
+/** Route T01 to `elsewhere` by its own `agent` field, as a hand edit at the backlog checkpoint would. */
+function routeTaskTo(repo: string, elsewhere: string) {
+  const path = join(repo, 'tasks', 'BACKLOG.yaml');
+  writeFileSync(path, readFileSync(path, 'utf8').replace('  - id: T01\n', `  - id: T01\n    agent: { provider: ${elsewhere}, model: task-model }\n`));
+}
+
+const ledger = (repo: string) => readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { role: string; provider: string; model?: string });
+const ALL_CALLS = ['backlog', 'implementer', 'implementer', 'plan-merge', 'planner-arch', 'planner-qa', 'planner-spec', 'reviewer', 'reviewer'];
 
 describe('conductor run and resume', () => {
   it('pauses at the backlog checkpoint with exit 0, naming the file to review', async () => {
@@ -70,6 +95,20 @@ describe('conductor run and resume', () => {
     expect(result.stdout).toBe('2 tasks: 2 done\nall merged into conductor/rate-limiter; merge it into your branch with: git merge conductor/rate-limiter');
   });
 
+  it('refuses a repository with no commit with exit 2, before any agent runs', async () => {
+    const repo = project();
+    execFileSync('git', ['update-ref', '-d', 'HEAD'], { cwd: repo }); // HEAD unborn: a fresh `git init`
+    const refused = 'conductor: the repository has no commit yet; conductor builds on one\nhint: commit your files first: git add -A && git commit -m "Initial commit"';
+    const run = await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo });
+    expect(run).toMatchObject({ exitCode: 2, stdout: '', stderr: refused });
+    expect(existsSync(promptLog)).toBe(false);
+    mkdirSync(join(repo, 'tasks'));
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog(task('T01')));
+    const implement = await conductor(['implement'], { cwd: repo });
+    expect(implement).toMatchObject({ exitCode: 2, stdout: '', stderr: refused });
+    expect(existsSync(promptLog)).toBe(false);
+  });
+
   it('says there is nothing to resume when no run was started', async () => {
     const result = await conductor(['resume'], { cwd: project() });
     expect(result).toMatchObject({ exitCode: 2, stderr: 'conductor: there is no run to resume here\nhint: start one with conductor run <feature-request.md>' });
@@ -93,9 +132,55 @@ describe('--record and --replay', () => {
     }
   });
 
+  it('rejects --replay with another --provider with exit 2', async () => {
+    const result = await conductor(['plan', 'feature-request.md', '--replay', 'rec', '--provider', 'scripted'], { cwd: project() });
+    expect(result).toMatchObject({ exitCode: 2, stdout: '', stderr: 'conductor: --replay and --provider scripted both choose the provider of every call\nhint: pass one of them' });
+  });
+
   it('rejects an unknown --provider with exit 2', async () => {
     const result = await conductor(['plan', 'feature-request.md', '--provider', 'clade'], { cwd: project() });
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('conductor: unknown provider "clade"');
+  });
+});
+
+describe('a provider chosen on the command line', () => {
+  it('--provider takes every call of the run, over roles, routing rules and a task\'s agent, and drops their models', async () => {
+    promptLog = join(testdir(), 'prompts.jsonl');
+    const providers = `providers:\n  broken: { command: ["false"] }\n  scripted:${scriptedProvider(promptLog)}`;
+    const repo = gitdir({ 'conductor.config.yaml': `${routedTo('broken')}${providers}`, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
+    const planned = await conductor(['run', 'feature-request.md', '--provider', 'scripted'], { cwd: repo });
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    expect(planned.stdout).toBe('paused at the backlog checkpoint: review tasks/BACKLOG.yaml (edit them as you like), then run conductor resume');
+    routeTaskTo(repo, 'broken');
+    const done = await conductor(['resume', '--provider', 'scripted'], { cwd: repo });
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(done.stdout).toBe('2 tasks: 2 done\nall merged into conductor/rate-limiter; merge it into your branch with: git merge conductor/rate-limiter');
+    const calls = ledger(repo);
+    expect(calls.map((c) => c.role).sort()).toEqual(ALL_CALLS);
+    expect(calls.filter((c) => c.provider !== 'scripted' || c.model !== undefined)).toEqual([]);
+    expect(readFileSync(promptLog, 'utf8').trim().split('\n')).toHaveLength(ALL_CALLS.length);
+    // The spec records what the run really used.
+    expect(JSON.parse(readFileSync(join(repo, 'specs', 'rate-limiter', 'spec.json'), 'utf8')).roles['planner-spec']).toEqual({ provider: 'scripted' });
+  });
+
+  it('--replay never reaches an agent the config routes roles, rules or tasks to', async () => {
+    const first = project();
+    const rec = join(testdir(), 'recording');
+    expect((await conductor(['run', 'feature-request.md', '--yes', '--record', rec], { cwd: first })).exitCode).toBe(0);
+
+    // An agent that would answer, so a call leaking past the replay would go unnoticed but for its log.
+    const leaked = join(testdir(), 'leaked.jsonl');
+    const second = gitdir({ 'conductor.config.yaml': `${routedTo('real')}providers:\n  real:${scriptedProvider(leaked)}`, 'feature-request.md': REQUEST, 'src/app.ts': 'export {};\n' });
+    const planned = await conductor(['run', 'feature-request.md', '--replay', rec], { cwd: second });
+    expect(planned.exitCode, planned.stderr).toBe(0);
+    routeTaskTo(second, 'real');
+    const done = await conductor(['resume', '--replay', rec], { cwd: second });
+    expect(done.exitCode, done.stderr).toBe(0);
+    expect(done.stdout).toBe('2 tasks: 2 done\nall merged into conductor/rate-limiter; merge it into your branch with: git merge conductor/rate-limiter');
+    expect(existsSync(leaked)).toBe(false);
+    const calls = ledger(second);
+    expect(calls.map((c) => c.role).sort()).toEqual(ALL_CALLS);
+    expect(calls.filter((c) => c.provider !== 'replay' || c.model !== undefined)).toEqual([]);
   });
 });

@@ -40,8 +40,9 @@ export function createProvider(name: string, config: ConductorConfig, options: R
   }
 }
 
-/** The provider every role uses unless routed elsewhere: the configured one, else the first installed CLI. */
+/** The provider every role uses unless routed elsewhere: the command line's, the configured one, else the first installed CLI. */
 export function defaultProviderName(config: ConductorConfig, path: string | undefined = process.env.PATH): string {
+  if (config.providerOverride !== undefined) return config.providerOverride;
   if (config.providerChosen) return config.provider;
   const installed = DEFAULT_PROVIDER_ORDER.find((name) => which(BUILTINS[name]!.binary!, path) !== undefined);
   if (installed) return installed;

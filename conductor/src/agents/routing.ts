@@ -2,7 +2,9 @@
 // provider, then the role's entry, then — for workers — the first matching
 // routing rule and the task's own `agent` override. A layer that changes the
 // provider without naming a model drops the earlier model: models belong to
-// providers.
+// providers. A provider chosen on the command line (--provider, --replay)
+// takes every call; the config's model survives only where the config routes
+// to that same provider.
 import type { Task } from '../backlog/types.js';
 import type { ConductorConfig, Role, Use } from '../config/types.js';
 
@@ -14,7 +16,19 @@ export interface Route {
 }
 
 export function routeFor(config: ConductorConfig, role: Role, task?: Task, defaultProvider: string = config.provider): Route {
-  let route: Route = { provider: defaultProvider, source: config.providerChosen ? 'provider' : 'default provider' };
+  const override = config.providerOverride;
+  const base: Route = { provider: defaultProvider, source: config.providerChosen ? 'provider' : 'default provider' };
+  if (override === undefined) return configuredRoute(config, role, task, base);
+  // What the config alone would choose, from its own `provider` — or from the command line's when it names
+  // none: then the command line only picks the default, and entries naming just a model are meant for it.
+  const configured = configuredRoute(config, role, task, config.providerChosen ? { provider: config.provider, source: 'provider' } : { provider: override, source: 'command line' });
+  if (configured.provider === override) return configured;
+  const model = config.providers[override]?.model;
+  return { provider: override, source: 'command line', ...(model !== undefined ? { model } : {}) };
+}
+
+function configuredRoute(config: ConductorConfig, role: Role, task: Task | undefined, base: Route): Route {
+  let route = base;
   const apply = (use: Use | undefined, source: string) => {
     if (!use) return;
     const provider = use.provider ?? route.provider;

@@ -21,6 +21,11 @@ export interface CommandSpec {
   load(): Promise<{ run(ctx: CommandContext): Promise<number> }>;
 }
 
+/** A command and its arguments, as usage lines show it: no stray space when it takes none. */
+export function usage(command: CommandSpec): string {
+  return command.args ? `${command.name} ${command.args}` : command.name;
+}
+
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
@@ -29,7 +34,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
 
 const CONFIG: OptionSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default: conductor.config.yaml at the repository root)' };
 const AGENT_OPTIONS: readonly OptionSpec[] = [
-  { name: 'provider', type: 'string', valueName: 'NAME', description: 'the provider for every role in this run (overrides the config)' },
+  { name: 'provider', type: 'string', valueName: 'NAME', description: 'the provider for every role and task in this run (overrides provider, roles, routing and tasks\' agent)' },
   { name: 'record', type: 'string', valueName: 'DIR', description: 'store every agent session in DIR (for replay)' },
   { name: 'replay', type: 'string', valueName: 'DIR', description: 'play recorded sessions back from DIR instead of calling agents' },
 ];

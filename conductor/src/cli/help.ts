@@ -1,10 +1,10 @@
 // --help text, generated from the command table.
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command-table.js';
+import { COMMANDS, GLOBAL_OPTIONS, usage, type CommandSpec, type OptionSpec } from './command-table.js';
 
 export function renderHelp(version: string, command?: CommandSpec): string {
   if (command) {
     return [
-      `Usage: conductor ${command.name} ${command.args} [options]`,
+      `Usage: conductor ${usage(command)} [options]`,
       '',
       `${capitalize(command.summary)}.`,
       '',
@@ -13,14 +13,14 @@ export function renderHelp(version: string, command?: CommandSpec): string {
       '',
     ].join('\n');
   }
-  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
+  const width = Math.max(...COMMANDS.map((c) => usage(c).length));
   return [
     `conductor ${version} — turns a feature request into reviewed, merged code with AI coding agents`,
     '',
     'Usage: conductor <command> [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}`),
     '',
     'Options:',
     ...optionLines(GLOBAL_OPTIONS),

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConductorError, messageOf } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './command-table.js';
+import { COMMANDS, GLOBAL_OPTIONS, usage, type CommandSpec, type OptionSpec } from './command-table.js';
 
 export type ParsedCLI =
   | { kind: 'version' }
@@ -31,7 +31,7 @@ export function parseCLI(argv: readonly string[]): ParsedCLI {
 
   const args = parsed.positionals.slice(1);
   if (args.length > command.maxArgs) {
-    throw new ConductorError('USAGE', `too many arguments for ${command.name}: ${args.slice(command.maxArgs).join(' ')}`, { hint: `usage: conductor ${command.name} ${command.args}` });
+    throw new ConductorError('USAGE', `too many arguments for ${command.name}: ${args.slice(command.maxArgs).join(' ')}`, { hint: `usage: conductor ${usage(command)}` });
   }
   for (const spec of specs) {
     const value = options[spec.name];

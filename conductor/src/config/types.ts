@@ -50,6 +50,11 @@ export interface ConductorConfig {
   provider: string;
   /** False when `provider` is the default: then the first installed CLI is used, opencode first. */
   providerChosen: boolean;
+  /**
+   * Never read from the file: set for one run by `--provider NAME` (or `--replay DIR`, which means the replay
+   * provider). Every call of that run goes to this provider, whatever `roles`, `routing` or a task's `agent` say.
+   */
+  providerOverride?: string;
   roles: Partial<Record<Role, Use>>;
   routing: RoutingRule[];
   providers: Record<string, ProviderSettings>;

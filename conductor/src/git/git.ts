@@ -3,6 +3,7 @@
 // commits conductor makes. Every ref conductor moves carries a reflog message
 // starting with "conductor:", so a move by anyone else can be told apart.
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { ConductorError } from '../errors.js';
 
 const ISOLATED_CONFIG = [
   'core.hooksPath=/dev/null',
@@ -52,4 +53,13 @@ export async function branchCreatedAt(dir: string, branch: string): Promise<stri
   const oldest = out.trim().split('\n').at(-1) ?? '';
   const match = /^([0-9a-f]{40,64}) branch: Created from /.exec(oldest);
   return match?.[1];
+}
+
+/** The commit HEAD points at. A repository with no commit yet is bad input (exit 2), not a crash: worktrees need a commit. */
+export async function headCommit(dir: string): Promise<string> {
+  const sha = (await git(dir).raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
+  if (!/^[0-9a-f]{40,64}$/.test(sha)) {
+    throw new ConductorError('INPUT_INVALID', 'the repository has no commit yet; conductor builds on one', { hint: 'commit your files first: git add -A && git commit -m "Initial commit"' });
+  }
+  return sha;
 }

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CONTEXT_COPY } from './commit-work.js';
-import { git, isContainedIn } from './git.js';
+import { git, headCommit, isContainedIn } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
 
@@ -133,7 +133,7 @@ export class WorktreeManager {
       movedAside.push(aside);
     }
 
-    const start = await this.revParse(fromRef);
+    const start = fromRef === 'HEAD' ? await headCommit(this.repoRoot) : await this.revParse(fromRef);
     // The usual case, a branch that does not exist yet, costs one git call; anything else is looked at below.
     if (!options.reuseAlways && !entries.some((entry) => entry.branch === branch)) {
       const added = await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]).then(() => true, () => false);

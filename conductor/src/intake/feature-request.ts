@@ -19,18 +19,19 @@ export interface FeatureRequest {
 }
 
 export async function readFeatureRequest(path: string, display: string, budgetBytes: number): Promise<FeatureRequest> {
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    throw new ConductorError('INPUT_INVALID', `${display}: ${describeFsError(error)}`, { hint: 'pass the path of your feature request, e.g. conductor plan feature-request.md' });
-  }
+  const unreadable = (error: unknown) => new ConductorError('INPUT_INVALID', `${display}: ${describeFsError(error)}`, { hint: 'pass the path of your feature request, e.g. conductor plan feature-request.md' });
+  const { size } = await stat(path).catch((error: unknown) => {
+    throw unreadable(error);
+  });
   if (size > budgetBytes) {
     throw new ConductorError('INPUT_INVALID', `${display} is ${formatCount(size)} bytes, over the ${formatCount(budgetBytes)}-byte budget for a feature request`, {
       hint: 'keep it to the problem, requirements and constraints; link longer material by path',
     });
   }
-  const text = await readFile(path, 'utf8');
+  // A directory passes stat; reading it (or a file we may not read) is bad input too.
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw unreadable(error);
+  });
   return parseFeatureRequest(text, basename(path).replace(/\.[^.]+$/, ''));
 }
 

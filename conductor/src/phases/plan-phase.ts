@@ -46,7 +46,12 @@ export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest): 
   }
 
   const [spec, arch, qa] = await Promise.all(PLANNERS.map(([, file]) => readFile(join(specDir, file), 'utf8')));
-  const plan = await documentWithRetry(ctx, 'plan-merge', { spec, arch, qa });
+  const plan = await documentWithRetry(ctx, 'plan-merge', { spec, arch, qa }).catch((error: unknown) => {
+    if (error instanceof ConductorError && error.code === 'PHASE_FAILED') {
+      throw new ConductorError('PHASE_FAILED', `planning failed: ${error.message}`, { hint: `SPEC.md, ARCH.md and QA.md are kept in specs/${request.slug}/; fix the cause and run the plan again` });
+    }
+    throw error;
+  });
   const planPath = join(specDir, 'PLAN.md');
   await writeFile(planPath, plan.endsWith('\n') ? plan : `${plan}\n`);
   const headings = [...plan.matchAll(/^#{1,3}\s+(.+?)\s*$/gm)].map((m) => m[1]!.toLowerCase());
@@ -65,5 +70,5 @@ async function documentWithRetry(ctx: PhaseContext, role: Role, data: Record<str
     last = `${role} ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
     ctx.report(`plan: ${last}${attempt === 1 ? '; retrying in a new session' : ''}`);
   }
-  throw new Error(`${last}, twice`);
+  throw new ConductorError('PHASE_FAILED', `${last}, twice`);
 }

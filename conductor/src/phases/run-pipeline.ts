@@ -7,7 +7,7 @@ import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { routeFor } from '../agents/routing.js';
 import { ROLES } from '../config/types.js';
-import { git, branchCreatedAt } from '../git/git.js';
+import { branchCreatedAt, git, headCommit } from '../git/git.js';
 import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
 import { writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
@@ -24,6 +24,7 @@ export interface PipelineOutcome {
 }
 
 export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
+  await headCommit(ctx.repoRoot); // before any agent runs: implementation would stop on a repository with no commit
   const now = new Date().toISOString();
   const journal = await writeJournal(ctx.conductorDir, {
     runId: ctx.runId,
@@ -53,7 +54,7 @@ export async function continueRun(runCtx: PhaseContext, start: RunJournal, reque
   if (journal.phase === 'plan' && journal.state === 'running') {
     if (!request) throw new ConductorError('STATE_CORRUPT', 'the run stopped during planning and its feature request is unknown', { hint: 'start again with conductor run <feature-request.md>' });
     await runPlanPhase(ctx, request);
-    const baseCommit = (await git(ctx.repoRoot).raw(['rev-parse', 'HEAD'])).trim();
+    const baseCommit = await headCommit(ctx.repoRoot);
     const roles = Object.fromEntries(
       ROLES.map((role) => {
         const { provider, model } = routeFor(ctx.config, role, undefined, ctx.defaultProvider);

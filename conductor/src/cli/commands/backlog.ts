@@ -8,6 +8,7 @@ import { describeChanges, runBacklogPhase } from '../../phases/backlog-phase.js'
 import type { CommandContext } from '../context.js';
 import { repoRootOf } from './shared.js';
 import { withRun } from './run-support.js';
+import { describeFsError } from '../../yaml/load-yaml.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
@@ -19,7 +20,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const slug = basename(specDir) === 'specs' ? 'feature' : basename(specDir);
   const context = await readFile(join(specDir, 'context.md'), 'utf8').catch(() => '');
   const dontTouch = parseFeatureRequest(context, slug).dontTouch;
-  const plan = await readFile(planPath, 'utf8');
+  const plan = await readFile(planPath, 'utf8').catch((error: unknown) => {
+    throw new ConductorError('INPUT_INVALID', `${ctx.args[0] ?? relative(ctx.cwd, planPath)}: ${describeFsError(error)}`, { hint: 'pass the plan: conductor backlog path/to/PLAN.md' });
+  });
   const result = await withRun(ctx, 'conductor backlog', (phase) => runBacklogPhase(phase, { plan, slug, dontTouch, specDir }));
   ctx.stdout.write(`${relative(ctx.cwd, result.path)}: ${result.backlog.tasks.length} tasks\n`);
   if (result.changes) ctx.stdout.write(`changes against the previous backlog: ${describeChanges(result.changes)}; states of kept tasks carried over\n`);

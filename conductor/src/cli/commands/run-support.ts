@@ -23,13 +23,16 @@ import { configOf, repoRootOf } from './shared.js';
 export async function withRun<T>(ctx: CommandContext, command: string, work: (phase: PhaseContext) => Promise<T>, options: { live?: boolean } = {}): Promise<T> {
   const repoRoot = repoRootOf(ctx);
   const loaded = (await configOf(ctx, repoRoot)).config;
-  // --provider NAME (and --replay DIR, which implies the replay provider) override the config for this run.
+  // --provider NAME (and --replay DIR, which implies the replay provider) take every call of this run,
+  // over `roles`, `routing` and tasks' `agent`: a replay must never reach a real agent (see routeFor).
   const replayDir = typeof ctx.options.replay === 'string' ? resolve(ctx.cwd, ctx.options.replay) : undefined;
   const chosen = typeof ctx.options.provider === 'string' ? ctx.options.provider : replayDir ? 'replay' : undefined;
-  const config = chosen ? { ...loaded, provider: chosen, providerChosen: true } : loaded;
+  if (replayDir && chosen !== 'replay') throw new ConductorError('USAGE', `--replay and --provider ${chosen} both choose the provider of every call`, { hint: 'pass one of them' });
+  const config = chosen ? { ...loaded, providerOverride: chosen } : loaded;
   const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
-  // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase).
+  // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase);
+  // under --provider or --replay that is the one provider every role uses.
   const defaultProvider = defaultProviderName(config);
   const registry = replayDir ? { replayDir } : {};
   for (const role of ROLES) createProvider(routeFor(config, role, undefined, defaultProvider).provider, config, registry);
