@@ -37,8 +37,20 @@ function project(env: Record<string, string> = {}) {
   const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': BACKLOG, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
   const sessions = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0);
   const merges = (id: string) => sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').filter((s) => s.startsWith(`Merge ${id}`)).length;
-  return { repo, sessions, merges };
+  /** Every agent call so far, as "role task attempt". */
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []).map((l) => JSON.parse(l) as { role: string; attempt: number; prompt: string }).map((p) => ({ ...p, call: `${p.role} ${/# Task (T\d+)|id: (T\d+)/.exec(p.prompt)?.slice(1).find(Boolean) ?? '-'} ${p.attempt}` }));
+  return { repo, sessions, merges, calls };
 }
+
+/** Drop one of the scripted agent's settings from conductor.config.yaml, as if the provider had recovered. */
+function unsetScript(repo: string, name: string) {
+  const path = join(repo, 'conductor.config.yaml');
+  writeFileSync(path, readFileSync(path, 'utf8').replace(new RegExp(`,"${name}":"[^"]*"`), ''));
+}
+
+const statusOf = (repo: string, id: string) => JSON.parse(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8')) as { status: string; attempt: number; note?: string };
+const notesOf = (repo: string, id: string) => readFileSync(join(repo, 'tasks', `${id}.notes.md`), 'utf8');
+const LIMIT = 'exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later';
 
 /** Set a task's status in BACKLOG.yaml, as a crash in that state would leave it. */
 function setStatus(repo: string, id: string, status: string) {
@@ -167,6 +179,31 @@ describe('a rate limit (row 21)', () => {
     expect(result.stdout).toContain('new starts paused after a rate limit (T01: the agent hit a rate limit: ');
     expect(sessions()).toBe(1); // T02 never started
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0 });
+  });
+
+  it('on the reviewer, is not counted either: resume reviews the same commit again and merges it', async () => {
+    const { repo, calls } = project({ SCRIPT_QUOTA: 'reviewer' });
+    const first = await conductor(['implement'], { cwd: repo });
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the reviewer hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
+    expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1']); // one review session, no second try; T02 never started
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): the reviewer hit a rate limit: ${LIMIT}; attempt 1's commit is reviewed again on resume` });
+    expect(notesOf(repo, 'T01')).toContain(`## Review of attempt 1: cut short\n\nThe reviewer hit a rate limit (the reviewer hit a rate limit: ${LIMIT}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.\n`);
+    const work = sh(repo, 'rev-parse', 'task/T01');
+    expect(sh(repo, 'log', '-1', '--format=%s', work)).toBe('T01: First (attempt 1)');
+
+    unsetScript(repo, 'SCRIPT_QUOTA');
+    const before = calls().length;
+    const second = await conductor(['implement'], { cwd: repo });
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toBe('2 tasks: 2 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    expect(second.stderr).toContain('implement: T01 attempt 1: its review was cut short by a rate limit; its commit is checked and reviewed again\n');
+    expect(calls().slice(before).map((c) => c.call)).toEqual(['reviewer T01 1', 'implementer T02 1', 'reviewer T02 1']); // no second worker for T01
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1 });
+    // The worker's own commit is what was merged.
+    const merge = sh(repo, 'log', '--merges', '--format=%P %s', 'conductor/demo').split('\n').find((l) => l.endsWith(' Merge T01: First'))!;
+    expect(merge.split(' ')[1]).toBe(work);
+    expect(notesOf(repo, 'T01')).toContain('## Attempt 1 checked again for a new review: verified\n');
   });
 });
 

@@ -3,6 +3,10 @@
 // review) until it merges or its attempts are used up, every transition
 // persisted first. Tasks a crash left "in flight" are re-queued as
 // interrupted; the integration branch only moves through the merge queue.
+// A rate limit on any of a task's agents pauses new starts and is not the
+// task's fault: it is interrupted with its attempt given back, and resume
+// takes it up where it stopped (a new attempt, or the review of the
+// attempt's commit).
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
@@ -24,7 +28,7 @@ import { runCapReached, taskCapReached } from './budget-guard.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
-import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
+import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 
 export interface ImplementOptions {
   only?: ReadonlySet<string>;
@@ -190,6 +194,9 @@ interface Run {
 /** After this many failed attempts in a row, conductor rebases the task on its own (the guide's rule). */
 const AUTO_REBASE_AFTER = 2;
 
+/** How the note of a task a rate limit interrupted starts. */
+const RATE_LIMITED = "rate-limited (not the task's fault)";
+
 async function runTask(run: Run, initialTask: Task): Promise<void> {
   const { ctx, files } = run;
   let task = initialTask;
@@ -235,6 +242,8 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     }
   };
   let attempt = Math.max(task.attempts, status.attempt);
+  /** Where a rate limit stopped this task last time, if that is where it picks up again. */
+  let resumeAt = cutShortAt(task, status);
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
     if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
@@ -245,8 +254,13 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    const work = await runTaskAttempt(ctx, { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) });
-    await writeNotes(ctx, task.id, attempt, work);
+    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) };
+    // The review a rate limit cut short is done again on the attempt's commit, not on new work.
+    const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
+    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by a rate limit; its commit is checked and reviewed again`);
+    resumeAt = undefined;
+    const work = again ?? (await runTaskAttempt(ctx, input));
+    await writeNotes(ctx, task.id, attempt, work, again !== undefined);
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
@@ -264,6 +278,12 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
     if (ctx.signal?.aborted) return move('interrupted', { pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
+    if (!review.ok && review.stopped === 'quota') {
+      // Not the work's fault: the attempt is given back and its commit, kept in the worktree, is reviewed on resume.
+      await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: cut short`, '', `The reviewer hit a rate limit (${review.reason}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.`]);
+      run.onQuota(`${task.id}: ${review.reason}`);
+      return move('interrupted', { pid: undefined, attempt: attempt - 1 }, `${RATE_LIMITED}: ${review.reason}; attempt ${attempt}'s commit is reviewed again on resume`);
+    }
     if (!review.ok) {
       await failed(review.reason, notes);
       continue;
@@ -313,6 +333,17 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
 }
 
+/**
+ * Where a task a rate limit interrupted picks up again: the review of the attempt it had committed
+ * (its reviewer was limited). Undefined for a new attempt: a worker or compressor was limited, the
+ * task was stopped some other way, or a human has changed its state since.
+ */
+function cutShortAt(task: Task, status: TaskStatus): 'review' | undefined {
+  const last = status.history.at(-1);
+  if (task.status !== 'interrupted' || last?.to !== 'interrupted' || !last.note?.startsWith(RATE_LIMITED)) return undefined;
+  return last.from === 'review' ? 'review' : undefined;
+}
+
 async function diffstat(work: AttemptOutcome): Promise<string> {
   return git(work.worktree).raw(['diff', '--stat', `${work.baseCommit}..HEAD`]).catch(() => '');
 }
@@ -330,8 +361,8 @@ async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
   return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };
 }
 
-async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome): Promise<void> {
-  const lines = [`## Attempt ${attempt}: ${work.result}${work.reason ? ` — ${work.reason}` : ''}`, ''];
+async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {
+  const lines = [`## Attempt ${attempt}${again ? ' checked again for a new review' : ''}: ${work.result}${work.reason ? ` — ${work.reason}` : ''}`, ''];
   if (work.agent?.finalMessage.trim()) lines.push('Worker said:', '', ...work.agent.finalMessage.trim().split('\n').map((l) => `> ${l}`), '');
   for (const gate of work.gates) lines.push(`- gate ${gate.name}: ${gate.passed ? 'passed' : 'FAILED'} (${Math.round(gate.durationMs)} ms)`);
   if (work.negativeEvidence.length) lines.push('', 'Negative evidence:', ...work.negativeEvidence.map((l) => `- ${l}`));
