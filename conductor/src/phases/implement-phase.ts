@@ -5,9 +5,10 @@
 // interrupted; the integration branch only moves through the merge queue.
 // A rate limit on any of a task's agents pauses new starts and is not the
 // task's fault: it is interrupted with its attempt given back, and resume
-// takes it up where it stopped (a new attempt, or the review of the
-// attempt's commit).
-import { appendFile } from 'node:fs/promises';
+// takes it up where it stopped (a new attempt, the review of the attempt's
+// commit, or the rewrite of the task).
+import { existsSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { formatProblem, type Problem } from '../problems.js';
@@ -19,6 +20,7 @@ import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { git, isContainedIn } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import type { Verdict } from '../review/verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import type { PoolMember } from '../scheduler/slot-pool.js';
@@ -217,8 +219,11 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     await move('failed', { ...patch, pid: undefined }, reason);
     ctx.report(`implement: ${task.id} attempt ${attempt} failed: ${reason}`);
   };
-  /** Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task. */
-  const rebase = async (why: string, work: AttemptOutcome | undefined, reviewNotes: string) => {
+  /**
+   * Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task.
+   * True when a rate limit stopped the rewrite: the task is interrupted, its worktree kept, and resume rewrites it.
+   */
+  const rebase = async (why: string, work: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> | undefined, reviewNotes: string): Promise<boolean> => {
     const rewritten = await rebaseTask(ctx, {
       task,
       attempt,
@@ -228,6 +233,12 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       reviewNotes,
       negativeEvidence: notes,
     });
+    if (!rewritten.ok && rewritten.stopped === 'quota') {
+      await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent hit a rate limit (${rewritten.reason}); new starts are paused, and the task is rewritten when the run is resumed.`]);
+      run.onQuota(`${task.id}: ${rewritten.reason}`);
+      await move('interrupted', { pid: undefined }, `${RATE_LIMITED}: ${rewritten.reason}; the task is rewritten on resume`);
+      return true;
+    }
     await run.worktrees.removeTask(task.id, run.integrationBranch);
     failedInARow = 0;
     if (rewritten.ok) {
@@ -240,6 +251,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       tried.push(`rebase after attempt ${attempt} failed: ${rewritten.reason}`);
       await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent gave no usable task (${rewritten.reason}); the task starts again from scratch with the negative evidence.`]);
     }
+    return false;
   };
   let attempt = Math.max(task.attempts, status.attempt);
   /** Where a rate limit stopped this task last time, if that is where it picks up again. */
@@ -247,8 +259,11 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
     if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
-    if (failedInARow >= AUTO_REBASE_AFTER) {
-      await rebase(`${AUTO_REBASE_AFTER} failed attempts in a row`, undefined, tried.slice(-AUTO_REBASE_AFTER).join('\n'));
+    if (resumeAt === 'rewrite' || failedInARow >= AUTO_REBASE_AFTER) {
+      const retry = resumeAt === 'rewrite' ? await rewriteToRetry(ctx, task, status) : undefined;
+      resumeAt = undefined;
+      if (retry) notes = retry.lessons;
+      if (await rebase(retry?.why ?? `${AUTO_REBASE_AFTER} failed attempts in a row`, retry?.work, retry?.reviewNotes ?? tried.slice(-AUTO_REBASE_AFTER).join('\n'))) return;
       if (ctx.signal?.aborted) return move('interrupted', {}, 'stopped by Ctrl-C; resume re-queues it');
     }
     attempt++;
@@ -322,29 +337,48 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       await run.worktrees.removeTask(task.id, run.integrationBranch); // regenerated from the new tip; work saved to a salvage ref
       continue;
     }
-    const reviewNotes = [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
+    const reviewNotes = notesOfReview(verdict);
     await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${verdict.verdict}`, '', verdict.summary, ...(verdict.required_changes.length ? ['', 'Required changes:', ...verdict.required_changes.map((l) => `- ${l}`)] : []), ...(verdict.negative_evidence.length ? ['', 'Negative evidence:', ...verdict.negative_evidence.map((l) => `- ${l}`)] : [])]);
     // changes: a fresh worker in the same worktree gets the required changes.
     await failed(`review asked for ${verdict.verdict}: ${verdict.summary}`, [...verdict.required_changes, ...verdict.negative_evidence], reviewed);
-    if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts) await rebase('the reviewer asked for a rebase', work, reviewNotes);
+    if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts && (await rebase(REBASE_VERDICT, work, reviewNotes))) return;
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
 }
 
-/**
- * Where a task a rate limit interrupted picks up again: the review of the attempt it had committed
- * (its reviewer was limited). Undefined for a new attempt: a worker or compressor was limited, the
- * task was stopped some other way, or a human has changed its state since.
- */
-function cutShortAt(task: Task, status: TaskStatus): 'review' | undefined {
-  const last = status.history.at(-1);
-  if (task.status !== 'interrupted' || last?.to !== 'interrupted' || !last.note?.startsWith(RATE_LIMITED)) return undefined;
-  return last.from === 'review' ? 'review' : undefined;
+const REBASE_VERDICT = 'the reviewer asked for a rebase';
+
+function notesOfReview(verdict: Pick<Verdict, 'verdict' | 'summary' | 'required_changes'>): string {
+  return [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
 }
 
-async function diffstat(work: AttemptOutcome): Promise<string> {
+/**
+ * Where a task a rate limit interrupted picks up again: the review of the attempt it had committed
+ * (its reviewer was limited), or the rewrite of the task (the rebase agent was). Undefined for a new
+ * attempt: a worker or compressor was limited, the task was stopped some other way, or a human has
+ * changed its state since.
+ */
+function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
+  const last = status.history.at(-1);
+  if (task.status !== 'interrupted' || last?.to !== 'interrupted' || !last.note?.startsWith(RATE_LIMITED)) return undefined;
+  return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
+}
+
+/** What the rewrite a rate limit stopped was given, rebuilt from the task's records: the saved verdict, or the last two failures. */
+async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus): Promise<{ why: string; reviewNotes: string; lessons: string[]; work?: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> }> {
+  // The rejected attempt's worktree was kept for the diffstat (and is removed, salvaged, by the rewrite).
+  const work = status.worktree && status.baseCommit && existsSync(join(status.worktree, '.git')) ? { worktree: status.worktree, baseCommit: status.baseCommit, gates: [] } : undefined;
+  const saved = await readFile(join(tasksDirOf(ctx), `${task.id}.review.json`), 'utf8').then((text) => JSON.parse(text) as Verdict & { attempt?: number }, () => undefined);
+  if (saved?.verdict === 'rebase' && saved.attempt === status.attempt && Array.isArray(saved.required_changes)) {
+    return { why: REBASE_VERDICT, reviewNotes: notesOfReview(saved), lessons: [...saved.required_changes, ...(saved.negative_evidence ?? [])], ...(work ? { work } : {}) };
+  }
+  const failures = status.history.filter((h) => h.to === 'failed' || h.to === 'conflict').slice(-AUTO_REBASE_AFTER);
+  return { why: `${AUTO_REBASE_AFTER} failed attempts in a row`, reviewNotes: failures.map((h, i) => `attempt ${status.attempt - (failures.length - 1 - i)}: ${h.note ?? h.to}`).join('\n'), lessons: [] };
+}
+
+async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseCommit'>): Promise<string> {
   return git(work.worktree).raw(['diff', '--stat', `${work.baseCommit}..HEAD`]).catch(() => '');
 }
 
