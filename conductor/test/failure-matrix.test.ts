@@ -37,8 +37,20 @@ function project(env: Record<string, string> = {}) {
   const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': BACKLOG, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
   const sessions = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').length : 0);
   const merges = (id: string) => sh(repo, 'log', '--merges', '--format=%s', 'conductor/demo').split('\n').filter((s) => s.startsWith(`Merge ${id}`)).length;
-  return { repo, sessions, merges };
+  /** Every agent call so far, as "role task attempt". */
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []).map((l) => JSON.parse(l) as { role: string; attempt: number; prompt: string }).map((p) => ({ ...p, call: `${p.role} ${/# Task (T\d+)|id: (T\d+)/.exec(p.prompt)?.slice(1).find(Boolean) ?? '-'} ${p.attempt}` }));
+  return { repo, sessions, merges, calls };
 }
+
+/** Drop one of the scripted agent's settings from conductor.config.yaml, as if the provider had recovered. */
+function unsetScript(repo: string, name: string) {
+  const path = join(repo, 'conductor.config.yaml');
+  writeFileSync(path, readFileSync(path, 'utf8').replace(new RegExp(`,"${name}":"[^"]*"`), ''));
+}
+
+const statusOf = (repo: string, id: string) => JSON.parse(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8')) as { status: string; attempt: number; note?: string };
+const notesOf = (repo: string, id: string) => readFileSync(join(repo, 'tasks', `${id}.notes.md`), 'utf8');
+const LIMIT = 'exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later';
 
 /** Set a task's status in BACKLOG.yaml, as a crash in that state would leave it. */
 function setStatus(repo: string, id: string, status: string) {
@@ -167,6 +179,82 @@ describe('a rate limit (row 21)', () => {
     expect(result.stdout).toContain('new starts paused after a rate limit (T01: the agent hit a rate limit: ');
     expect(sessions()).toBe(1); // T02 never started
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0 });
+  });
+
+  it('on the reviewer, is not counted either: resume reviews the same commit again and merges it', async () => {
+    const { repo, calls } = project({ SCRIPT_QUOTA: 'reviewer' });
+    const first = await conductor(['implement'], { cwd: repo });
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the reviewer hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
+    expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1']); // one review session, no second try; T02 never started
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): the reviewer hit a rate limit: ${LIMIT}; attempt 1's commit is reviewed again on resume` });
+    expect(notesOf(repo, 'T01')).toContain(`## Review of attempt 1: cut short\n\nThe reviewer hit a rate limit (the reviewer hit a rate limit: ${LIMIT}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.\n`);
+    const work = sh(repo, 'rev-parse', 'task/T01');
+    expect(sh(repo, 'log', '-1', '--format=%s', work)).toBe('T01: First (attempt 1)');
+
+    unsetScript(repo, 'SCRIPT_QUOTA');
+    const before = calls().length;
+    const second = await conductor(['implement'], { cwd: repo });
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toBe('2 tasks: 2 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    expect(second.stderr).toContain('implement: T01 attempt 1: its review was cut short by a rate limit; its commit is checked and reviewed again\n');
+    expect(calls().slice(before).map((c) => c.call)).toEqual(['reviewer T01 1', 'implementer T02 1', 'reviewer T02 1']); // no second worker for T01
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1 });
+    // The worker's own commit is what was merged.
+    const merge = sh(repo, 'log', '--merges', '--format=%P %s', 'conductor/demo').split('\n').find((l) => l.endsWith(' Merge T01: First'))!;
+    expect(merge.split(' ')[1]).toBe(work);
+    expect(notesOf(repo, 'T01')).toContain('## Attempt 1 checked again for a new review: verified\n');
+  });
+
+  it('on the rebase agent after a rebase verdict, is not the rebase agent\'s failure: resume rewrites the task, then implements it', async () => {
+    const { repo, calls } = project({ SCRIPT_VERDICT: 'rebase', SCRIPT_QUOTA: 'rebase' });
+    const first = await conductor(['implement'], { cwd: repo });
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
+    expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1', 'rebase T01 1']); // no second rebase session, no attempt 2
+    // The reviewer's verdict counts; the rate limit does not.
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 1, note: `rate-limited (not the task's fault): the rebase agent hit a rate limit: ${LIMIT}; the task is rewritten on resume` });
+    expect(notesOf(repo, 'T01')).toContain(`## Rebase after attempt 1 (the reviewer asked for a rebase)\n\nThe rebase agent hit a rate limit (the rebase agent hit a rate limit: ${LIMIT}); new starts are paused, and the task is rewritten when the run is resumed.\n`);
+    expect(notesOf(repo, 'T01')).not.toContain('gave no usable task');
+    const rejected = sh(repo, 'rev-parse', 'task/T01'); // kept until the rewrite
+
+    unsetScript(repo, 'SCRIPT_QUOTA');
+    unsetScript(repo, 'SCRIPT_VERDICT');
+    const before = calls().length;
+    const second = await conductor(['implement'], { cwd: repo });
+    expect(second.exitCode, second.stdout + second.stderr).toBe(0);
+    expect(second.stdout).toBe('2 tasks: 2 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
+    const resumed = calls().slice(before);
+    expect(resumed.map((c) => c.call)).toEqual(['rebase T01 1', 'implementer T01 2', 'reviewer T01 2', 'implementer T02 1', 'reviewer T02 1']);
+    // The rewrite got what the first one was given: the verdict and what attempt 1 changed.
+    expect(resumed[0]!.prompt).toContain('# What the attempt changed\n\n```\nsrc/T01.ts | 1 +\n 1 file changed, 1 insertion(+)\n```');
+    expect(resumed[0]!.prompt).toContain('# Review notes\n\nrebase: scripted rebase\n- start over: the approach cannot work\n');
+    const t01 = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!.tasks.find((t) => t.id === 'T01')!;
+    expect(t01.description).toBe('Write src/T01.ts. (rewritten after attempt 1)');
+    expect(t01.context.negative_evidence).toContain("Don't keep state in a module global: attempt 1 leaked it between requests");
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 2 });
+    // The rejected attempt's commit was saved before its worktree went.
+    expect(sh(repo, 'for-each-ref', '--format=%(objectname)', 'refs/conductor/salvage/T01/').split('\n')).toContain(rejected);
+  });
+
+  it('on the rebase agent after two failed attempts, resume retries the rewrite with the two failures', async () => {
+    const { repo, calls } = project({ SCRIPT_VERDICT: 'changes', SCRIPT_QUOTA: 'rebase' });
+    const first = await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    expect(first.exitCode).toBe(1);
+    expect(first.stdout.split('\n')[1]).toBe(`new starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later`);
+    expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1', 'implementer T01 2', 'reviewer T01 2', 'rebase T01 2']);
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 2, note: `rate-limited (not the task's fault): the rebase agent hit a rate limit: ${LIMIT}; the task is rewritten on resume` });
+
+    unsetScript(repo, 'SCRIPT_QUOTA');
+    unsetScript(repo, 'SCRIPT_VERDICT');
+    const before = calls().length;
+    const second = await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    expect(second.stdout.split('\n')[0]).toBe('2 tasks: 1 done, 1 pending');
+    const resumed = calls().slice(before);
+    expect(resumed.map((c) => c.call)).toEqual(['rebase T01 2', 'implementer T01 3', 'reviewer T01 3']);
+    expect(resumed[0]!.prompt).toContain('# Review notes\n\nattempt 1: review asked for changes: scripted changes\nattempt 2: review asked for changes: scripted changes\n');
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 3 });
+    expect(notesOf(repo, 'T01')).toContain('## Rebase after attempt 2 (2 failed attempts in a row)\n\nThe task was rewritten in tasks/BACKLOG.yaml');
   });
 });
 

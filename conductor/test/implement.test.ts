@@ -93,6 +93,26 @@ describe('a worker context over budget', () => {
     expect(prompts().map((p) => p.role)).toEqual(['compressor', 'implementer', 'reviewer']);
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'done', metrics: { contextBytes: Buffer.byteLength(short) } });
   });
+
+  it('is not blocked when the compressor hits a rate limit: new starts pause, the attempt is given back, and resume compresses it again', async () => {
+    const short = '# Task T03: Third\n\nWrite src/T03.ts.\n\n## Acceptance criteria\n- it exists\n';
+    const { repo, prompts } = project({ SCRIPT_COMPRESSED: short, SCRIPT_QUOTA: 'compressor' });
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), BACKLOG.replace('description: Write src/T03.ts.', `description: Write src/T03.ts. ${'Mind the details. '.repeat(20)}`));
+    const config = join(repo, 'conductor.config.yaml');
+    writeFileSync(config, `${readFileSync(config, 'utf8')}budgets: { taskContextBytes: 300 }\n`);
+    const limited = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(limited.exitCode).toBe(1);
+    const limit = 'the compressor hit a rate limit: exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later';
+    expect(limited.stdout.split('\n')[1]).toBe(`new starts paused after a rate limit (T03: ${limit}); run conductor resume later`);
+    expect(prompts().map((p) => p.role)).toEqual(['compressor']);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): ${limit}` });
+
+    writeFileSync(config, readFileSync(config, 'utf8').replace(',"SCRIPT_QUOTA":"compressor"', ''));
+    const resumed = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(resumed.stdout.split('\n')[0]).toBe('3 tasks: 2 pending, 1 done');
+    expect(prompts().map((p) => p.role)).toEqual(['compressor', 'compressor', 'implementer', 'reviewer']);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'done', attempt: 1 });
+  });
 });
 
 describe('on a terminal', () => {

@@ -3,7 +3,12 @@
 // review) until it merges or its attempts are used up, every transition
 // persisted first. Tasks a crash left "in flight" are re-queued as
 // interrupted; the integration branch only moves through the merge queue.
-import { appendFile } from 'node:fs/promises';
+// A rate limit on any of a task's agents pauses new starts and is not the
+// task's fault: it is interrupted with its attempt given back, and resume
+// takes it up where it stopped (a new attempt, the review of the attempt's
+// commit, or the rewrite of the task).
+import { existsSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { formatProblem, type Problem } from '../problems.js';
@@ -15,6 +20,7 @@ import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { git, isContainedIn } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import type { Verdict } from '../review/verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import type { PoolMember } from '../scheduler/slot-pool.js';
@@ -24,7 +30,7 @@ import { runCapReached, taskCapReached } from './budget-guard.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
-import { runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
+import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 
 export interface ImplementOptions {
   only?: ReadonlySet<string>;
@@ -192,6 +198,9 @@ interface Run {
 /** After this many failed attempts in a row, conductor rebases the task on its own (the guide's rule). */
 const AUTO_REBASE_AFTER = 2;
 
+/** How the note of a task a rate limit interrupted starts. */
+const RATE_LIMITED = "rate-limited (not the task's fault)";
+
 async function runTask(run: Run, initialTask: Task): Promise<void> {
   const { ctx, files } = run;
   let task = initialTask;
@@ -212,8 +221,11 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     await move('failed', { ...patch, pid: undefined }, reason);
     ctx.report(`implement: ${task.id} attempt ${attempt} failed: ${reason}`);
   };
-  /** Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task. */
-  const rebase = async (why: string, work: AttemptOutcome | undefined, reviewNotes: string) => {
+  /**
+   * Throw the attempt's code away (salvaged first) and have the rebase agent rewrite the task.
+   * True when a rate limit stopped the rewrite: the task is interrupted, its worktree kept, and resume rewrites it.
+   */
+  const rebase = async (why: string, work: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> | undefined, reviewNotes: string): Promise<boolean> => {
     const rewritten = await rebaseTask(ctx, {
       task,
       attempt,
@@ -223,6 +235,12 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       reviewNotes,
       negativeEvidence: notes,
     });
+    if (!rewritten.ok && rewritten.stopped === 'quota') {
+      await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent hit a rate limit (${rewritten.reason}); new starts are paused, and the task is rewritten when the run is resumed.`]);
+      run.onQuota(`${task.id}: ${rewritten.reason}`);
+      await move('interrupted', { pid: undefined }, `${RATE_LIMITED}: ${rewritten.reason}; the task is rewritten on resume`);
+      return true;
+    }
     await run.worktrees.removeTask(task.id, run.integrationBranch);
     failedInARow = 0;
     if (rewritten.ok) {
@@ -235,20 +253,31 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       tried.push(`rebase after attempt ${attempt} failed: ${rewritten.reason}`);
       await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent gave no usable task (${rewritten.reason}); the task starts again from scratch with the negative evidence.`]);
     }
+    return false;
   };
   let attempt = Math.max(task.attempts, status.attempt);
+  /** Where a rate limit stopped this task last time, if that is where it picks up again. */
+  let resumeAt = cutShortAt(task, status);
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
     if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
-    if (failedInARow >= AUTO_REBASE_AFTER) {
-      await rebase(`${AUTO_REBASE_AFTER} failed attempts in a row`, undefined, tried.slice(-AUTO_REBASE_AFTER).join('\n'));
+    if (resumeAt === 'rewrite' || failedInARow >= AUTO_REBASE_AFTER) {
+      const retry = resumeAt === 'rewrite' ? await rewriteToRetry(ctx, task, status) : undefined;
+      resumeAt = undefined;
+      if (retry) notes = retry.lessons;
+      if (await rebase(retry?.why ?? `${AUTO_REBASE_AFTER} failed attempts in a row`, retry?.work, retry?.reviewNotes ?? tried.slice(-AUTO_REBASE_AFTER).join('\n'))) return;
       if (ctx.signal?.aborted) return move('interrupted', {}, 'stopped by Ctrl-C; resume re-queues it');
     }
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    const work = await runTaskAttempt(ctx, { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) });
-    await writeNotes(ctx, task.id, attempt, work);
+    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) };
+    // The review a rate limit cut short is done again on the attempt's commit, not on new work.
+    const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
+    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by a rate limit; its commit is checked and reviewed again`);
+    resumeAt = undefined;
+    const work = again ?? (await runTaskAttempt(ctx, input));
+    await writeNotes(ctx, task.id, attempt, work, again !== undefined);
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
@@ -266,6 +295,12 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
     if (ctx.signal?.aborted) return move('interrupted', { pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
+    if (!review.ok && review.stopped === 'quota') {
+      // Not the work's fault: the attempt is given back and its commit, kept in the worktree, is reviewed on resume.
+      await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: cut short`, '', `The reviewer hit a rate limit (${review.reason}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.`]);
+      run.onQuota(`${task.id}: ${review.reason}`);
+      return move('interrupted', { pid: undefined, attempt: attempt - 1 }, `${RATE_LIMITED}: ${review.reason}; attempt ${attempt}'s commit is reviewed again on resume`);
+    }
     if (!review.ok) {
       await failed(review.reason, notes);
       continue;
@@ -304,18 +339,48 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       await run.worktrees.removeTask(task.id, run.integrationBranch); // regenerated from the new tip; work saved to a salvage ref
       continue;
     }
-    const reviewNotes = [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
+    const reviewNotes = notesOfReview(verdict);
     await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${verdict.verdict}`, '', verdict.summary, ...(verdict.required_changes.length ? ['', 'Required changes:', ...verdict.required_changes.map((l) => `- ${l}`)] : []), ...(verdict.negative_evidence.length ? ['', 'Negative evidence:', ...verdict.negative_evidence.map((l) => `- ${l}`)] : [])]);
     // changes: a fresh worker in the same worktree gets the required changes.
     await failed(`review asked for ${verdict.verdict}: ${verdict.summary}`, [...verdict.required_changes, ...verdict.negative_evidence], reviewed);
-    if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts) await rebase('the reviewer asked for a rebase', work, reviewNotes);
+    if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts && (await rebase(REBASE_VERDICT, work, reviewNotes))) return;
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
 }
 
-async function diffstat(work: AttemptOutcome): Promise<string> {
+const REBASE_VERDICT = 'the reviewer asked for a rebase';
+
+function notesOfReview(verdict: Pick<Verdict, 'verdict' | 'summary' | 'required_changes'>): string {
+  return [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
+}
+
+/**
+ * Where a task a rate limit interrupted picks up again: the review of the attempt it had committed
+ * (its reviewer was limited), or the rewrite of the task (the rebase agent was). Undefined for a new
+ * attempt: a worker or compressor was limited, the task was stopped some other way, or a human has
+ * changed its state since.
+ */
+function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
+  const last = status.history.at(-1);
+  if (task.status !== 'interrupted' || last?.to !== 'interrupted' || !last.note?.startsWith(RATE_LIMITED)) return undefined;
+  return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
+}
+
+/** What the rewrite a rate limit stopped was given, rebuilt from the task's records: the saved verdict, or the last two failures. */
+async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus): Promise<{ why: string; reviewNotes: string; lessons: string[]; work?: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> }> {
+  // The rejected attempt's worktree was kept for the diffstat (and is removed, salvaged, by the rewrite).
+  const work = status.worktree && status.baseCommit && existsSync(join(status.worktree, '.git')) ? { worktree: status.worktree, baseCommit: status.baseCommit, gates: [] } : undefined;
+  const saved = await readFile(join(tasksDirOf(ctx), `${task.id}.review.json`), 'utf8').then((text) => JSON.parse(text) as Verdict & { attempt?: number }, () => undefined);
+  if (saved?.verdict === 'rebase' && saved.attempt === status.attempt && Array.isArray(saved.required_changes)) {
+    return { why: REBASE_VERDICT, reviewNotes: notesOfReview(saved), lessons: [...saved.required_changes, ...(saved.negative_evidence ?? [])], ...(work ? { work } : {}) };
+  }
+  const failures = status.history.filter((h) => h.to === 'failed' || h.to === 'conflict').slice(-AUTO_REBASE_AFTER);
+  return { why: `${AUTO_REBASE_AFTER} failed attempts in a row`, reviewNotes: failures.map((h, i) => `attempt ${status.attempt - (failures.length - 1 - i)}: ${h.note ?? h.to}`).join('\n'), lessons: [] };
+}
+
+async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseCommit'>): Promise<string> {
   return git(work.worktree).raw(['diff', '--stat', `${work.baseCommit}..HEAD`]).catch(() => '');
 }
 
@@ -332,8 +397,8 @@ async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
   return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };
 }
 
-async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome): Promise<void> {
-  const lines = [`## Attempt ${attempt}: ${work.result}${work.reason ? ` — ${work.reason}` : ''}`, ''];
+async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {
+  const lines = [`## Attempt ${attempt}${again ? ' checked again for a new review' : ''}: ${work.result}${work.reason ? ` — ${work.reason}` : ''}`, ''];
   if (work.agent?.finalMessage.trim()) lines.push('Worker said:', '', ...work.agent.finalMessage.trim().split('\n').map((l) => `> ${l}`), '');
   for (const gate of work.gates) lines.push(`- gate ${gate.name}: ${gate.passed ? 'passed' : 'FAILED'} (${Math.round(gate.durationMs)} ms)`);
   if (work.negativeEvidence.length) lines.push('', 'Negative evidence:', ...work.negativeEvidence.map((l) => `- ${l}`));

@@ -25,7 +25,8 @@ export interface RebaseInput {
   negativeEvidence: string[];
 }
 
-export type RebaseOutcome = { ok: true; task: Task; why?: string } | { ok: false; reason: string; cancelled?: boolean };
+/** `stopped`: the session was cut short by a rate limit or Ctrl-C, not a bad answer; nothing was tried a second time. */
+export type RebaseOutcome = { ok: true; task: Task; why?: string } | { ok: false; reason: string; stopped?: 'quota' | 'cancelled' };
 
 const REBASE_SESSIONS = 2;
 /** Keys the rebase agent may write; status and attempts stay conductor's and the human's. */
@@ -45,7 +46,8 @@ export async function rebaseTask(ctx: PhaseContext, input: RebaseInput): Promise
       rejected,
     };
     const result = await callRole(ctx, 'rebase', data, { attempt: input.attempt, taskId: task.id, task });
-    if (result.exit === 'cancelled' || result.exit === 'quota') return { ok: false, reason: `the rebase session ended as ${result.exit}`, cancelled: true };
+    if (result.exit === 'quota') return { ok: false, reason: `the rebase agent hit a rate limit: ${result.detail ?? ''}`.trim(), stopped: 'quota' };
+    if (result.exit === 'cancelled') return { ok: false, reason: 'the rebase session ended as cancelled', stopped: 'cancelled' };
     if (result.exit !== 'ok') {
       reason = `the rebase session ended as ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
       continue;

@@ -2,7 +2,9 @@
 // acceptance criteria, the diff against the task's base (within its budget),
 // the gate results with their failing tails, and what the scope check found.
 // Its JSON verdict is validated; an unparseable reply gets one new session, a
-// second is a failed attempt. The verdict is saved to tasks/<id>.review.json.
+// second is a failed attempt. A rate limit (or Ctrl-C) ends the review at once
+// and says so: it is not the attempt's fault. The verdict is saved to
+// tasks/<id>.review.json.
 import { join } from 'node:path';
 import type { Task } from '../backlog/types.js';
 import { git } from '../git/git.js';
@@ -14,7 +16,7 @@ import type { AttemptOutcome } from './task-attempt.js';
 
 export const REVIEW_DIFF_BYTES = 24 * 1024;
 
-export type ReviewOutcome = { ok: true; verdict: Verdict; sessionId: string } | { ok: false; reason: string };
+export type ReviewOutcome = { ok: true; verdict: Verdict; sessionId: string } | { ok: false; reason: string; /** The session was cut short: not a verdict on the work. */ stopped?: 'quota' | 'cancelled' };
 
 export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: number, work: AttemptOutcome, baselineFailures: ReadonlySet<string> = new Set()): Promise<ReviewOutcome> {
   const diff = budgetDiff(await git(work.worktree).raw(['diff', '--binary', `${work.baseCommit}..HEAD`]), REVIEW_DIFF_BYTES);
@@ -32,8 +34,9 @@ export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: numb
   for (const session of [1, 2]) {
     const result = await callRole(ctx, 'reviewer', data, { attempt, taskId: task.id, task });
     if (result.exit !== 'ok') {
+      if (result.exit === 'quota') return { ok: false, reason: `the reviewer hit a rate limit: ${result.detail ?? ''}`.trim(), stopped: 'quota' };
       reason = `the reviewer session ended as ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
-      if (result.exit === 'cancelled' || result.exit === 'quota') return { ok: false, reason };
+      if (result.exit === 'cancelled') return { ok: false, reason, stopped: 'cancelled' };
       continue;
     }
     const parsed = parseVerdict(result.finalMessage);

@@ -3,6 +3,8 @@
 // worker session, the tamper check (what it may not touch), conductor's
 // commit, the scope check, and the host's gates.
 // The outcome carries the lessons (negative evidence) for the next attempt.
+// An attempt whose review a rate limit cut short is taken up again by
+// recheckAttempt: its commit goes through the same checks, with no new worker.
 import { copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agents/types.js';
@@ -56,12 +58,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   // A worktree made just now starts at the integration tip; a reused one may have moved since.
   const base = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
   const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
-  const fail = (result: AttemptResult, reason: string, evidence?: string): AttemptOutcome => {
-    outcome.result = result;
-    outcome.reason = reason;
-    if (evidence) outcome.negativeEvidence.push(evidence);
-    return outcome;
-  };
+  const fail = failWith(outcome);
 
   const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
   outcome.contextBytes = fitted.bytes;
@@ -84,9 +81,47 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
 
   const committed = await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
   // On a fresh worktree the commit is the only one since the base: its files are the whole change.
-  outcome.files = wt.reused ? (await git(wt.path).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean) : committed.files;
+  outcome.files = wt.reused ? await changedFiles(wt.path, base) : committed.files;
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
-  const links = await escapingSymlinks(wt.path, outcome.files);
+  return checkChange(ctx, input, outcome);
+}
+
+/**
+ * An attempt whose review was cut short by a rate limit, taken up again: the
+ * work it committed, still in its worktree, goes through the same checks
+ * (symlinks, scope, gates) for a new review, without a new worker session.
+ * Undefined when the worktree is gone or holds no change since its base: the
+ * caller then runs a whole attempt.
+ */
+export async function recheckAttempt(ctx: PhaseContext, input: AttemptInput): Promise<AttemptOutcome | undefined> {
+  const { task } = input;
+  const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
+  if (!wt.reused) return undefined;
+  const base = (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim();
+  const files = await changedFiles(wt.path, base);
+  if (files.length === 0) return undefined;
+  return checkChange(ctx, input, { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files, gates: [], negativeEvidence: [] });
+}
+
+/** Ends the attempt as `result`, with the reason and a lesson for the next one. */
+function failWith(outcome: AttemptOutcome) {
+  return (result: AttemptResult, reason: string, evidence?: string): AttemptOutcome => {
+    outcome.result = result;
+    outcome.reason = reason;
+    if (evidence) outcome.negativeEvidence.push(evidence);
+    return outcome;
+  };
+}
+
+async function changedFiles(worktree: string, base: string): Promise<string[]> {
+  return (await git(worktree).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
+}
+
+/** The committed change (`outcome.files`) checked: no escaping symlink, within scope, then the gates. */
+async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+  const { task, attempt } = input;
+  const fail = failWith(outcome);
+  const links = await escapingSymlinks(outcome.worktree, outcome.files);
   if (links.length > 0) return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
 
   const scope = checkScope(task, outcome.files);
@@ -102,7 +137,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     return outcome;
   }
 
-  outcome.gates = await runGates(input.gates, gateOptions(ctx, wt.path, task.id, `attempt-${attempt}`));
+  outcome.gates = await runGates(input.gates, gateOptions(ctx, outcome.worktree, task.id, `attempt-${attempt}`));
   if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
   const failing = newlyFailing(outcome.gates, input.baselineFailures);
   if (failing.length > 0) {

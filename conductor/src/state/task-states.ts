@@ -9,7 +9,7 @@ const CONDUCTOR_MOVES: Record<TaskState, readonly TaskState[]> = {
   verifying: ['review', 'failed', 'interrupted'],
   review: ['merging', 'running', 'failed', 'interrupted', 'ready'],
   merging: ['done', 'conflict', 'interrupted', 'failed'],
-  failed: ['ready', 'running', 'blocked'],
+  failed: ['ready', 'running', 'blocked', 'interrupted'], // interrupted: stopped while the task was being rewritten
   conflict: ['ready', 'running', 'blocked'],
   interrupted: ['ready', 'running', 'pending', 'blocked'],
   blocked: [],
