@@ -1,8 +1,13 @@
-// The one git layer (over simple-git), run with an isolated configuration:
-// no hooks, no signing prompts, no terminal prompts, a fixed identity for the
-// commits conductor makes. Every ref conductor moves carries a reflog message
+// The one git layer, run with an isolated configuration: no hooks, no
+// signing prompts, no terminal prompts, a fixed identity for the commits
+// conductor makes. Every ref conductor moves carries a reflog message
 // starting with "conductor:", so a move by anyone else can be told apart.
-import { simpleGit, type SimpleGit } from 'simple-git';
+//
+// git runs through execa, an argument array and never a shell. (It ran
+// through simple-git until simple-git's wait of 50 ms after every command that
+// prints nothing — add, commit -q, worktree remove, update-ref — turned out to
+// be most of conductor's own per-task time; conductor only ever used `raw`.)
+import { execa } from 'execa';
 import { ConductorError } from '../errors.js';
 
 const ISOLATED_CONFIG = [
@@ -30,12 +35,36 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
   return { ...env, ...extra };
 }
 
-/** The GIT_* variables conductor sets on purpose (simple-git strips any other). */
-const ALLOWED_GIT_ENV = ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_OPTIONAL_LOCKS', 'GIT_INDEX_FILE', 'GIT_REFLOG_ACTION'];
+/** git in one directory. `raw` resolves with stdout; it rejects when git exits non-zero and says why on stderr. */
+export interface Git {
+  raw(args: readonly string[]): Promise<string>;
+}
 
-export function git(dir: string, extraEnv: Record<string, string> = {}): SimpleGit {
+const CONFIG_ARGS = ISOLATED_CONFIG.flatMap((entry) => ['-c', entry]);
+
+export function git(dir: string, extraEnv: Record<string, string> = {}): Git {
   // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.
-  return simpleGit({ baseDir: dir, config: ISOLATED_CONFIG, trimmed: false, unsafe: { allowUnsafeHooksPath: true }, allowEnvironment: ALLOWED_GIT_ENV }).env(gitEnv(extraEnv));
+  // The environment is exactly gitEnv(): no GIT_DIR, GIT_WORK_TREE or other GIT_* of the caller leaks in.
+  const env = gitEnv(extraEnv);
+  return {
+    async raw(args) {
+      const result = await execa('git', [...CONFIG_ARGS, ...args], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false, maxBuffer: 1024 * 1024 * 1024 });
+      if (result.exitCode === undefined) throw new Error(`cannot run git in ${dir}: ${result.originalMessage || result.shortMessage}`);
+      // Like git's own porcelain: a non-zero exit with nothing on stderr (merge-base, a conflicted merge) is an answer, not a failure.
+      if (result.exitCode !== 0 && result.stderr.length > 0) throw new GitCommandError(`${result.stdout}${result.stderr}`, result.exitCode);
+      return result.stdout;
+    },
+  };
+}
+
+export class GitCommandError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+    this.name = 'GitCommandError';
+  }
 }
 
 /** Is `commit` already contained in `ref`, seen from the repository at `dir`? (Their merge base is `commit` itself.) */

@@ -64,7 +64,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   outcome.contextBytes = fitted.bytes;
   if (!fitted.ok) return fail(fitted.result, fitted.reason);
   const contextFile = join(tasksDirOf(ctx), `${task.id}.context.md`);
-  await writeFileAtomically(contextFile, fitted.text);
+  await writeFileAtomically(contextFile, fitted.text, { derived: true }); // rendered from the backlog on every attempt
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
 
   const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch);

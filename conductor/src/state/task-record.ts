@@ -3,7 +3,7 @@
 // (only if the human has not changed it meanwhile: their edit wins), then the
 // BACKLOG.md checklist.
 import { join } from 'node:path';
-import type { TaskState } from '../backlog/types.js';
+import type { Backlog, TaskState } from '../backlog/types.js';
 import { setTaskFields } from '../backlog/backlog-document.js';
 import { editBacklogFile } from '../backlog/backlog-file.js';
 import { validateBacklogText } from '../backlog/validate-backlog.js';
@@ -32,18 +32,22 @@ export async function recordTransition(files: TaskFiles, current: TaskStatus, to
   await writeTaskStatus(files.tasksDir, next);
 
   let humanOverride: TaskState | undefined;
-  const text = await editBacklogFile(files.backlogPath, (before) => {
-    const report = validateBacklogText(before, files.backlogPath);
-    const task = report.backlog?.tasks.find((t) => t.id === current.id);
+  // The backlog as written: the one the edit validated, with this task's two fields set when the edit set them.
+  const written: { backlog?: Backlog } = {};
+  await editBacklogFile(files.backlogPath, (before) => {
+    humanOverride = undefined;
+    const backlog = validateBacklogText(before, files.backlogPath).backlog;
+    written.backlog = backlog;
+    const task = backlog?.tasks.find((t) => t.id === current.id);
     if (!task) return before; // invalid or edited away: scheduling pauses on it elsewhere; never overwrite
     if (task.status !== current.status && task.status !== to) {
       humanOverride = task.status;
       return before;
     }
     if (task.status === to && task.attempts === next.attempt) return before;
+    written.backlog = { ...backlog!, tasks: backlog!.tasks.map((t) => (t.id === current.id ? { ...t, status: to, attempts: next.attempt } : t)) };
     return setTaskFields(before, current.id, { status: to, attempts: next.attempt });
   });
-  const backlog = validateBacklogText(text, files.backlogPath).backlog;
-  if (backlog) await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd(backlog));
+  if (written.backlog) await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd(written.backlog), { derived: true });
   return humanOverride === undefined ? { status: next } : { status: next, humanOverride };
 }
