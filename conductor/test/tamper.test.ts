@@ -2,7 +2,7 @@
 // outside its worktree or wrecks its worktree fails its attempt, its commits
 // are kept, and what conductor owns is put back.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -95,6 +95,10 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     const again = await worktrees.ensureTask('T02', 'conductor/demo');
     writeFileSync(join(again.path, 'c.ts'), 'c\n');
     await commitWork(again.path, 'T02: c, a commit with a much longer subject than the first one had');
+    // The repo map refreshed after that merge, caught between its temp file and the rename.
+    mkdirSync(join(repo, 'docs'), { recursive: true });
+    writeFileSync(join(repo, 'docs', 'repo-map.md.408025481'), '# Repo map\n');
+    writeFileSync(join(repo, 'docs', 'repo-map.md'), '# Repo map\n');
     expect(await findTampering(before, worktrees, 'T01')).toBeUndefined();
   });
 });

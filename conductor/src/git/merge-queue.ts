@@ -50,7 +50,7 @@ export class MergeQueue {
     await this.abortHalfDoneMerge();
     const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
     const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
-    // git reports conflicts on stdout with exit code 1, which simple-git does not always raise: look at the state.
+    // git reports conflicts on stdout with exit code 1 and nothing on stderr, which git() does not raise: look at the state.
     const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
     const inProgress = await this.mergeInProgress();
     if (!inProgress && after !== before) {

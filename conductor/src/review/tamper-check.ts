@@ -13,8 +13,8 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
 
-/** Paths of the user's checkout that conductor itself writes while workers run. */
-const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md'];
+/** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too). */
+const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*'];
 
 interface RefState {
   tip: string;
