@@ -51,6 +51,46 @@ describe('running an agent process', () => {
     expect(log).toMatch(/# ended: exited, exit 0, \d+ ms\n$/);
   });
 
+  it('arms no timer for output that drains after the agent exited (it kept conductor alive after the run)', async () => {
+    // Every timer runProcess sets, and whether it is still pending (and keeping the process alive) when it returns.
+    const pending = new Set<NodeJS.Timeout>();
+    const realSet = globalThis.setTimeout;
+    const realClear = globalThis.clearTimeout;
+    globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+      const timer: NodeJS.Timeout = realSet(() => {
+        pending.delete(timer);
+        fn(...args);
+      }, ms);
+      pending.add(timer);
+      return timer;
+    }) as typeof setTimeout;
+    globalThis.clearTimeout = ((timer: NodeJS.Timeout | undefined) => {
+      if (timer) pending.delete(timer);
+      realClear(timer);
+    }) as typeof clearTimeout;
+    const dir = testdir();
+    try {
+      // The agent exits at once; a child it left behind shrugs off SIGTERM and writes to the shared stdout a little later.
+      const outcome = await runProcess({
+        argv: ['sh', '-c', '(trap "" TERM; sleep 0.3; echo late output) & echo early; exit 0'],
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '' },
+        logPath: join(dir, 'call.log'),
+        inactivityMs: 60_000,
+        hardMs: 60_000,
+        graceMs: 2000,
+        onLine: () => 'finished',
+      });
+      expect(outcome).toMatchObject({ reason: 'exited', exitCode: 0 });
+      expect(outcome.stdout).toBe('early\nlate output\n');
+      expect([...pending].filter((timer) => timer.hasRef())).toEqual([]);
+    } finally {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+      for (const timer of pending) realClear(timer);
+    }
+  });
+
   it('reports a failing exit with the tail of stderr', async () => {
     const outcome = await run(['fail']);
     expect(outcome).toMatchObject({ reason: 'exited', exitCode: 3, stderrTail: 'error: something went wrong\n' });

@@ -95,14 +95,17 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   const pid = child.pid;
   if (pid !== undefined) options.supervisor?.track(pid);
 
+  /** Set once the process has exited: output still draining from its pipes must not arm a timer again. */
+  let exitedAlready = false;
   const terminate = (why: EndReason) => {
     reason ??= why;
-    if (pid === undefined || killTimer) return;
+    if (pid === undefined || killTimer || exitedAlready) return;
     signalGroup(pid, 'SIGTERM');
     killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), graceMs);
   };
   const armInactivity = () => {
     clearTimeout(inactivity);
+    if (exitedAlready) return;
     inactivity = setTimeout(() => terminate('inactivity'), options.inactivityMs);
   };
   armInactivity();
@@ -152,11 +155,11 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   let quotaTimer: NodeJS.Timeout | undefined;
   function terminateAfterGrace(): void {
     clearTimeout(quotaTimer);
-    if (finishedTimer || reason) return;
+    if (finishedTimer || reason || exitedAlready) return;
     finishedTimer = setTimeout(() => terminate('finished'), graceMs);
   }
   function stopUnlessFinished(): void {
-    if (quotaTimer || finishedTimer || reason) return;
+    if (quotaTimer || finishedTimer || reason || exitedAlready) return;
     quotaTimer = setTimeout(() => terminate('quota'), options.quotaGraceMs ?? 60_000);
   }
 
@@ -171,6 +174,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
     });
   });
   const { code, signal } = await exited;
+  exitedAlready = true;
   clearTimeout(inactivity);
   clearTimeout(hard);
   clearTimeout(finishedTimer);
