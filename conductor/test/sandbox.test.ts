@@ -3,7 +3,7 @@
 // when the config asks for a sandbox that cannot run. These tests need bwrap
 // (CI installs it) and fail, never skip, without it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +58,21 @@ describe('the bwrap sandbox', () => {
     expect(sandboxArgv(['claude', '-p'], { kind: 'bwrap', writable: ['/w', '/h', '/w'], readable: ['/tmp/repo'] })).toEqual([
       'bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', '/tmp/repo', '/tmp/repo', '--bind', '/w', '/w', '--bind', '/h', '/h', '--die-with-parent', '--', 'claude', '-p',
     ]);
+  });
+
+  it('keeps an agent program installed under /tmp visible (read-only) through the private /tmp', () => {
+    const top = mkdtempSync('/tmp/conductor-agent-');
+    try {
+      mkdirSync(join(top, 'bin'));
+      writeFileSync(join(top, 'bin', 'agent.mjs'), '');
+      const argv = sandboxArgv([node, join(top, 'bin', 'agent.mjs'), '--flag', '/tmp'], { kind: 'bwrap', writable: [] });
+      expect(argv.slice(0, 13)).toEqual(['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', top, top]);
+      requireBwrap();
+      writeFileSync(join(top, 'bin', 'agent.mjs'), 'process.stdout.write("agent ran")');
+      expect(execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' })).toBe('agent ran');
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
   });
 
   it('works on this machine', async () => {

@@ -3,6 +3,8 @@
 // that worktree's git admin directory, its call directory with its private
 // HOME), a private /tmp, and the network as it is (agents need their API).
 // The sandboxed program stays in conductor's process group for the timeouts.
+import { existsSync, realpathSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { probe } from './probe.js';
 import { which } from '../util/which.js';
@@ -19,9 +21,38 @@ export interface SandboxSpec {
 
 /** The argument vector that runs `argv` inside the sandbox. */
 export function sandboxArgv(argv: readonly string[], spec: SandboxSpec, bwrap = 'bwrap'): string[] {
-  const shown = [...new Set(spec.readable ?? [])].flatMap((dir) => ['--ro-bind', dir, dir]);
+  const shown = [...new Set([...commandRoots(argv), ...(spec.readable ?? [])])].flatMap((dir) => ['--ro-bind', dir, dir]);
   const binds = [...new Set(spec.writable)].flatMap((dir) => ['--bind', dir, dir]);
   return [bwrap, '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', ...shown, ...binds, '--die-with-parent', '--', ...argv];
+}
+
+/**
+ * The private /tmp hides whatever lies under the real one, the agent program included when it was installed
+ * there (a checkout or an npm cache in /tmp): the top directory under /tmp of each file the command names
+ * stays visible, read-only.
+ */
+function commandRoots(argv: readonly string[]): string[] {
+  const files = argv.filter((arg) => isAbsolute(arg));
+  const first = argv[0];
+  if (first !== undefined && !isAbsolute(first) && !first.includes('/')) {
+    const found = which(first, process.env.PATH);
+    if (found) files.push(found);
+  }
+  const roots = new Set<string>();
+  for (const file of files) {
+    for (const path of [file, realpathOrNothing(file)]) {
+      if (path?.startsWith('/tmp/') && existsSync(path)) roots.add(path.split('/').slice(0, 3).join('/'));
+    }
+  }
+  return [...roots];
+}
+
+function realpathOrNothing(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface SandboxCheck {
