@@ -7,18 +7,10 @@ import { buildAgentEnv, redactor, secretValues } from '../src/process/agent-env.
 import { Supervisor } from '../src/process/supervisor.js';
 import { pidsWithMarker } from '../src/process/kill-group.js';
 import { testdir } from './helpers/dirs.js';
+import { alive } from './helpers/processes.js';
 
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
 
-/** Running, not a zombie waiting for a parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Run the fake agent; whatever happened, nothing it started may still be running afterwards. */
 async function run(mode: string[], overrides: Partial<RunOptions> = {}) {

@@ -19,21 +19,13 @@ import { checkSandbox, sandboxArgv } from '../src/process/sandbox.js';
 import { which } from '../src/util/which.js';
 import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { alive } from './helpers/processes.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
 const node = process.execPath;
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
-/** Running, not a zombie waiting for a parent to reap it. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function requireBwrap(): void {
   if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');

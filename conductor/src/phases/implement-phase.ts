@@ -17,16 +17,17 @@ import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
 import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
-import { git, isContainedIn } from '../git/git.js';
+import { git } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import type { Verdict } from '../review/verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import type { PoolMember } from '../scheduler/slot-pool.js';
-import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
+import type { TaskStatus } from '../state/status-file.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
+import { loadStatus, recoverInFlight } from './recover-in-flight.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
@@ -59,8 +60,6 @@ export interface ImplementSummary {
   costStop?: string;
 }
 
-const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
-
 export async function runImplementPhase(ctx: PhaseContext, options: ImplementOptions): Promise<ImplementSummary> {
   const files = taskFiles(ctx.repoRoot, tasksDirOf(ctx));
   const initial = await readBacklog(ctx, files.backlogPath);
@@ -80,23 +79,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
   }
 
-  // Tasks a crashed run left in flight start again, in a fresh session — except one whose
-  // branch already made it into the integration branch: that merge is never redone.
-  for (const task of initial.backlog.tasks) {
-    if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
-    const status = { ...(await loadStatus(ctx, task)), status: task.status };
-    if (task.status === 'merging' && (await isContainedIn(integration.path, worktrees.naming.taskBranch(task.id), 'HEAD'))) {
-      await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
-      await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
-      continue;
-    }
-    // The crash is not the task's fault: the attempt it cut short is given back (as a rate limit's is).
-    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, 'conductor stopped while this task was in flight');
-  }
-  // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
-  for (const id of await worktrees.taskLeftovers(initial.backlog.tasks.filter((t) => t.status === 'done').map((t) => t.id))) {
-    await worktrees.removeTask(id, integrationBranch);
-  }
+  await recoverInFlight(ctx, { backlog: initial.backlog, files, worktrees, integrationPath: integration.path, integrationBranch });
 
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
@@ -386,15 +369,6 @@ async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseCommit'>): 
 
 async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
   await appendFile(join(tasksDirOf(ctx), `${id}.notes.md`), `${lines.join('\n')}\n\n`);
-}
-
-async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
-  const read = await readTaskStatus(tasksDirOf(ctx), task.id);
-  // A human who set a blocked task back to pending gives it the attempts the backlog now says.
-  if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') return { ...read.status, status: task.status, attempt: task.attempts };
-  if (read.kind === 'ok') return { ...read.status, status: task.status };
-  if (read.kind === 'corrupt') ctx.report(`implement: tasks/${task.id}.status.json was unreadable (${read.reason}); set aside as ${read.movedTo}`);
-  return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };
 }
 
 async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {

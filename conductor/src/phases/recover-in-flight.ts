@@ -1,0 +1,51 @@
+// What a crashed (or killed) run left behind, put right before any task starts:
+// tasks left in flight become interrupted, with the attempt the crash cut short
+// given back — except one whose branch already made it into the integration
+// branch, which is done (that merge is never redone) — and the worktrees and
+// branches of done tasks that a crash kept from being removed are removed.
+import type { Backlog, Task, TaskState } from '../backlog/types.js';
+import { isContainedIn } from '../git/git.js';
+import type { WorktreeManager } from '../git/worktrees.js';
+import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
+import { recordTransition, type TaskFiles } from '../state/task-record.js';
+import { tasksDirOf, type PhaseContext } from './call-role.js';
+
+const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
+
+export interface InFlightScope {
+  backlog: Backlog;
+  files: TaskFiles;
+  worktrees: WorktreeManager;
+  integrationPath: string;
+  integrationBranch: string;
+}
+
+export async function recoverInFlight(ctx: PhaseContext, { backlog, files, worktrees, integrationPath, integrationBranch }: InFlightScope): Promise<void> {
+  // Tasks a crashed run left in flight start again, in a fresh session — except one whose
+  // branch already made it into the integration branch: that merge is never redone.
+  for (const task of backlog.tasks) {
+    if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
+    const status = { ...(await loadStatus(ctx, task)), status: task.status };
+    if (task.status === 'merging' && (await isContainedIn(integrationPath, worktrees.naming.taskBranch(task.id), 'HEAD'))) {
+      await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
+      await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
+      continue;
+    }
+    // The crash is not the task's fault: the attempt it cut short is given back (as a rate limit's is).
+    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, 'conductor stopped while this task was in flight');
+  }
+  // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
+  for (const id of await worktrees.taskLeftovers(backlog.tasks.filter((t) => t.status === 'done').map((t) => t.id))) {
+    await worktrees.removeTask(id, integrationBranch);
+  }
+}
+
+/** A task's status file as the backlog now has it (a human's state edit wins); a fresh one when missing or unreadable. */
+export async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
+  const read = await readTaskStatus(tasksDirOf(ctx), task.id);
+  // A human who set a blocked task back to pending gives it the attempts the backlog now says.
+  if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') return { ...read.status, status: task.status, attempt: task.attempts };
+  if (read.kind === 'ok') return { ...read.status, status: task.status };
+  if (read.kind === 'corrupt') ctx.report(`implement: tasks/${task.id}.status.json was unreadable (${read.reason}); set aside as ${read.movedTo}`);
+  return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };
+}
