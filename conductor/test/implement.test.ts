@@ -7,17 +7,16 @@ import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { execa } from 'execa';
 import { BIN, conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { backlog, writeTask } from './helpers/backlogs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
-const BACKLOG = `version: 1
-feature: demo
-tasks:
-  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }
-  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }
-  - { id: T03, title: Third, description: Write src/T03.ts., acceptance: [it exists], scope: { files_hint: [src/T03.ts] } }
-`;
+const BACKLOG = backlog(
+  writeTask('T01', 'First'),
+  writeTask('T02', 'Second', ['T01']),
+  writeTask('T03', 'Third'),
+);
 
 /** A repository whose agents are scripted and whose gate checks every src/T*.ts says what `wanted` says. */
 function project(env: Record<string, string>, gate = 'attempt') {

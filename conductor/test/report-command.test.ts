@@ -6,16 +6,15 @@ import type { LedgerEntry } from '../src/agents/ledger.js';
 import type { RunReport } from '../src/report/run-report.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { backlog, writeTask } from './helpers/backlogs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const REQUEST = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- none\n## Success Criteria\n- [ ] x\n';
-const BACKLOG = `version: 1
-feature: demo
-tasks:
-  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }
-  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }
-  - { id: T03, title: Third, description: Write src/T03.ts., acceptance: [it exists], scope: { files_hint: [src/T03.ts] } }
-`;
+const BACKLOG = backlog(
+  writeTask('T01', 'First'),
+  writeTask('T02', 'Second', ['T01']),
+  writeTask('T03', 'Third'),
+);
 // Every call reports 1,000 tokens in and 200 out; priced at $1 / $5 per million that is $0.002 a call.
 const CALL_USD = 0.002;
 

@@ -196,6 +196,11 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   const move = async (to: TaskState, patch: Partial<TaskStatus> = {}, note?: string) => {
     status = (await recordTransition(files, status, to, patch, note)).status;
   };
+  /** A rate limit is not the task's fault: new starts pause and the task waits, interrupted, for resume (cutShortAt reads the note). */
+  const rateLimited = async (reason: string, patch: Partial<TaskStatus>, onResume?: string) => {
+    run.onQuota(`${task.id}: ${reason}`);
+    await move('interrupted', { ...patch, pid: undefined }, `${RATE_LIMITED}: ${reason}${onResume ? `; ${onResume}` : ''}`);
+  };
   const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus> = {}) => {
     lastReason = reason;
     notes = [...lessons];
@@ -220,8 +225,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     });
     if (!rewritten.ok && rewritten.stopped === 'quota') {
       await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent hit a rate limit (${rewritten.reason}); new starts are paused, and the task is rewritten when the run is resumed.`]);
-      run.onQuota(`${task.id}: ${rewritten.reason}`);
-      await move('interrupted', { pid: undefined }, `${RATE_LIMITED}: ${rewritten.reason}; the task is rewritten on resume`);
+      await rateLimited(rewritten.reason, {}, 'the task is rewritten on resume');
       return true;
     }
     await run.worktrees.removeTask(task.id, run.integrationBranch);
@@ -264,10 +268,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
-    if (work.result === 'quota') {
-      run.onQuota(`${task.id}: ${work.reason ?? 'rate limit'}`);
-      return move('interrupted', { ...patch, attempt: attempt - 1, pid: undefined }, `rate-limited (not the task's fault): ${work.reason ?? ''}`.trim());
-    }
+    if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 });
     if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason);
     if (work.result === 'failed') {
       await failed(work.reason ?? 'failed', work.negativeEvidence, patch);
@@ -281,8 +282,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     if (!review.ok && review.stopped === 'quota') {
       // Not the work's fault: the attempt is given back and its commit, kept in the worktree, is reviewed on resume.
       await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: cut short`, '', `The reviewer hit a rate limit (${review.reason}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.`]);
-      run.onQuota(`${task.id}: ${review.reason}`);
-      return move('interrupted', { pid: undefined, attempt: attempt - 1 }, `${RATE_LIMITED}: ${review.reason}; attempt ${attempt}'s commit is reviewed again on resume`);
+      return rateLimited(review.reason, { attempt: attempt - 1 }, `attempt ${attempt}'s commit is reviewed again on resume`);
     }
     if (!review.ok) {
       await failed(review.reason, notes);

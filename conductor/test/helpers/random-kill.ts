@@ -14,20 +14,19 @@ import { fileURLToPath } from 'node:url';
 import { validateBacklogText } from '../../src/backlog/validate-backlog.js';
 import { readTaskStatus } from '../../src/state/status-file.js';
 import { BIN } from './cli.js';
+import { backlog, writeTask } from './backlogs.js';
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/scripted-agent.mjs', import.meta.url));
 const GATE = fileURLToPath(new URL('../fixtures/kill-gate.mjs', import.meta.url));
 
 const REQUEST = "# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- Don't touch: src/db/**\n## Success Criteria\n- [ ] x\n";
-const BACKLOG = `version: 1
-feature: demo
-tasks:
-  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }
-  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }
-  - { id: T03, title: Third, description: Write src/T03.ts., acceptance: [it exists], scope: { files_hint: [src/T03.ts] } }
-  - { id: T04, title: Fourth, description: Write src/T04.ts., depends_on: [T02, T03], acceptance: [it exists], scope: { files_hint: [src/T04.ts] } }
-  - { id: T05, title: Fifth, description: Write src/T05.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T05.ts] } }
-`;
+const BACKLOG = backlog(
+  writeTask('T01', 'First'),
+  writeTask('T02', 'Second', ['T01']),
+  writeTask('T03', 'Third'),
+  writeTask('T04', 'Fourth', ['T02', 'T03']),
+  writeTask('T05', 'Fifth', ['T01']),
+);
 /** Where conductor may write in the user's checkout; everything else must stay as it was. */
 const CONDUCTOR_DIRS = ['tasks/', 'specs/', 'docs/', '.conductor/', 'worktrees/'];
 
