@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderBacklog, replaceTask, schemaReference, setTaskFields, withSchemaHeader } from '../src/backlog/backlog-document.js';
+import { renderBacklog, replaceTask, resetFieldIndex, schemaReference, setTaskFields, withSchemaHeader } from '../src/backlog/backlog-document.js';
 import { editBacklogFile } from '../src/backlog/backlog-file.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -108,6 +108,82 @@ describe('backlogs conductor writes', () => {
   it('point inside the repository with a relative path when conductor lives there', () => {
     const inRepo = new URL('../../tasks/BACKLOG.yaml', import.meta.url).pathname;
     expect(schemaReference(inRepo)).toBe('../conductor/schemas/backlog.schema.json');
+  });
+});
+
+// A task's transitions reuse the positions of the last splice instead of parsing the whole file again.
+// Whatever the file looks like, the result must be byte for byte what a full parse gives.
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+const STATES = ['pending', 'ready', 'running', 'verifying', 'review', 'merging', 'done', 'failed', 'conflict', 'interrupted', 'blocked', 'skipped'];
+
+function randomBacklog(next: () => number, count: number): string {
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  const comment = () => (next() < 0.3 ? `  ${pick(['# note', '#x', '# status: done', '#  attempts: 9 '])}` : '');
+  let text = pick(['', '# yaml-language-server: $schema=x.json\n', '# top\n\n']) + 'version: 1\nfeature: demo\ntasks:\n';
+  for (let i = 1; i <= count; i++) {
+    const id = `T${String(i).padStart(2, '0')}`;
+    const status = next() < 0.2 ? '' : pick([`status: ${pick(STATES)}`, `status: "${pick(STATES)}"`, `status: '${pick(STATES)}'`]);
+    const attempts = next() < 0.2 ? '' : `attempts: ${Math.floor(next() * 4)}`;
+    if (next() < 0.35) {
+      const fields = [`id: ${id}`, `title: ${pick(['A', '"B: c"', "'status: ready'"])}`, 'acceptance: [ok]', status, attempts].filter(Boolean);
+      text += `${next() < 0.3 ? '  # flow\n' : ''}  - { ${fields.join(pick([', ', ',  ', ','])) } }${comment()}\n`;
+    } else {
+      const lines = [`id: ${id}`, `title: ${pick(['Plain', '"Quoted: yes"', '"attempts: 3"'])}`, 'description: |\n      status: pending\n      more', status, attempts, 'acceptance:\n      - ok'].filter(Boolean);
+      if (next() < 0.5) lines.reverse();
+      text += `  - ${lines.map((line) => `${line}${line.includes('\n') ? '' : comment()}`).join('\n    ')}\n${next() < 0.3 ? '\n' : ''}`;
+    }
+  }
+  return text;
+}
+
+describe('the splice index', () => {
+  it('gives what a full parse gives, over 200 random backlogs and 20 edits each, human edits in between', () => {
+    const next = seeded(7);
+    let served = 0;
+    for (let doc = 0; doc < 200; doc++) {
+      const count = 1 + Math.floor(next() * 8);
+      const start = randomBacklog(next, count);
+      const steps = Array.from({ length: 20 }, () => ({
+        id: `T${String(1 + Math.floor(next() * count)).padStart(2, '0')}`,
+        fields: next() < 0.7 ? { status: STATES[Math.floor(next() * STATES.length)]!, attempts: Math.floor(next() * 12) } : { status: STATES[Math.floor(next() * STATES.length)]! },
+        human: next() < 0.1,
+      }));
+      const humanEdit = (text: string) => text.replace('tasks:\n', 'tasks:\n  # a human was here\n');
+      // The reference: every step parsed from scratch.
+      const expected: string[] = [];
+      let text = start;
+      for (const step of steps) {
+        if (step.human) text = humanEdit(text);
+        resetFieldIndex();
+        text = setTaskFields(text, step.id, step.fields);
+        expected.push(text);
+      }
+      resetFieldIndex();
+      text = start;
+      steps.forEach((step, i) => {
+        if (step.human) text = humanEdit(text);
+        text = setTaskFields(text, step.id, step.fields);
+        expect(text, `backlog ${doc}, step ${i}:\n${start}`).toBe(expected[i]);
+      });
+      served += resetFieldIndex();
+    }
+    // Most steps were served by the index: a fast path never taken would pass vacuously.
+    expect(served).toBeGreaterThan(2000);
+  });
+
+  it('is not used for a text it did not produce', () => {
+    resetFieldIndex();
+    const once = setTaskFields(COMMENTED, 'T01', { status: 'running', attempts: 1 });
+    const edited = once.replace('status: running', 'status: blocked');
+    expect(setTaskFields(edited, 'T01', { attempts: 2 })).toContain('    status: blocked  # humans: set to blocked to hold\n    attempts: 2\n');
+    expect(resetFieldIndex()).toBe(0);
   });
 });
 

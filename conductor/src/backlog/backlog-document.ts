@@ -54,6 +54,8 @@ type Splice = { start: number; end: number; text: string };
  * values are replaced in place; anything else re-renders only that task.
  */
 export function setTaskFields(text: string, id: string, fields: Record<string, unknown>): string {
+  const fast = fieldIndex.splice(text, id, fields);
+  if (fast !== undefined) return fast;
   const { doc, node } = findTask(text, id);
   const splices: Splice[] = [];
   let rerender = false;
@@ -69,7 +71,92 @@ export function setTaskFields(text: string, id: string, fields: Record<string, u
     for (const [key, value] of Object.entries(fields)) node.set(key, value);
     return rerenderTask(text, doc, node);
   }
-  return applySplices(text, splices);
+  const out = applySplices(text, splices);
+  fieldIndex.remember(text, doc, splices, out);
+  return out;
+}
+
+/**
+ * Where every task's one-line scalar fields sit in the last text
+ * setTaskFields produced by splicing. A task's six transitions each set two
+ * scalars in a file conductor itself wrote last: when the text handed in is
+ * exactly that text, the same splices need no parse of the whole document
+ * (which was most of a transition's cost). Any other text (a human's edit,
+ * another backlog) is parsed as before.
+ */
+class FieldIndex {
+  private text: string | undefined;
+  private fields = new Map<string, Map<string, [number, number]>>();
+  /** Splices done from the index, without a parse. */
+  hits = 0;
+
+  splice(text: string, id: string, fields: Record<string, unknown>): string | undefined {
+    if (text !== this.text) return undefined;
+    const task = this.fields.get(id);
+    if (!task) return undefined;
+    const splices: Splice[] = [];
+    for (const [key, value] of Object.entries(fields)) {
+      const range = task.get(key);
+      if (!range || !isScalarValue(value)) return undefined;
+      splices.push({ start: range[0], end: range[1], text: scalarText(value) });
+    }
+    const out = applySplices(text, splices);
+    this.shift(splices, out);
+    this.hits++;
+    return out;
+  }
+
+  /** Index `before` (parsed as `doc`), then move the index to `after`, `before` with `splices` applied. */
+  remember(before: string, doc: Document, splices: readonly Splice[], after: string): void {
+    this.fields = new Map();
+    const tasks = doc.get('tasks', true);
+    for (const item of isSeq(tasks) ? tasks.items : []) {
+      if (!isMap(item)) continue;
+      const id = item.get('id');
+      if (typeof id !== 'string' || this.fields.has(id)) continue;
+      const ranges = new Map<string, [number, number]>();
+      for (const pair of item.items) {
+        const { key, value } = pair;
+        if (!isScalar(key) || typeof key.value !== 'string' || !isScalar(value) || !value.range) continue;
+        const [start, end] = value.range;
+        if (end > start && !before.slice(start, end).includes('\n')) ranges.set(key.value, [start, end]);
+      }
+      this.fields.set(id, ranges);
+    }
+    this.shift(splices, after);
+  }
+
+  /** Move every range past `splices`, now that the text is `after`. Splices are scalar values' ranges: they never straddle one. */
+  private shift(splices: readonly Splice[], after: string): void {
+    for (const task of this.fields.values()) {
+      for (const [key, [start, end]] of task) {
+        let delta = 0;
+        let replaced: Splice | undefined;
+        for (const s of splices) {
+          if (s.start === start && s.end === end) replaced = s;
+          else if (s.end <= start) delta += s.text.length - (s.end - s.start);
+        }
+        if (replaced?.text.includes('\n')) task.delete(key);
+        else task.set(key, [start + delta, replaced ? start + delta + replaced.text.length : end + delta]);
+      }
+    }
+    this.text = after;
+  }
+
+  reset(): number {
+    const hits = this.hits;
+    this.text = undefined;
+    this.fields = new Map();
+    this.hits = 0;
+    return hits;
+  }
+}
+
+const fieldIndex = new FieldIndex();
+
+/** Forget the index (tests compare the indexed path with a full parse); returns how many splices it served. */
+export function resetFieldIndex(): number {
+  return fieldIndex.reset();
 }
 
 /**
