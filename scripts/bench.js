@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: speed targets measured as ratios within one run, so the
 // figures hold on any machine. Prints one line per target; never fails a build.
+// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../conductor/bin/conductor.js', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 11);
+const only = new Set(process.argv.slice(2));
+const want = (section) => only.size === 0 || only.has(section);
 
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
@@ -60,35 +63,37 @@ export function generateBacklog(n) {
   return text;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'conductor-bench-'));
-try {
-  execFileSync('git', ['init', '-q'], { cwd: dir });
-  mkdirSync(join(dir, 'tasks'));
-  const backlog = generateBacklog(5000);
-  writeFileSync(join(dir, 'tasks', 'BACKLOG.yaml'), backlog);
+process.stdout.write(`conductor bench — median of ${runs} runs, node ${process.version}\n`);
+if (want('startup')) {
+  const dir = mkdtempSync(join(tmpdir(), 'conductor-bench-'));
+  try {
+    execFileSync('git', ['init', '-q'], { cwd: dir });
+    mkdirSync(join(dir, 'tasks'));
+    const backlog = generateBacklog(5000);
+    writeFileSync(join(dir, 'tasks', 'BACKLOG.yaml'), backlog);
 
-  time(['--version'], dir); // warm the file cache
-  const version = time(['--version'], dir);
-  const validate = time(['validate'], dir);
-  const nodeBare = median(Array.from({ length: runs }, () => {
-    const start = process.hrtime.bigint();
-    spawnSync(process.execPath, ['-e', '0']);
-    return Number(process.hrtime.bigint() - start) / 1e6;
-  }));
+    time(['--version'], dir); // warm the file cache
+    const version = time(['--version'], dir);
+    const validate = time(['validate'], dir);
+    const nodeBare = median(Array.from({ length: runs }, () => {
+      const start = process.hrtime.bigint();
+      spawnSync(process.execPath, ['-e', '0']);
+      return Number(process.hrtime.bigint() - start) / 1e6;
+    }));
 
-  const ratio = validate / version;
-  const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
-  process.stdout.write(`conductor bench — median of ${runs} runs, node ${process.version}\n`);
-  line('node -e 0 (process start, for reference)', `${nodeBare.toFixed(1)} ms`, '-', true);
-  line('conductor --version (cold start)', `${version.toFixed(1)} ms`, '< 150 ms', version < 150);
-  line(`conductor validate, 5,000 tasks (${(backlog.length / 1e6).toFixed(2)} MB)`, `${validate.toFixed(1)} ms`, '-', true);
-  line('validate 5,000 tasks / --version', `${ratio.toFixed(2)}x`, '< 3x', ratio < 3);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+    const ratio = validate / version;
+    const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+    line('node -e 0 (process start, for reference)', `${nodeBare.toFixed(1)} ms`, '-', true);
+    line('conductor --version (cold start)', `${version.toFixed(1)} ms`, '< 150 ms', version < 150);
+    line(`conductor validate, 5,000 tasks (${(backlog.length / 1e6).toFixed(2)} MB)`, `${validate.toFixed(1)} ms`, '-', true);
+    line('validate 5,000 tasks / --version', `${ratio.toFixed(2)}x`, '< 3x', ratio < 3);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // Repo map: 50,000 tracked files (index entries sharing one blob: the map reads only the index).
-{
+if (want('map')) {
   const repo = mkdtempSync(join(tmpdir(), 'conductor-bench-map-'));
   try {
     execFileSync('git', ['init', '-q'], { cwd: repo });
@@ -119,7 +124,7 @@ try {
 
 // Scheduling: a dynamic ready queue against the lower bound and against wave barriers,
 // on synthetic 100-task DAGs with skewed durations, 8 slots (simulated time units).
-{
+if (want('schedule')) {
   const { makespanLowerBound, randomDag, simulateDynamic, simulateWaves } = await import('../dist/scheduler/simulate.js');
   let dynamic = 0;
   let waves = 0;
@@ -141,7 +146,7 @@ try {
 // against the raw git commands conductor wraps, run for the same 30 tasks on the same kind of repo.
 // Nothing is subtracted: conductor's figure includes its start, the agent processes, its status,
 // backlog, notes and context writes, and its checks; each is the whole run's time / 30, median of runs.
-{
+if (want('tasks')) {
   const TASKS = 30;
   const samples = Number(process.env.BENCH_TASK_RUNS ?? 5);
   const agent = `case "$CONDUCTOR_ROLE" in
@@ -224,7 +229,7 @@ esac
         status = (await recordTransition(files, status, 'running', { attempt: 1, branch: wt.branch })).status;
         const context = fitTaskContext(task, 3072, renderTaskContext);
         const contextFile = join(repo, 'tasks', `${task.id}.context.md`);
-        await writeFileAtomically(contextFile, context.text);
+        await writeFileAtomically(contextFile, context.text, { derived: true }); // as task-attempt.ts writes it
         await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
         writeFileSync(join(wt.path, 'src', `${task.id}.ts`), 'export const n = 1;\n'); // the agent's part
         await commitWork(wt.path, `${task.id}: Part ${i} (attempt 1)`);

@@ -72,4 +72,19 @@ describe('merge queue', () => {
     expect(again).toEqual({ ok: true, commit: first.ok ? first.commit : '', alreadyMerged: true });
     expect(sh(integration.path, 'rev-list', '--count', '--merges', 'HEAD')).toBe('1');
   });
+
+  it('undoes a merge its check fails, and reports git refusing to start as a failure that names why', async () => {
+    const { integration, change, queue } = await setup();
+    await change('T01', 'a.ts', 'a\n');
+    const head = sh(integration.path, 'rev-parse', 'HEAD');
+    const checked = await queue.merge('task/T01', 'Merge T01', () => Promise.resolve({ detail: 'limit failed', evidence: ['too big'] }));
+    expect(checked).toEqual({ ok: false, kind: 'check', conflicts: [], detail: 'limit failed', evidence: ['too big'] });
+    expect(sh(integration.path, 'rev-parse', 'HEAD')).toBe(head);
+    expect(sh(integration.path, 'status', '--porcelain')).toBe('');
+    writeFileSync(join(integration.path, 'a.ts'), 'someone else\'s\n'); // untracked, in the way of the merge
+    const refused = await queue.merge('task/T01', 'Merge T01');
+    expect(refused).toMatchObject({ ok: false, kind: 'conflict', detail: 'error: The following untracked working tree files would be overwritten by merge:' });
+    expect(sh(integration.path, 'rev-parse', 'HEAD')).toBe(head);
+    expect(readFileSync(join(integration.path, 'a.ts'), 'utf8')).toBe('someone else\'s\n');
+  });
 });

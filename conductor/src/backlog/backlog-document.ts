@@ -69,7 +69,9 @@ export function setTaskFields(text: string, id: string, fields: Record<string, u
   }
   if (rerender) {
     for (const [key, value] of Object.entries(fields)) node.set(key, value);
-    return rerenderTask(text, doc, node);
+    const { out, splice, rendered, indent } = renderTaskIn(text, node);
+    fieldIndex.remember(text, doc, [splice], out, { id, rendered, indent });
+    return out;
   }
   const out = applySplices(text, splices);
   fieldIndex.remember(text, doc, splices, out);
@@ -106,24 +108,27 @@ class FieldIndex {
     return out;
   }
 
-  /** Index `before` (parsed as `doc`), then move the index to `after`, `before` with `splices` applied. */
-  remember(before: string, doc: Document, splices: readonly Splice[], after: string): void {
+  /**
+   * Index `before` (parsed as `doc`), then move the index to `after`, `before` with `splices` applied.
+   * A task re-rendered by the splice is indexed from its own rendering (`rendered`, placed at the
+   * splice's start with `indent` before every further line): one task parsed, not the file.
+   */
+  remember(before: string, doc: Document, splices: readonly Splice[], after: string, rerendered?: { id: string; rendered: string; indent: string }): void {
     this.fields = new Map();
     const tasks = doc.get('tasks', true);
     for (const item of isSeq(tasks) ? tasks.items : []) {
       if (!isMap(item)) continue;
       const id = item.get('id');
       if (typeof id !== 'string' || this.fields.has(id)) continue;
-      const ranges = new Map<string, [number, number]>();
-      for (const pair of item.items) {
-        const { key, value } = pair;
-        if (!isScalar(key) || typeof key.value !== 'string' || !isScalar(value) || !value.range) continue;
-        const [start, end] = value.range;
-        if (end > start && !before.slice(start, end).includes('\n')) ranges.set(key.value, [start, end]);
-      }
-      this.fields.set(id, ranges);
+      this.fields.set(id, scalarRanges(item, before, (offset) => offset));
     }
+    if (rerendered) this.fields.delete(rerendered.id);
     this.shift(splices, after);
+    if (rerendered) {
+      const { id, rendered, indent } = rerendered;
+      const own: unknown = parseDocument(rendered).contents;
+      if (isMap(own) && own.get('id') === id) this.fields.set(id, scalarRanges(own as YAMLMap, rendered, placedAt(splices[0]!.start, rendered, indent)));
+    }
   }
 
   /** Move every range past `splices`, now that the text is `after`. Splices are scalar values' ranges: they never straddle one. */
@@ -153,6 +158,28 @@ class FieldIndex {
 }
 
 const fieldIndex = new FieldIndex();
+
+/** Where each top-level one-line scalar of a task map sits, moved by `place` from `source` offsets to the text's. */
+function scalarRanges(task: YAMLMap, source: string, place: (offset: number) => number): Map<string, [number, number]> {
+  const ranges = new Map<string, [number, number]>();
+  for (const { key, value } of task.items) {
+    if (!isScalar(key) || typeof key.value !== 'string' || !isScalar(value) || !value.range) continue;
+    const [start, end] = value.range;
+    if (end > start && !source.slice(start, end).includes('\n')) ranges.set(key.value, [place(start), place(end)]);
+  }
+  return ranges;
+}
+
+/** Offsets in `rendered` moved to where it sits in the text: at `at`, each non-empty line after the first indented. */
+function placedAt(at: number, rendered: string, indent: string): (offset: number) => number {
+  return (offset) => {
+    let shift = 0;
+    for (let line = rendered.indexOf('\n'); line !== -1 && line < offset; line = rendered.indexOf('\n', line + 1)) {
+      if (line + 1 < rendered.length && rendered[line + 1] !== '\n') shift += indent.length;
+    }
+    return at + offset + shift;
+  };
+}
 
 /** Forget the index (tests compare the indexed path with a full parse); returns how many splices it served. */
 export function resetFieldIndex(): number {
@@ -192,6 +219,11 @@ function findTask(text: string, id: string): { doc: Document; node: YAMLMap } {
 }
 
 function rerenderTask(text: string, _doc: Document, node: YAMLMap): string {
+  return renderTaskIn(text, node).out;
+}
+
+/** The task `node` rendered again in place of its old text, at its indentation. */
+function renderTaskIn(text: string, node: YAMLMap): { out: string; splice: Splice; rendered: string; indent: string } {
   if (!node.range) throw new ConductorError('BACKLOG_INVALID', 'cannot locate the task in the backlog text');
   const [start, , end] = node.range;
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
@@ -205,7 +237,8 @@ function rerenderTask(text: string, _doc: Document, node: YAMLMap): string {
     .map((line, i) => (i === 0 || line === '' ? line : indent + line))
     .join('\n');
   const trailing = text.slice(start, end).endsWith('\n') ? '\n' : '';
-  return applySplices(text, [{ start, end, text: body + trailing }]);
+  const splice = { start, end, text: body + trailing };
+  return { out: applySplices(text, [splice]), splice, rendered, indent };
 }
 
 function applySplices(text: string, splices: Splice[]): string {

@@ -2,7 +2,8 @@
 // conductor stages everything except its own context copy and commits it with
 // its fixed identity and no hooks. An empty change is reported, not committed.
 // A stale index.lock a killed git left behind is cleared first (index-lock.ts).
-import { git } from './git.js';
+import { git, GitCommandError } from './git.js';
+import { headOnDisk } from './git-files.js';
 import { clearStaleIndexLock, type IndexLockOptions } from './index-lock.js';
 
 /** The name of the worker's context copy in its worktree; never committed. */
@@ -16,9 +17,12 @@ export interface CommittedWork {
 export async function commitWork(worktree: string, message: string, lock: IndexLockOptions = {}): Promise<CommittedWork> {
   const g = git(worktree);
   await clearStaleIndexLock(worktree, lock);
+  const before = headOnDisk(worktree) ?? (await g.raw(['rev-parse', 'HEAD'])).trim();
   await g.raw(['add', '-A', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
-  const files = (await g.raw(['diff', '--cached', '--name-only', '-z'])).split('\0').filter(Boolean);
-  if (files.length === 0) return { files };
-  await g.raw(['commit', '-q', '--no-verify', '-m', message]);
+  // The staged files, against the commit before, and the commit itself, at the same time: committing leaves the
+  // index as it is, so the list is the same whichever runs first. With nothing staged, git commits nothing.
+  const [staged, committed] = await Promise.all([g.raw(['diff', '--cached', '--name-only', '-z', before]), g.run(['commit', '-q', '--no-verify', '-m', message])]);
+  const files = staged.split('\0').filter(Boolean);
+  if (files.length > 0 && committed.exitCode !== 0) throw new GitCommandError(`${committed.stdout}${committed.stderr}`, committed.exitCode);
   return { files };
 }

@@ -3,11 +3,13 @@
 // conductor makes. Every ref conductor moves carries a reflog message
 // starting with "conductor:", so a move by anyone else can be told apart.
 //
-// git runs through execa, an argument array and never a shell. (It ran
-// through simple-git until simple-git's wait of 50 ms after every command that
-// prints nothing — add, commit -q, worktree remove, update-ref — turned out to
-// be most of conductor's own per-task time; conductor only ever used `raw`.)
-import { execa } from 'execa';
+// git runs as a plain child process with an argument array, never a shell.
+// (It ran through simple-git until simple-git's wait of 50 ms after every
+// command that prints nothing — add, commit -q, worktree remove, update-ref —
+// turned out to be most of conductor's own per-task time; then through execa,
+// whose per-call bookkeeping added 0.6 ms to a 2 ms git call. Agents and
+// gates, which need process trees, timeouts and cancellation, keep execa.)
+import { spawn } from 'node:child_process';
 import { ConductorError } from '../errors.js';
 
 const ISOLATED_CONFIG = [
@@ -38,6 +40,14 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
 /** git in one directory. `raw` resolves with stdout; it rejects when git exits non-zero and says why on stderr. */
 export interface Git {
   raw(args: readonly string[]): Promise<string>;
+  /** The whole outcome, never rejecting for git's own exit code. */
+  run(args: readonly string[]): Promise<GitOutcome>;
+}
+
+export interface GitOutcome {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
 }
 
 const CONFIG_ARGS = ISOLATED_CONFIG.flatMap((entry) => ['-c', entry]);
@@ -46,10 +56,23 @@ export function git(dir: string, extraEnv: Record<string, string> = {}): Git {
   // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.
   // The environment is exactly gitEnv(): no GIT_DIR, GIT_WORK_TREE or other GIT_* of the caller leaks in.
   const env = gitEnv(extraEnv);
+  const run = (args: readonly string[]): Promise<GitOutcome> =>
+    new Promise((resolve, reject) => {
+      const child = spawn('git', [...CONFIG_ARGS, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+      child.on('error', (error) => reject(new Error(`cannot run git in ${dir}: ${error.message}`)));
+      child.on('close', (code, signal) => {
+        if (code === null) reject(new Error(`cannot run git in ${dir}: git was killed by ${signal ?? 'a signal'}`));
+        else resolve({ exitCode: code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
+      });
+    });
   return {
+    run,
     async raw(args) {
-      const result = await execa('git', [...CONFIG_ARGS, ...args], { cwd: dir, env, extendEnv: false, reject: false, stdin: 'ignore', stripFinalNewline: false, maxBuffer: 1024 * 1024 * 1024 });
-      if (result.exitCode === undefined) throw new Error(`cannot run git in ${dir}: ${result.originalMessage || result.shortMessage}`);
+      const result = await run(args);
       // Like git's own porcelain: a non-zero exit with nothing on stderr (merge-base, a conflicted merge) is an answer, not a failure.
       if (result.exitCode !== 0 && result.stderr.length > 0) throw new GitCommandError(`${result.stdout}${result.stderr}`, result.exitCode);
       return result.stdout;

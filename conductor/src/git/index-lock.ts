@@ -9,6 +9,7 @@ import { join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConductorError } from '../errors.js';
 import { git } from './git.js';
+import { gitDirOf } from './git-files.js';
 
 export interface IndexLockOptions {
   /** How long to wait for a live git process to finish (default 10 s). */
@@ -18,7 +19,7 @@ export interface IndexLockOptions {
 
 /** Make sure the worktree at `worktree` has no stale index.lock; returns the lock removed, if any. */
 export async function clearStaleIndexLock(worktree: string, options: IndexLockOptions = {}): Promise<string | undefined> {
-  const gitDir = (await git(worktree).raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+  const gitDir = gitDirOf(worktree) ?? (await git(worktree).raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
   const lock = join(gitDir, 'index.lock');
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {

@@ -7,9 +7,10 @@
 // passed.
 // A stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { git, isContainedIn } from './git.js';
+import { gitDirOf, headOnDisk } from './git-files.js';
 import { clearStaleIndexLock } from './index-lock.js';
-import { messageOf } from '../errors.js';
 
 export type MergeOutcome =
   | { ok: true; commit: string; alreadyMerged: boolean }
@@ -39,31 +40,35 @@ export class MergeQueue {
   }
 
   private async mergeInProgress(): Promise<boolean> {
-    // Where git keeps MERGE_HEAD for this worktree does not change: ask once.
-    this.mergeHeadPath ??= (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
+    // Where git keeps MERGE_HEAD for this worktree does not change: find it once.
+    const gitDir = gitDirOf(this.integrationPath);
+    this.mergeHeadPath ??= gitDir ? join(gitDir, 'MERGE_HEAD') : (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
     return existsSync(this.mergeHeadPath);
   }
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
-    const g = git(this.integrationPath);
+    // git's messages in English whatever the user's locale: "Already up to date" and the conflict line are read below.
+    const g = git(this.integrationPath, { LC_ALL: 'C' });
     await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();
-    const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
-    const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', message, branch]).catch((error: unknown) => messageOf(error));
-    // git reports conflicts on stdout with exit code 1 and nothing on stderr, which git() does not raise: look at the state.
-    const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
+    const merged = await g.run(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
+    // A conflict exits 1 and leaves MERGE_HEAD; git refusing to start (an untracked file in the way) exits non-zero without it.
     const inProgress = await this.mergeInProgress();
-    if (!inProgress && after !== before) {
+    const head = async () => headOnDisk(this.integrationPath) ?? (await g.raw(['rev-parse', 'HEAD'])).trim();
+    if (!inProgress && merged.exitCode === 0) {
+      const commit = await head();
+      // --no-ff always makes a merge commit, unless the branch was in already: a repeated resume never merges twice.
+      if (/^Already up.to.date/m.test(merged.stdout)) return { ok: true, commit, alreadyMerged: true };
       const failed = check ? await check() : undefined;
-      if (!failed) return { ok: true, commit: after, alreadyMerged: false };
-      // Only conductor moves the integration branch, and the task branch still holds the work.
-      await g.raw(['reset', '--hard', before]);
+      if (!failed) return { ok: true, commit, alreadyMerged: false };
+      // Only conductor moves the integration branch, and the task branch still holds the work: back to the merge's first parent.
+      await g.raw(['reset', '--hard', `${commit}^1`]);
       return { ok: false, kind: 'check', conflicts: [], ...failed };
     }
-    // Nothing happened: either the branch was already in ("Already up to date") or git refused to start.
-    if (!inProgress && (await isContainedIn(this.integrationPath, branch, 'HEAD'))) return { ok: true, commit: before, alreadyMerged: true };
+    if (!inProgress && (await isContainedIn(this.integrationPath, branch, 'HEAD'))) return { ok: true, commit: await head(), alreadyMerged: true };
     const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
     await g.raw(['merge', '--abort']).catch(() => undefined);
+    const detail = `${merged.stdout}${merged.stderr}`;
     const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';
     return { ok: false, kind: 'conflict', conflicts, detail: line.trim() };
   }

@@ -10,6 +10,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CONTEXT_COPY } from './commit-work.js';
 import { git, headCommit, isContainedIn } from './git.js';
+import { commonDirOf, gitDirOf, headRefOf, looseRef } from './git-files.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
 
@@ -109,6 +110,14 @@ export class WorktreeManager {
     await ensureOwnedDir(this.worktreesDir);
     await this.pruneOurMissing();
 
+    // The usual case costs one git call: nothing at the path (a registration whose directory is gone was just
+    // pruned) and no branch yet, which `worktree add -b` checks itself. Anything else is looked at below.
+    if (!options.reuseAlways && !existsSync(path)) {
+      const start = await this.startCommit(fromRef);
+      const added = await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]).then(() => true, () => false);
+      if (added) return { path, branch, reused: false, head: start, movedAside };
+    }
+
     let entries = await this.list();
     let registered = entries.find((entry) => entry.path === resolve(path));
     if (registered && existsSync(path) && !existsSync(join(path, '.git'))) {
@@ -133,12 +142,7 @@ export class WorktreeManager {
       movedAside.push(aside);
     }
 
-    const start = fromRef === 'HEAD' ? await headCommit(this.repoRoot) : await this.revParse(fromRef);
-    // The usual case, a branch that does not exist yet, costs one git call; anything else is looked at below.
-    if (!options.reuseAlways && !entries.some((entry) => entry.branch === branch)) {
-      const added = await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]).then(() => true, () => false);
-      if (added) return { path, branch, reused: false, head: start, movedAside };
-    }
+    const start = await this.startCommit(fromRef);
     const tip = await this.revParse(branch).catch(() => undefined);
     const checkedOutElsewhere = entries.find((entry) => entry.branch === branch);
     if (checkedOutElsewhere) {
@@ -164,6 +168,7 @@ export class WorktreeManager {
     return this.serialize(async () => {
       const path = join(this.worktreesDir, this.naming.taskDir(id));
       const branch = this.naming.taskBranch(id);
+      if (await this.removeMergedQuickly(path, branch, mergedInto)) return undefined;
       const entry = (await this.list()).find((e) => e.path === resolve(path));
       let salvaged: string | undefined;
       let branchChecked = false;
@@ -184,6 +189,24 @@ export class WorktreeManager {
       }
       return salvaged;
     });
+  }
+
+  /**
+   * The usual removal, after a merge, in two git calls: a worktree on its own
+   * branch, removed by `worktree remove` without --force (which refuses one
+   * with any modified or untracked file), then `branch -d` where `mergedInto`
+   * is checked out (which refuses a branch not merged into it). Either refusal,
+   * or anything unusual on disk, leaves the rest to the careful path, which
+   * saves what is not merged.
+   */
+  private async removeMergedQuickly(path: string, branch: string, mergedInto: string): Promise<boolean> {
+    const integration = join(this.worktreesDir, this.naming.integrationDir);
+    const gitDir = gitDirOf(path);
+    const integrationGitDir = gitDirOf(integration);
+    if (!gitDir || !integrationGitDir || headRefOf(gitDir) !== `refs/heads/${branch}` || headRefOf(integrationGitDir) !== `refs/heads/${mergedInto}`) return false;
+    await rm(join(path, CONTEXT_COPY), { force: true }); // conductor's own file, not work
+    if ((await this.g().run(['worktree', 'remove', path])).exitCode !== 0) return false;
+    return (await git(integration).run(['branch', '-d', branch])).exitCode === 0;
   }
 
   /** Remove the integration worktree (its branch stays), saving any uncommitted change first. */
@@ -276,6 +299,13 @@ export class WorktreeManager {
       const ours = worktree.startsWith(`${resolve(this.worktreesDir)}${sep}`);
       if (ours && !existsSync(worktree)) await rm(join(admin, name), { recursive: true, force: true });
     }
+  }
+
+  /** The commit a new worktree starts at: the user's HEAD, or a branch's tip read from its loose ref when it is one. */
+  private async startCommit(fromRef: string): Promise<string> {
+    if (fromRef === 'HEAD') return headCommit(this.repoRoot);
+    const common = gitDirOf(this.repoRoot);
+    return (common && looseRef(commonDirOf(common), `refs/heads/${fromRef}`)) ?? this.revParse(fromRef);
   }
 
   private async revParse(ref: string): Promise<string> {
