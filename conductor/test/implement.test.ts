@@ -114,6 +114,53 @@ describe('a worker context over budget', () => {
   });
 });
 
+describe('Ctrl-C during implementation', () => {
+  /** Start `conductor implement --only T03`, wait until `role` is running, and press Ctrl-C. */
+  async function interruptAt(role: string) {
+    const { repo, prompts } = project({ SCRIPT_HANG: role });
+    const child = execa(process.execPath, [BIN, 'implement', '--only', 'T03'], { cwd: repo, reject: false, stdin: 'ignore' });
+    const running = () => {
+      try {
+        return prompts().some((p) => p.role === role);
+      } catch {
+        return false; // no session has started yet
+      }
+    };
+    for (let i = 0; i < 300 && !running(); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const stopped = await child;
+    expect(stopped.exitCode, `${stopped.stdout}\n${stopped.stderr}`).toBe(130);
+    const config = join(repo, 'conductor.config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace(`,"SCRIPT_HANG":"${role}"`, ''));
+    return { repo, prompts };
+  }
+  const backlogT03 = (repo: string) => validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!.tasks.find((t) => t.id === 'T03');
+
+  it('in a review gives the attempt back, and resume reviews the same commit without a new worker', async () => {
+    const { repo, prompts } = await interruptAt('reviewer');
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: "stopped by Ctrl-C during its review; resume reviews the attempt's commit again" });
+    expect(backlogT03(repo)).toMatchObject({ status: 'interrupted', attempts: 0 });
+    const commit = sh(repo, 'rev-parse', 'task/T03');
+
+    const resumed = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(resumed.stderr).toContain('implement: T03 attempt 1: its review was cut short by Ctrl-C; its commit is checked and reviewed again\n');
+    expect(prompts().map((p) => p.role)).toEqual(['implementer', 'reviewer', 'reviewer']);
+    expect(sh(repo, 'log', '--format=%s', '-1', 'conductor/demo^2')).toBe('T03: Third (attempt 1)');
+    expect(sh(repo, 'rev-parse', 'conductor/demo^2')).toBe(commit);
+    expect(backlogT03(repo)).toMatchObject({ status: 'done', attempts: 1 });
+  }, 90_000);
+
+  it('in a worker session gives the attempt back, and resume starts that attempt again in a fresh session', async () => {
+    const { repo, prompts } = await interruptAt('implementer');
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: 'stopped by Ctrl-C; resume re-queues it' });
+    const resumed = await conductor(['implement', '--only', 'T03'], { cwd: repo });
+    expect(resumed.stdout.split('\n')[0]).toBe('3 tasks: 2 pending, 1 done');
+    expect(prompts().map((p) => [p.role, p.attempt])).toEqual([['implementer', 1], ['implementer', 1], ['reviewer', 1]]);
+    expect(backlogT03(repo)).toMatchObject({ status: 'done', attempts: 1 });
+  }, 90_000);
+});
+
 describe('on a terminal', () => {
   it('redraws the task table below the report lines and shows the cursor again at the end', async () => {
     const { repo } = project({});

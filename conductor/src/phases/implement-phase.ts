@@ -183,6 +183,9 @@ const AUTO_REBASE_AFTER = 2;
 
 /** How the note of a task a rate limit interrupted starts. */
 const RATE_LIMITED = "rate-limited (not the task's fault)";
+/** The note of a task whose worker or reviewer Ctrl-C stopped: the attempt is given back, as a crash's is. */
+const STOPPED = 'stopped by Ctrl-C; resume re-queues it';
+const STOPPED_IN_REVIEW = "stopped by Ctrl-C during its review; resume reviews the attempt's commit again";
 
 async function runTask(run: Run, initialTask: Task): Promise<void> {
   const { ctx, files } = run;
@@ -245,6 +248,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   let attempt = Math.max(task.attempts, status.attempt);
   /** Where a rate limit stopped this task last time, if that is where it picks up again. */
   let resumeAt = cutShortAt(task, status);
+  const cutBy = status.history.at(-1)?.note === STOPPED_IN_REVIEW ? 'Ctrl-C' : 'a rate limit';
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
     if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
@@ -253,21 +257,21 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       resumeAt = undefined;
       if (retry) notes = retry.lessons;
       if (await rebase(retry?.why ?? `${AUTO_REBASE_AFTER} failed attempts in a row`, retry?.work, retry?.reviewNotes ?? tried.slice(-AUTO_REBASE_AFTER).join('\n'))) return;
-      if (ctx.signal?.aborted) return move('interrupted', {}, 'stopped by Ctrl-C; resume re-queues it');
+      if (ctx.signal?.aborted) return move('interrupted', {}, STOPPED);
     }
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
     const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) };
-    // The review a rate limit cut short is done again on the attempt's commit, not on new work.
+    // The review a rate limit or Ctrl-C cut short is done again on the attempt's commit, not on new work.
     const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
-    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by a rate limit; its commit is checked and reviewed again`);
+    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cutBy}; its commit is checked and reviewed again`);
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
-    if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
+    if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED);
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 });
     if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason);
     if (work.result === 'failed') {
@@ -278,7 +282,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     await move('verifying', patch);
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
-    if (ctx.signal?.aborted) return move('interrupted', { pid: undefined }, 'stopped by Ctrl-C; resume re-queues it');
+    if (ctx.signal?.aborted) return move('interrupted', { pid: undefined, attempt: attempt - 1 }, STOPPED_IN_REVIEW);
     if (!review.ok && review.stopped === 'quota') {
       // Not the work's fault: the attempt is given back and its commit, kept in the worktree, is reviewed on resume.
       await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: cut short`, '', `The reviewer hit a rate limit (${review.reason}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.`]);
@@ -340,14 +344,16 @@ function notesOfReview(verdict: Pick<Verdict, 'verdict' | 'summary' | 'required_
 }
 
 /**
- * Where a task a rate limit interrupted picks up again: the review of the attempt it had committed
- * (its reviewer was limited), or the rewrite of the task (the rebase agent was). Undefined for a new
- * attempt: a worker or compressor was limited, the task was stopped some other way, or a human has
- * changed its state since.
+ * Where a task a rate limit or Ctrl-C interrupted picks up again: the review of the attempt it had
+ * committed (its reviewer was limited or stopped), or the rewrite of the task (the rebase agent was
+ * limited). Undefined for a new attempt: a worker or compressor was limited or stopped, the task was
+ * stopped some other way, or a human has changed its state since.
  */
 function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
   const last = status.history.at(-1);
-  if (task.status !== 'interrupted' || last?.to !== 'interrupted' || !last.note?.startsWith(RATE_LIMITED)) return undefined;
+  if (task.status !== 'interrupted' || last?.to !== 'interrupted') return undefined;
+  if (last.from === 'review' && last.note === STOPPED_IN_REVIEW) return 'review';
+  if (!last.note?.startsWith(RATE_LIMITED)) return undefined;
   return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
 }
 

@@ -87,7 +87,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
 }
 
 /**
- * An attempt whose review was cut short by a rate limit, taken up again: the
+ * An attempt whose review was cut short (a rate limit, Ctrl-C), taken up again: the
  * work it committed, still in its worktree, goes through the same checks
  * (symlinks, scope, gates) for a new review, without a new worker session.
  * Undefined when the worktree is gone or holds no change since its base: the
