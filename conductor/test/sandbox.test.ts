@@ -120,6 +120,35 @@ describe('the bwrap sandbox', () => {
   });
 });
 
+describe('a human editing their checkout while a worker runs', () => {
+  /** One attempt whose worker edits its file, then takes a second; meanwhile the human saves notes.txt in their checkout. */
+  async function humanEditsDuringAttempt(sandbox: 'bwrap' | 'none') {
+    const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
+    const worktrees = new WorktreeManager(repo);
+    await worktrees.ensureIntegration('demo', 'HEAD');
+    const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
+    const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: 'src/bucket.ts=export const x = 1;', SCRIPT_RUN: JSON.stringify([[node, '-e', 'setTimeout(() => {}, 1500)']]) } } } });
+    const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
+    const attempt = runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() });
+    const edited = join(repo, 'worktrees', 'T01', 'src', 'bucket.ts');
+    for (let i = 0; i < 200 && !(existsSync(edited) && readFileSync(edited, 'utf8').includes('x = 1')); i++) await new Promise((r) => setTimeout(r, 25));
+    writeFileSync(join(repo, 'notes.txt'), 'the human, typing\n');
+    return { repo, outcome: await attempt };
+  }
+
+  it('does not fail the attempt under the sandbox, where the worker cannot write there', async () => {
+    requireBwrap();
+    const { outcome } = await humanEditsDuringAttempt('bwrap');
+    expect([outcome.result, outcome.reason]).toEqual(['verified', undefined]);
+    expect(outcome.files).toEqual(['src/bucket.ts']);
+  });
+
+  it('fails it without the sandbox, where conductor cannot tell who wrote it (the documented limit)', async () => {
+    const { outcome } = await humanEditsDuringAttempt('none');
+    expect([outcome.result, outcome.reason]).toEqual(['failed', "the worker changed the user's checkout: notes.txt"]);
+  });
+});
+
 describe('conductor implement under the sandbox', () => {
   it('runs workers and reviewers sandboxed to the end', async () => {
     requireBwrap();

@@ -67,7 +67,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   await writeFileAtomically(contextFile, fitted.text, { derived: true }); // rendered from the backlog on every attempt
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
 
-  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch);
+  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch, { sandboxed: ctx.config.sandbox === 'bwrap' });
   const agent = await callRole(ctx, 'implementer', { context: fitted.text, ...(input.notes ? { notes: input.notes } : {}) }, { attempt, taskId: task.id, task, cwd: wt.path });
   outcome.agent = agent;
   const tampered = await findTampering(guarded, input.worktrees, task.id);

@@ -30,7 +30,8 @@ export interface GuardSnapshot {
   worktree: string;
   taskBranch: string;
   integrationBranch: string;
-  user: { head: string; symref: string; files: Map<string, string> };
+  /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
+  user?: { head: string; symref: string; files: Map<string, string> };
   refs: Map<string, RefState>;
 }
 
@@ -41,7 +42,7 @@ export interface Tampering {
   salvaged: string[];
 }
 
-export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string): Promise<GuardSnapshot> {
+export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: { sandboxed?: boolean } = {}): Promise<GuardSnapshot> {
   const g = git(repoRoot);
   const commonDir = (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
   // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
@@ -54,7 +55,9 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
     const tip = tips.get(ref);
     if (tip !== undefined) refs.set(ref, { tip, ...log });
   }
-  return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, user: await userCheckout(repoRoot), refs };
+  // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
+  // during the session is the human's (they may go on working), so it is not looked at.
+  return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -101,19 +104,25 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
-  // The user's checkout: its branch, its HEAD, and its changed files.
-  const user = await userCheckout(before.repoRoot);
-  if (user.symref !== before.user.symref) {
-    problems.push(`the worker switched the user's checkout from ${short(before.user.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}`);
-  } else if (user.head !== before.user.head) {
+  if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user)));
+  return problems.length > 0 ? { problems, salvaged } : undefined;
+}
+
+/** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
+async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapshot['user']>): Promise<string[]> {
+  const problems: string[] = [];
+  const user = await userCheckout(repoRoot);
+  if (user.symref !== before.symref) {
+    problems.push(`the worker switched the user's checkout from ${short(before.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}`);
+  } else if (user.head !== before.head) {
     problems.push(`the worker moved the user's branch ${short(user.symref) || 'HEAD'}`);
   }
-  const changed = [...new Set([...before.user.files.keys(), ...user.files.keys()])].filter((path) => before.user.files.get(path) !== user.files.get(path)).sort();
+  const changed = [...new Set([...before.files.keys(), ...user.files.keys()])].filter((path) => before.files.get(path) !== user.files.get(path)).sort();
   if (changed.length > 0) {
     const shown = changed.slice(0, 5).join(', ') + (changed.length > 5 ? ` and ${changed.length - 5} more` : '');
     problems.push(`the worker changed the user's checkout: ${shown}`);
   }
-  return problems.length > 0 ? { problems, salvaged } : undefined;
+  return problems;
 }
 
 /** Files of the change that are symlinks pointing outside the worktree, as `path -> target`. */
@@ -180,7 +189,7 @@ async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: strin
   return true;
 }
 
-async function userCheckout(repoRoot: string): Promise<GuardSnapshot['user']> {
+async function userCheckout(repoRoot: string): Promise<NonNullable<GuardSnapshot['user']>> {
   const g = git(repoRoot);
   const head = (await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
   const symref = (await g.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
