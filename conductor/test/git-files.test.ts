@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { commonDirOf, gitDirOf, headOnDisk, headRefOf, looseRef } from '../src/git/git-files.js';
+import { commonDirOf, gitDirOf, headOnDisk, looseRef, readHead } from '../src/git/git-files.js';
 import { gitdir } from './helpers/dirs.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
@@ -22,7 +22,8 @@ describe('git files read directly', () => {
       expect(commonDirOf(gitDirOf(dir)!)).toBe(sh(dir, 'rev-parse', '--path-format=absolute', '--git-common-dir'));
       expect(headOnDisk(dir)).toBe(sh(dir, 'rev-parse', 'HEAD'));
     }
-    expect(headRefOf(gitDirOf(wt)!)).toBe('refs/heads/task/T01');
+    expect(readHead(wt)).toEqual({ symref: 'refs/heads/task/T01', commit: sh(wt, 'rev-parse', 'HEAD') });
+    expect(readHead(repo)).toEqual({ symref: sh(repo, 'symbolic-ref', 'HEAD'), commit: sh(repo, 'rev-parse', 'HEAD') });
     expect(headOnDisk(wt)).not.toBe(headOnDisk(repo));
   });
 
@@ -32,11 +33,12 @@ describe('git files read directly', () => {
     sh(repo, 'branch', 'side');
     sh(repo, 'pack-refs', '--all');
     expect(looseRef(commonDirOf(gitDirOf(repo)!), 'refs/heads/side')).toBeUndefined();
-    expect(headOnDisk(repo)).toBeUndefined(); // main is packed now: git has to be asked
+    expect(readHead(repo)).toEqual({ symref: 'refs/heads/main', commit: undefined }); // main is packed now: git has to be asked
     sh(repo, 'checkout', '-q', '--detach');
-    expect(headRefOf(gitDirOf(repo)!)).toBeUndefined();
+    expect(readHead(repo)).toEqual({ symref: '', commit: head });
     expect(headOnDisk(repo)).toBe(head);
     expect(gitDirOf(join(repo, 'nowhere'))).toBeUndefined();
+    expect(readHead(join(repo, 'nowhere'))).toBeUndefined();
   });
 
   it('resolve a relative gitdir link from the worktree', () => {

@@ -41,6 +41,16 @@ describe('worktrees', () => {
     expect((await manager.list()).filter((e) => e.branch?.startsWith('task/'))).toHaveLength(8);
   });
 
+  it('says clearly that the integration branch was deleted outside conductor, instead of failing inside git', async () => {
+    const dir = repo();
+    const manager = new WorktreeManager(dir);
+    await manager.ensureIntegration('rate-limiter', 'HEAD');
+    sh(dir, 'update-ref', '-d', 'refs/heads/conductor/rate-limiter'); // its worktree stays registered on it
+    const message = 'the branch conductor/rate-limiter that tasks start from has no commit: it was deleted outside conductor';
+    await expect(manager.ensureIntegration('rate-limiter', 'HEAD')).rejects.toThrow(message);
+    await expect(manager.ensureTask('T01', 'conductor/rate-limiter')).rejects.toThrow(message);
+  });
+
   it('reuses a leftover branch that holds unmerged commits, never resetting it', async () => {
     const dir = repo();
     const manager = new WorktreeManager(dir);

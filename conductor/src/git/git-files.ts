@@ -36,24 +36,27 @@ export function commonDirOf(gitDir: string): string {
   return common ? resolve(gitDir, common) : gitDir;
 }
 
-/** The ref a worktree's HEAD names (`refs/heads/…`), or undefined when it is detached or unreadable. */
-export function headRefOf(gitDir: string): string | undefined {
-  const match = /^ref: (refs\/\S+)\s*$/.exec(read(join(gitDir, 'HEAD')) ?? '');
-  return match?.[1];
-}
-
 /** The commit a loose ref holds; undefined when it is not a loose ref holding an object name. */
 export function looseRef(commonDir: string, ref: string): string | undefined {
   const value = read(join(commonDir, ...ref.split('/')))?.trim();
   return value !== undefined && SHA.test(value) ? value : undefined;
 }
 
+/**
+ * What a worktree's HEAD says, from its files: the ref it is on (`refs/heads/…`,
+ * or '' when detached) and, when a loose ref or a detached HEAD holds it, the
+ * commit. Undefined when git has to be asked.
+ */
+export function readHead(worktree: string): { symref: string; commit: string | undefined } | undefined {
+  const gitDir = gitDirOf(worktree);
+  const content = gitDir === undefined ? undefined : read(join(gitDir, 'HEAD'))?.trim();
+  if (gitDir === undefined || content === undefined) return undefined;
+  const ref = /^ref: (refs\/\S+)$/.exec(content)?.[1];
+  if (ref) return { symref: ref, commit: looseRef(commonDirOf(gitDir), ref) };
+  return SHA.test(content) ? { symref: '', commit: content } : undefined;
+}
+
 /** The commit checked out in `worktree`, from its files; undefined when git has to be asked. */
 export function headOnDisk(worktree: string): string | undefined {
-  const gitDir = gitDirOf(worktree);
-  if (!gitDir) return undefined;
-  const ref = headRefOf(gitDir);
-  if (ref) return looseRef(commonDirOf(gitDir), ref);
-  const detached = read(join(gitDir, 'HEAD'))?.trim();
-  return detached !== undefined && SHA.test(detached) ? detached : undefined;
+  return readHead(worktree)?.commit;
 }

@@ -10,7 +10,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { CONTEXT_COPY } from './commit-work.js';
 import { git, headCommit, isContainedIn } from './git.js';
-import { commonDirOf, gitDirOf, headRefOf, looseRef } from './git-files.js';
+import { commonDirOf, gitDirOf, looseRef, readHead } from './git-files.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
 
@@ -130,6 +130,7 @@ export class WorktreeManager {
       registered = undefined;
     }
     if (registered && registered.branch === branch && existsSync(path)) {
+      if (registered.head !== undefined && /^0+$/.test(registered.head)) throw deletedBranch(branch);
       return { path, branch, reused: true, head: registered.head ?? (await this.revParse(branch)), movedAside };
     }
     if (registered) {
@@ -201,9 +202,7 @@ export class WorktreeManager {
    */
   private async removeMergedQuickly(path: string, branch: string, mergedInto: string): Promise<boolean> {
     const integration = join(this.worktreesDir, this.naming.integrationDir);
-    const gitDir = gitDirOf(path);
-    const integrationGitDir = gitDirOf(integration);
-    if (!gitDir || !integrationGitDir || headRefOf(gitDir) !== `refs/heads/${branch}` || headRefOf(integrationGitDir) !== `refs/heads/${mergedInto}`) return false;
+    if (readHead(path)?.symref !== `refs/heads/${branch}` || readHead(integration)?.symref !== `refs/heads/${mergedInto}`) return false;
     await rm(join(path, CONTEXT_COPY), { force: true }); // conductor's own file, not work
     if ((await this.g().run(['worktree', 'remove', path])).exitCode !== 0) return false;
     return (await git(integration).run(['branch', '-d', branch])).exitCode === 0;
@@ -305,7 +304,11 @@ export class WorktreeManager {
   private async startCommit(fromRef: string): Promise<string> {
     if (fromRef === 'HEAD') return headCommit(this.repoRoot);
     const common = gitDirOf(this.repoRoot);
-    return (common && looseRef(commonDirOf(common), `refs/heads/${fromRef}`)) ?? this.revParse(fromRef);
+    const loose = common && looseRef(commonDirOf(common), `refs/heads/${fromRef}`);
+    if (loose) return loose;
+    return this.revParse(fromRef).catch(() => {
+      throw deletedBranch(fromRef);
+    });
   }
 
   private async revParse(ref: string): Promise<string> {
@@ -317,4 +320,11 @@ export class WorktreeManager {
   private isAncestor(commit: string, of: string): Promise<boolean> {
     return isContainedIn(this.repoRoot, commit, of);
   }
+}
+
+/** Someone deleted a branch conductor builds on (its worktree may still be registered on it). */
+function deletedBranch(branch: string): ConductorError {
+  return new ConductorError('STATE_CORRUPT', `the branch ${branch} that tasks start from has no commit: it was deleted outside conductor`, {
+    hint: `if its commits are still in your reflog, recreate it (git branch ${branch} <commit>); otherwise remove worktrees/ with git worktree remove --force and run again`,
+  });
 }

@@ -11,6 +11,7 @@ import { existsSync, realpathSync } from 'node:fs';
 import { lstat, readFile, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
+import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too). */
@@ -44,7 +45,8 @@ export interface Tampering {
 
 export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: { sandboxed?: boolean } = {}): Promise<GuardSnapshot> {
   const g = git(repoRoot);
-  const commonDir = (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  const gitDir = gitDirOf(repoRoot);
+  const commonDir = gitDir ? commonDirOf(gitDir) : (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
   // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
   // merge), and a move between the two reads must show up as a new reflog line, not vanish into the snapshot.
   const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/'));
@@ -72,9 +74,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   if (!existsSync(join(before.worktree, '.git'))) {
     problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
   } else {
-    const wt = git(before.worktree);
-    const symref = (await wt.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
-    const head = (await wt.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
+    const { symref, head } = await headOf(before.worktree);
     if (symref !== ownRef) {
       problems.push(symref ? `the worker switched its branch to ${symref.replace(/^refs\/heads\//, '')}` : 'the worker detached its HEAD');
       if (head) await keep('worker-head', head);
@@ -85,7 +85,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   if (ownBefore && ownAfter === undefined) {
     problems.push(`the worker renamed or deleted its branch ${before.taskBranch}`);
     await keep('branch', ownBefore.tip);
-  } else if (ownBefore && ownAfter !== undefined && !(await isContainedIn(before.repoRoot, ownBefore.tip, ownAfter))) {
+  } else if (ownBefore && ownAfter !== undefined && ownAfter !== ownBefore.tip && !(await isContainedIn(before.repoRoot, ownBefore.tip, ownAfter))) {
     problems.push(`the worker rewound its branch ${before.taskBranch}, dropping earlier commits`);
     await keep('rewound', ownBefore.tip);
   }
@@ -189,10 +189,18 @@ async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: strin
   return true;
 }
 
+/** The ref a checkout's HEAD is on ('' when detached) and its commit ('' when there is none): from git's files where it can, else from git. */
+async function headOf(dir: string): Promise<{ symref: string; head: string }> {
+  const g = git(dir);
+  const onDisk = readHead(dir);
+  const symref = onDisk ? onDisk.symref : (await g.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+  const head = onDisk?.commit ?? (await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
+  return { symref, head };
+}
+
 async function userCheckout(repoRoot: string): Promise<NonNullable<GuardSnapshot['user']>> {
   const g = git(repoRoot);
-  const head = (await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
-  const symref = (await g.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
+  const { symref, head } = await headOf(repoRoot);
   const out = await g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...CONDUCTOR_PATHS.map((p) => `:(exclude)${p}`)]);
   const files = new Map<string, string>();
   const fields = out.split('\0');
