@@ -6,6 +6,7 @@ import { editBacklogFile } from '../src/backlog/backlog-file.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { normalizeTask } from '../src/backlog/types.js';
 import { gitdir } from './helpers/dirs.js';
+import { seededRandom } from './helpers/random.js';
 
 const COMMENTED = `# yaml-language-server: $schema=../conductor/schemas/backlog.schema.json
 # Backlog for the rate limiter — reviewed by Ana on Monday.
@@ -113,14 +114,6 @@ describe('backlogs conductor writes', () => {
 
 // A task's transitions reuse the positions of the last splice instead of parsing the whole file again.
 // Whatever the file looks like, the result must be byte for byte what a full parse gives.
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 const STATES = ['pending', 'ready', 'running', 'verifying', 'review', 'merging', 'done', 'failed', 'conflict', 'interrupted', 'blocked', 'skipped'];
 
 function randomBacklog(next: () => number, count: number): string {
@@ -145,7 +138,7 @@ function randomBacklog(next: () => number, count: number): string {
 
 describe('the splice index', () => {
   it('gives what a full parse gives, over 200 random backlogs and 20 edits each, human edits in between', () => {
-    const next = seeded(7);
+    const next = seededRandom(7);
     let served = 0;
     for (let doc = 0; doc < 200; doc++) {
       const count = 1 + Math.floor(next() * 8);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
 import { parseFastBlockYaml } from '../src/yaml/fast-block-yaml.js';
 import { backlog, task } from './helpers/backlogs.js';
+import { seededRandom } from './helpers/random.js';
 
 const EXAMPLE = readFileSync(new URL('../../examples/rate-limiter/BACKLOG.yaml', import.meta.url), 'utf8');
 
@@ -22,14 +23,6 @@ function agree(text: string): boolean {
   expect(reference.ok, `fast reader accepted text the full parser rejects:\n${text}`).toBe(true);
   expect(fast, text).toEqual(reference.value);
   return true;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 const WORDS = ['a', 'T01', 'src/a.ts:1-40', '.github/ci.yml', 'x y', 'it: works', 'C# code', 'a #b', "don't", 'say "hi"', '', ' lead', 'trail ', '42', '-1', '0.5', 'true', 'null', '~', 'yes', 'on', '2026-11-21', '0x1F', '1e3', '[x]', '{y}', 'a,b', '- item', '? q', '%p', '@at', '`t`', '\\back', 'ü ñ 中文', 'line\nbreak', 'two\n\nparas\n', 'tab\there', '.inf', '-foo'];
@@ -63,7 +56,7 @@ describe('fast block YAML reader', () => {
   });
 
   it('agrees with the full parser on 3,000 random documents in many styles', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {
       const value = { root: randomValue(next, 0), list: [randomValue(next, 1)] };
@@ -81,7 +74,7 @@ describe('fast block YAML reader', () => {
   });
 
   it('agrees with the full parser on 3,000 random mutations of a real backlog', () => {
-    const next = random(7);
+    const next = seededRandom(7);
     const pieces = ['[', ']', '{', '}', ':', '- ', ' #', '"', "'", '|', '|-', '\n', '  ', 'x: y', ',', '.5', '~'];
     let accepted = 0;
     for (let i = 0; i < 3000; i++) {

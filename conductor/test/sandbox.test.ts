@@ -31,15 +31,20 @@ function requireBwrap(): void {
   if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');
 }
 
-async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+/** One attempt at a one-file task whose scripted worker makes `edit`, then runs `steps`; `attempt` settles when it ends. */
+async function startAttempt(edit: string, steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
-  const config = normalizeConfig({ sandbox: 'bwrap', provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
+  const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
   const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
-  const outcome = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() });
-  return { repo, outcome };
+  return { repo, attempt: runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() }) };
+}
+
+async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+  const { repo, attempt } = await startAttempt(edit, steps);
+  return { repo, outcome: await attempt };
 }
 
 /** A step for the scripted worker: try to write `path`, and record in `report` what happened. */
@@ -123,13 +128,7 @@ describe('the bwrap sandbox', () => {
 describe('a human editing their checkout while a worker runs', () => {
   /** One attempt whose worker edits its file, then takes a second; meanwhile the human saves notes.txt in their checkout. */
   async function humanEditsDuringAttempt(sandbox: 'bwrap' | 'none') {
-    const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
-    const worktrees = new WorktreeManager(repo);
-    await worktrees.ensureIntegration('demo', 'HEAD');
-    const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
-    const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: 'src/bucket.ts=export const x = 1;', SCRIPT_RUN: JSON.stringify([[node, '-e', 'setTimeout(() => {}, 1500)']]) } } } });
-    const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
-    const attempt = runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() });
+    const { repo, attempt } = await startAttempt('src/bucket.ts=export const x = 1;', () => [[node, '-e', 'setTimeout(() => {}, 1500)']], sandbox);
     const edited = join(repo, 'worktrees', 'T01', 'src', 'bucket.ts');
     for (let i = 0; i < 200 && !(existsSync(edited) && readFileSync(edited, 'utf8').includes('x = 1')); i++) await new Promise((r) => setTimeout(r, 25));
     writeFileSync(join(repo, 'notes.txt'), 'the human, typing\n');

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { calibrateContextModel, contextBytes, contextSizeBound, renderTaskContext, shippedContextModel, shippedTemplateSource } from '../src/context/task-context.js';
 import { normalizeTask, TASK_STATES, TASK_TYPES, type Task } from '../src/backlog/types.js';
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
+import { seededRandom } from './helpers/random.js';
 
 function randomTask(next: () => number): Task {
   const text = () => ['x', 'héllo wörld', 'a'.repeat(Math.floor(next() * 400) + 1), '中文字符', '`code` <T> && "q"'][Math.floor(next() * 5)]!;
@@ -69,7 +62,7 @@ describe('worker context', () => {
 
   it('never renders more bytes than the size model allows', () => {
     const model = calibrateContextModel(shippedTemplateSource());
-    const next = random(99);
+    const next = seededRandom(99);
     for (let i = 0; i < 2000; i++) {
       const task = randomTask(next);
       expect(contextBytes(renderTaskContext(task))).toBeLessThanOrEqual(contextSizeBound(task, model));

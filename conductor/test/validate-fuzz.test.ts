@@ -2,17 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
+import { seededRandom } from './helpers/random.js';
 
 const SEED_TEXT = readFileSync(new URL('../../examples/rate-limiter/BACKLOG.yaml', import.meta.url), 'utf8');
 const NASTY = ['[', ']', '{', '}', ':', '- ', '&a ', '*a', '!!binary ', '"', "'", '|', '>', '#', '\t', '\n', '\0', '? ', '%YAML 1.1\n', '---\n', '<<: ', '\u2028', '\uFEFF', '$(rm -rf /)', '..', '/etc/'];
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 function mutate(text: string, next: () => number): string {
   let out = text;
@@ -36,7 +29,7 @@ function mutate(text: string, next: () => number): string {
 
 describe('validate never throws', () => {
   it('on 1,500 random mutations of a real backlog, and locates every problem inside the file', () => {
-    const next = random(20261121);
+    const next = seededRandom(20261121);
     let invalid = 0;
     for (let i = 0; i < 1500; i++) {
       const text = mutate(SEED_TEXT, next);
