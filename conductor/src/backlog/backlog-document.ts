@@ -203,7 +203,7 @@ export function replaceTask(text: string, id: string, task: Partial<Task>): stri
     if (isScalar(current) && isScalarValue(value)) current.value = value;
     else node.set(key, doc.createNode(value));
   }
-  return rerenderTask(text, doc, node);
+  return renderTaskIn(text, node).out;
 }
 
 function findTask(text: string, id: string): { doc: Document; node: YAMLMap } {
@@ -216,10 +216,6 @@ function findTask(text: string, id: string): { doc: Document; node: YAMLMap } {
     }
   }
   throw new ConductorError('BACKLOG_INVALID', `task ${id} is not in the backlog`, { hint: 'it may have been removed by hand' });
-}
-
-function rerenderTask(text: string, _doc: Document, node: YAMLMap): string {
-  return renderTaskIn(text, node).out;
 }
 
 /** The task `node` rendered again in place of its old text, at its indentation. */

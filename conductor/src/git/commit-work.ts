@@ -2,8 +2,7 @@
 // conductor stages everything except its own context copy and commits it with
 // its fixed identity and no hooks. An empty change is reported, not committed.
 // A stale index.lock a killed git left behind is cleared first (index-lock.ts).
-import { git, GitCommandError } from './git.js';
-import { headOnDisk } from './git-files.js';
+import { git, GitCommandError, headCommit } from './git.js';
 import { clearStaleIndexLock, type IndexLockOptions } from './index-lock.js';
 
 /** The name of the worker's context copy in its worktree; never committed. */
@@ -17,7 +16,7 @@ export interface CommittedWork {
 export async function commitWork(worktree: string, message: string, lock: IndexLockOptions = {}): Promise<CommittedWork> {
   const g = git(worktree);
   await clearStaleIndexLock(worktree, lock);
-  const before = headOnDisk(worktree) ?? (await g.raw(['rev-parse', 'HEAD'])).trim();
+  const before = await headCommit(worktree);
   await g.raw(['add', '-A', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
   // The staged files, against the commit before, and the commit itself, at the same time: committing leaves the
   // index as it is, so the list is the same whichever runs first. With nothing staged, git commits nothing.

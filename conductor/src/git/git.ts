@@ -11,6 +11,7 @@
 // gates, which need process trees, timeouts and cancellation, keep execa.)
 import { spawn } from 'node:child_process';
 import { ConductorError } from '../errors.js';
+import { headOnDisk } from './git-files.js';
 
 const ISOLATED_CONFIG = [
   'core.hooksPath=/dev/null',
@@ -96,6 +97,7 @@ export async function isContainedIn(dir: string, commit: string, ref: string): P
   // A full object name needs no lookup: merge-base fails on one that does not exist.
   const sha = /^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(commit) ? commit : (await g.raw(['rev-parse', '--verify', `${commit}^{commit}`]).catch(() => '')).trim();
   if (!/^[0-9a-f]{40,64}$/.test(sha)) return false;
+  if (sha === ref) return true; // a commit is contained in itself: no git call
   return (await g.raw(['merge-base', sha, ref]).catch(() => '')).trim() === sha;
 }
 
@@ -107,8 +109,10 @@ export async function branchCreatedAt(dir: string, branch: string): Promise<stri
   return match?.[1];
 }
 
-/** The commit HEAD points at. A repository with no commit yet is bad input (exit 2), not a crash: worktrees need a commit. */
+/** The commit HEAD points at (read from git's files when they are plain). A repository with no commit yet is bad input (exit 2), not a crash: worktrees need a commit. */
 export async function headCommit(dir: string): Promise<string> {
+  const onDisk = headOnDisk(dir);
+  if (onDisk) return onDisk;
   const sha = (await git(dir).raw(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']).catch(() => '')).trim();
   if (!/^[0-9a-f]{40,64}$/.test(sha)) {
     throw new ConductorError('INPUT_INVALID', 'the repository has no commit yet; conductor builds on one', { hint: 'commit your files first: git add -A && git commit -m "Initial commit"' });

@@ -8,8 +8,8 @@
 // A stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { git, isContainedIn } from './git.js';
-import { gitDirOf, headOnDisk } from './git-files.js';
+import { git, headCommit, isContainedIn } from './git.js';
+import { gitDirOf } from './git-files.js';
 import { clearStaleIndexLock } from './index-lock.js';
 
 export type MergeOutcome =
@@ -54,7 +54,7 @@ export class MergeQueue {
     const merged = await g.run(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
     // A conflict exits 1 and leaves MERGE_HEAD; git refusing to start (an untracked file in the way) exits non-zero without it.
     const inProgress = await this.mergeInProgress();
-    const head = async () => headOnDisk(this.integrationPath) ?? (await g.raw(['rev-parse', 'HEAD'])).trim();
+    const head = () => headCommit(this.integrationPath);
     if (!inProgress && merged.exitCode === 0) {
       const commit = await head();
       // --no-ff always makes a merge commit, unless the branch was in already: a repeated resume never merges twice.

@@ -85,7 +85,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   if (ownBefore && ownAfter === undefined) {
     problems.push(`the worker renamed or deleted its branch ${before.taskBranch}`);
     await keep('branch', ownBefore.tip);
-  } else if (ownBefore && ownAfter !== undefined && ownAfter !== ownBefore.tip && !(await isContainedIn(before.repoRoot, ownBefore.tip, ownAfter))) {
+  } else if (ownBefore && ownAfter !== undefined && !(await isContainedIn(before.repoRoot, ownBefore.tip, ownAfter))) {
     problems.push(`the worker rewound its branch ${before.taskBranch}, dropping earlier commits`);
     await keep('rewound', ownBefore.tip);
   }
