@@ -1,6 +1,7 @@
 // Ending what an agent started: its whole process group, then anything that
 // escaped the group (setsid) but still carries the call's marker variable.
 import { readdirSync, readFileSync } from 'node:fs';
+import { hasProcfs, liveGroupMembers } from './proc-stat.js';
 
 /** Send `signal` to the process group led by `pid`; false when nothing is left. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -12,8 +13,12 @@ export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
+/** Does the group led by `pid` still have a member that is not a zombie? */
 export function isGroupAlive(pid: number): boolean {
-  return signalGroup(pid, 0 as unknown as NodeJS.Signals);
+  if (!signalGroup(pid, 0 as unknown as NodeJS.Signals)) return false;
+  // kill(-pgid, 0) succeeds while unreaped zombies remain (a parent that never reaps,
+  // or a container's PID 1): ask the kernel which members are really running.
+  return hasProcfs() ? liveGroupMembers(pid).length > 0 : true;
 }
 
 /**

@@ -192,7 +192,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   if (pid !== undefined) options.supervisor?.untrack(pid);
 
   // The pipes close once no process holds them; don't wait on one that never will.
-  await Promise.race([child, delay(1000)]);
+  await settledWithin(child, 1000);
   child.stdout?.destroy();
   child.stderr?.destroy();
   const spawnError = startError ? spawnMessage(startError, file) : undefined;
@@ -225,9 +225,26 @@ function quoteForLog(arg: string): string {
   return /^[\w@%+=:,./-]+$/.test(short) ? short : JSON.stringify(short);
 }
 
+/**
+ * A referenced timer, on purpose: while conductor waits out what an agent left
+ * behind, this timer may be the only thing keeping Node's event loop alive. An
+ * unref'd one let Node exit (code 13, no message) in the middle of a run.
+ */
 function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** Wait for `promise`, at most `ms`; the timer goes as soon as it settles, so it holds nothing up afterwards. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise.then(noop, noop), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const noop = (): void => undefined;
 
 async function waitFor(check: () => boolean, ms: number): Promise<void> {
   const until = Date.now() + ms;

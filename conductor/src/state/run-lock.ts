@@ -8,6 +8,7 @@ import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/p
 import { join } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from './owned-dir.js';
+import { isProcessAlive, procStat } from '../process/proc-stat.js';
 
 export interface LockHolder {
   pid: number;
@@ -89,11 +90,8 @@ async function readHolder(path: string): Promise<LockHolder | 'missing' | 'unrea
 /** Is the recorded holder still running? Another host's holder is assumed alive. */
 export function isAlive(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EPERM') return false;
-  }
+  // A zombie holder (killed, not yet reaped by its parent) is dead: its lock is free.
+  if (!isProcessAlive(holder.pid)) return false;
   if (holder.processStart === undefined) return true;
   const now = processStartTime(holder.pid);
   return now === undefined || now === holder.processStart;
@@ -101,13 +99,7 @@ export function isAlive(holder: LockHolder): boolean {
 
 /** Field 22 of /proc/<pid>/stat; undefined where /proc is not available. */
 export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19];
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.startTime;
 }
 
 async function ageMs(path: string): Promise<number> {
