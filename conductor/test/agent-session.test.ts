@@ -55,10 +55,14 @@ describe('an agent call', () => {
     ['fail', 'failed', 'exit code 3: error: something went wrong'],
     ['auth', 'auth', 'exit code 1: Error: 401 Unauthorized: invalid x-api-key'],
     ['crash', 'crashed', 'killed by SIGSEGV'],
+    ['throw', 'failed', "exit code 1: TypeError: Cannot read properties of undefined (reading 'model')"],
     ['wait-tty', 'hung', 'no output for the inactivity timeout: killed as hung'],
-  ])('classifies an agent that does %s as %s', async (mode, exit, detail) => {
-    const result = await runAgentCall(fake(mode), request(testdir(), { timeouts: { inactivityMs: 400, hardMs: 5000, graceMs: 100 } }), { conductorDir: join(testdir(), '.conductor') });
-    expect(result).toMatchObject({ exit, detail });
+  ])('classifies an agent that does %s as %s, with its first real error line and its log', async (mode, exit, detail) => {
+    // Only the hanging agent waits out the inactivity timeout; the others get room to start on a loaded machine.
+    const inactivityMs = mode === 'wait-tty' ? 400 : 10_000;
+    const result = await runAgentCall(fake(mode), request(testdir(), { timeouts: { inactivityMs, hardMs: 20_000, graceMs: 100 } }), { conductorDir: join(testdir(), '.conductor') });
+    expect(result).toMatchObject({ exit, detail: mode === 'wait-tty' ? detail : `${detail}; log: ${result.logPath}` });
+    if (mode === 'throw') expect(readFileSync(result.logPath, 'utf8')).toMatch(/Node\.js v\d+/); // the footer the old summary showed
   });
 
   it('reports a CLI that is not installed', async () => {

@@ -17,7 +17,7 @@ import { normalizeConfig } from '../src/config/load-config.js';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import type { PhaseContext } from '../src/phases/call-role.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
-import { conductor, STACK_FRAME } from './helpers/cli.js';
+import { conductor, maskLogs, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
@@ -48,9 +48,9 @@ function unsetScript(repo: string, name: string) {
   writeFileSync(path, readFileSync(path, 'utf8').replace(new RegExp(`,"${name}":"[^"]*"`), ''));
 }
 
-const statusOf = (repo: string, id: string) => JSON.parse(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8')) as { status: string; attempt: number; note?: string };
-const notesOf = (repo: string, id: string) => readFileSync(join(repo, 'tasks', `${id}.notes.md`), 'utf8');
-const LIMIT = 'exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later';
+const statusOf = (repo: string, id: string) => JSON.parse(maskLogs(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8'))) as { status: string; attempt: number; note?: string };
+const notesOf = (repo: string, id: string) => maskLogs(readFileSync(join(repo, 'tasks', `${id}.notes.md`), 'utf8'));
+const LIMIT = 'exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later; log: <call.log>';
 
 /** Set a task's status in BACKLOG.yaml, as a crash in that state would leave it. */
 function setStatus(repo: string, id: string, status: string) {
@@ -185,7 +185,7 @@ describe('a rate limit (row 21)', () => {
     const { repo, calls } = project({ SCRIPT_QUOTA: 'reviewer' });
     const first = await conductor(['implement'], { cwd: repo });
     expect(first.exitCode).toBe(1);
-    expect(first.stdout).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the reviewer hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
+    expect(maskLogs(first.stdout)).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the reviewer hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
     expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1']); // one review session, no second try; T02 never started
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): the reviewer hit a rate limit: ${LIMIT}; attempt 1's commit is reviewed again on resume` });
     expect(notesOf(repo, 'T01')).toContain(`## Review of attempt 1: cut short\n\nThe reviewer hit a rate limit (the reviewer hit a rate limit: ${LIMIT}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.\n`);
@@ -210,7 +210,7 @@ describe('a rate limit (row 21)', () => {
     const { repo, calls } = project({ SCRIPT_VERDICT: 'rebase', SCRIPT_QUOTA: 'rebase' });
     const first = await conductor(['implement'], { cwd: repo });
     expect(first.exitCode).toBe(1);
-    expect(first.stdout).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
+    expect(maskLogs(first.stdout)).toBe(`2 tasks: 1 interrupted, 1 pending\nnew starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later\nnot finished: T01, T02 (conductor status shows why; tasks/<id>.notes.md has each attempt)`);
     expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1', 'rebase T01 1']); // no second rebase session, no attempt 2
     // The reviewer's verdict counts; the rate limit does not.
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 1, note: `rate-limited (not the task's fault): the rebase agent hit a rate limit: ${LIMIT}; the task is rewritten on resume` });
@@ -241,7 +241,7 @@ describe('a rate limit (row 21)', () => {
     const { repo, calls } = project({ SCRIPT_VERDICT: 'changes', SCRIPT_QUOTA: 'rebase' });
     const first = await conductor(['implement', '--only', 'T01'], { cwd: repo });
     expect(first.exitCode).toBe(1);
-    expect(first.stdout.split('\n')[1]).toBe(`new starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later`);
+    expect(maskLogs(first.stdout).split('\n')[1]).toBe(`new starts paused after a rate limit (T01: the rebase agent hit a rate limit: ${LIMIT}); run conductor resume later`);
     expect(calls().map((c) => c.call)).toEqual(['implementer T01 1', 'reviewer T01 1', 'implementer T01 2', 'reviewer T01 2', 'rebase T01 2']);
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 2, note: `rate-limited (not the task's fault): the rebase agent hit a rate limit: ${LIMIT}; the task is rewritten on resume` });
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { execa } from 'execa';
-import { BIN, conductor } from './helpers/cli.js';
+import { BIN, conductor, maskLogs } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { backlog, writeTask } from './helpers/backlogs.js';
 
@@ -101,10 +101,10 @@ describe('a worker context over budget', () => {
     writeFileSync(config, `${readFileSync(config, 'utf8')}budgets: { taskContextBytes: 300 }\n`);
     const limited = await conductor(['implement', '--only', 'T03'], { cwd: repo });
     expect(limited.exitCode).toBe(1);
-    const limit = 'the compressor hit a rate limit: exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later';
-    expect(limited.stdout.split('\n')[1]).toBe(`new starts paused after a rate limit (T03: ${limit}); run conductor resume later`);
+    const limit = 'the compressor hit a rate limit: exit code 1: Error: 429 Too Many Requests: rate limit exceeded, retry later; log: <call.log>';
+    expect(maskLogs(limited.stdout).split('\n')[1]).toBe(`new starts paused after a rate limit (T03: ${limit}); run conductor resume later`);
     expect(prompts().map((p) => p.role)).toEqual(['compressor']);
-    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): ${limit}` });
+    expect(JSON.parse(maskLogs(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')))).toMatchObject({ status: 'interrupted', attempt: 0, note: `rate-limited (not the task's fault): ${limit}` });
 
     writeFileSync(config, readFileSync(config, 'utf8').replace(',"SCRIPT_QUOTA":"compressor"', ''));
     const resumed = await conductor(['implement', '--only', 'T03'], { cwd: repo });
@@ -139,7 +139,7 @@ describe('Ctrl-C during implementation', () => {
 
   it('in a review gives the attempt back, and resume reviews the same commit without a new worker', async () => {
     const { repo, prompts } = await interruptAt('reviewer');
-    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: "stopped by Ctrl-C during its review; resume reviews the attempt's commit again" });
+    expect(JSON.parse(maskLogs(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')))).toMatchObject({ status: 'interrupted', attempt: 0, note: "stopped by Ctrl-C during its review; resume reviews the attempt's commit again" });
     expect(backlogT03(repo)).toMatchObject({ status: 'interrupted', attempts: 0 });
     const commit = sh(repo, 'rev-parse', 'task/T03');
 
@@ -153,7 +153,7 @@ describe('Ctrl-C during implementation', () => {
 
   it('in a worker session gives the attempt back, and resume starts that attempt again in a fresh session', async () => {
     const { repo, prompts } = await interruptAt('implementer');
-    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8'))).toMatchObject({ status: 'interrupted', attempt: 0, note: 'stopped by Ctrl-C; resume re-queues it' });
+    expect(JSON.parse(maskLogs(readFileSync(join(repo, 'tasks', 'T03.status.json'), 'utf8')))).toMatchObject({ status: 'interrupted', attempt: 0, note: 'stopped by Ctrl-C; resume re-queues it' });
     const resumed = await conductor(['implement', '--only', 'T03'], { cwd: repo });
     expect(resumed.stdout.split('\n')[0]).toBe('3 tasks: 2 pending, 1 done');
     expect(prompts().map((p) => [p.role, p.attempt])).toEqual([['implementer', 1], ['implementer', 1], ['reviewer', 1]]);

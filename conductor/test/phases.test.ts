@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFeatureRequest, slugify } from '../src/intake/feature-request.js';
 import { extractYaml } from '../src/phases/backlog-phase.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
-import { conductor } from './helpers/cli.js';
+import { conductor, maskLogs } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { pidsWithMarker } from '../src/process/kill-group.js';
 
@@ -100,7 +100,7 @@ describe('conductor plan', () => {
     const { repo, prompts } = project({ SCRIPT_FAIL_ONCE: 'planner-arch' });
     const result = await conductor(['plan', 'feature-request.md'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stderr).toContain('plan: planner-arch failed (exit code 1: scripted first-attempt failure of planner-arch); retrying in a new session');
+    expect(maskLogs(result.stderr)).toContain('plan: planner-arch failed (exit code 1: scripted first-attempt failure of planner-arch; log: <call.log>); retrying in a new session');
     expect(prompts().filter((p) => p.role === 'planner-arch').map((p) => p.attempt)).toEqual([1, 2]);
   });
 
@@ -108,7 +108,7 @@ describe('conductor plan', () => {
     const { repo } = project({ SCRIPT_FAIL: 'planner-qa' });
     const result = await conductor(['plan', 'feature-request.md'], { cwd: repo });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('conductor: planning failed: planner-qa failed (exit code 1: scripted failure of planner-qa), twice\nhint: the other documents are kept in specs/rate-limiter/');
+    expect(maskLogs(result.stderr)).toContain('conductor: planning failed: planner-qa failed (exit code 1: scripted failure of planner-qa; log: <call.log>), twice\nhint: the other documents are kept in specs/rate-limiter/');
     expect(existsSync(join(repo, 'specs', 'rate-limiter', 'SPEC.md'))).toBe(true);
     expect(existsSync(join(repo, 'specs', 'rate-limiter', 'PLAN.md'))).toBe(false);
   });
@@ -118,10 +118,10 @@ describe('conductor plan', () => {
     const result = await conductor(['plan', 'feature-request.md'], { cwd: repo });
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr.split('\n').slice(-4)).toEqual([
-      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge); retrying in a new session',
-      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge)',
-      'conductor: planning failed: plan-merge failed (exit code 1: scripted failure of plan-merge), twice',
+    expect(maskLogs(result.stderr).split('\n').slice(-4)).toEqual([
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge; log: <call.log>); retrying in a new session',
+      'plan: plan-merge failed (exit code 1: scripted failure of plan-merge; log: <call.log>)',
+      'conductor: planning failed: plan-merge failed (exit code 1: scripted failure of plan-merge; log: <call.log>), twice',
       'hint: SPEC.md, ARCH.md and QA.md are kept in specs/rate-limiter/; fix the cause and run the plan again',
     ]);
     expect(result.stderr).not.toContain('bug');

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { maskLogs } from './helpers/cli.js';
 import { describe, expect, it } from 'vitest';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
 import { lostRequirement } from '../src/phases/prepare-context.js';
@@ -106,7 +107,8 @@ describe('one task attempt', () => {
 
     it('blocks the task when the compressor fails', async () => {
       const { repo, ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_FAIL: 'compressor' } });
-      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor failed: exit code 1: scripted failure of compressor` });
+      const outcome = await runTaskAttempt(ctx, input);
+      expect({ ...outcome, reason: maskLogs(outcome.reason ?? '') }).toMatchObject({ result: 'blocked', reason: `${over}; the compressor failed: exit code 1: scripted failure of compressor; log: <call.log>` });
       expect(existsSync(join(repo, 'tasks', 'T01.context.md'))).toBe(false);
     });
   });

@@ -1,5 +1,6 @@
 // Failure classification shared by providers: what a process outcome and the
 // agent's own words say about why a call failed.
+import { isAbsolute, relative } from 'node:path';
 import type { RunOutcome } from '../process/run-process.js';
 import type { ExitClass } from './types.js';
 
@@ -52,14 +53,36 @@ export function describeOutcome(outcome: RunOutcome): string {
     case 'finished':
       return 'finished but did not exit: killed after the grace period';
     case 'quota':
-      return `kept retrying against a rate limit: stopped${outcome.stderrTail.trim() ? ` (${lastLine(outcome.stderrTail)})` : ''}`;
+      return `kept retrying against a rate limit: stopped${withError(outcome, ' (', ')')}; log: ${shownPath(outcome.logPath)}`;
     case 'exited':
-      if (outcome.signal) return `killed by ${outcome.signal}`;
-      return `exit code ${outcome.exitCode ?? '?'}${outcome.stderrTail.trim() ? `: ${lastLine(outcome.stderrTail)}` : ''}`;
+      if (outcome.signal) return `killed by ${outcome.signal}; log: ${shownPath(outcome.logPath)}`;
+      return `exit code ${outcome.exitCode ?? '?'}${withError(outcome, ': ', '')}; log: ${shownPath(outcome.logPath)}`;
   }
 }
 
-export function lastLine(text: string): string {
-  const lines = text.trim().split('\n');
-  return (lines[lines.length - 1] ?? '').slice(0, 300);
+/** A path as the user can open it from where they ran conductor: relative when it is below that directory. */
+function shownPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function withError(outcome: Pick<RunOutcome, 'stderrHead' | 'stderrTail'>, before: string, after: string): string {
+  const line = errorLine(outcome);
+  return line ? `${before}${line}${after}` : '';
+}
+
+/** Lines that say nothing about what went wrong: Node's version footer, stack frames, source excerpts and carets. */
+const NOISE = /^(?:Node\.js v\d|at .+(?::\d+:\d+\)?|\(<anonymous>\))$|\^+$|file:\/\/\S+:\d+$|\/\S+:\d+$|npm (?:ERR|error) (?:A complete log|\s*$)|-+$|=+$)/;
+/** A line that names an error: `Error: …`, `TypeError …`, `error: …`, `fatal: …`, `panic: …`, `npm error …`. */
+const ERROR = /^(?:(?:Uncaught )?[A-Z]\w*(?:Error|Exception)\b|(?:error|fatal|panic|ERROR|FATAL|Error)(?:\[\w+\])?[:\s]|npm (?:ERR!|error) )/;
+
+/**
+ * The line of an agent's stderr that says why it failed: the first line that names an error, else the
+ * last line that is not noise. Not simply the last line, which is often Node's `Node.js v20.20.2` footer
+ * or a stack frame.
+ */
+export function errorLine(outcome: Pick<RunOutcome, 'stderrHead' | 'stderrTail'>): string {
+  const lines = [...outcome.stderrHead.split('\n'), ...outcome.stderrTail.split('\n')].map((line) => line.trim()).filter((line) => line && !NOISE.test(line));
+  const found = lines.find((line) => ERROR.test(line)) ?? lines.at(-1) ?? '';
+  return found.length > 300 ? `${found.slice(0, 300)}…` : found;
 }

@@ -54,6 +54,8 @@ export interface RunOutcome {
   stdout: string;
   stdoutTruncated: boolean;
   stderrTail: string;
+  /** The first bytes of stderr: where the first real error usually is, before the trace and noise that follow. */
+  stderrHead: string;
   durationMs: number;
   logPath: string;
   logTruncated: boolean;
@@ -90,6 +92,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
   let stdout = '';
   let stdoutTruncated = false;
   let stderrTail = '';
+  let stderrHead = '';
   let inactivity: NodeJS.Timeout | undefined;
   let killTimer: NodeJS.Timeout | undefined;
   const pid = child.pid;
@@ -148,6 +151,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
     armInactivity();
     log.append('stderr', text);
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
+    if (stderrHead.length < STDERR_TAIL) stderrHead = (stderrHead + text).slice(0, STDERR_TAIL);
     scan('stderr', text);
   });
 
@@ -204,6 +208,7 @@ export async function runProcess(options: RunOptions): Promise<RunOutcome> {
     stdout,
     stdoutTruncated,
     stderrTail,
+    stderrHead,
     durationMs: Date.now() - started,
     logPath: options.logPath,
     logTruncated: log.truncated,

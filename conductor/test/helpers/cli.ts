@@ -17,3 +17,6 @@ export async function conductor(args: string[], options: { cwd: string; env?: Re
 
 /** A line that looks like a JavaScript stack frame. */
 export const STACK_FRAME = /^\s+at .+\(.+:\d+:\d+\)$|^\s+at .+:\d+:\d+$/m;
+
+/** A session's log path as failure summaries name it, masked: `; log: <call.log>` (its id is random). */
+export const maskLogs = (text: string): string => text.replace(/; log: (?:\S*\/)?\.conductor\/sessions\/[0-9a-f-]{36}\/call\.log/g, '; log: <call.log>');
