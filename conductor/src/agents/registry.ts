@@ -3,7 +3,8 @@
 import { ConductorError } from '../errors.js';
 import type { ConductorConfig } from '../config/types.js';
 import { which } from '../util/which.js';
-import { BUILTINS, DEFAULT_PROVIDER_ORDER } from './providers/catalog.js';
+import { existsSync } from 'node:fs';
+import { BUILTINS, DEFAULT_PROVIDER_ORDER, INSTALL_PACKAGES } from './providers/catalog.js';
 import { claudeProvider } from './providers/claude.js';
 import { codexProvider } from './providers/codex.js';
 import { commandProvider } from './providers/command.js';
@@ -49,4 +50,24 @@ export function defaultProviderName(config: ConductorConfig, path: string | unde
   throw new ConductorError('USAGE', 'no agent CLI found: none of opencode, claude, codex or gemini is on PATH', {
     hint: 'install one (npm install -g opencode-ai) or set provider in conductor.config.yaml; conductor doctor shows what is available',
   });
+}
+
+/**
+ * Refuse, before any session starts, a provider the run would use whose program is not installed: a CLI
+ * chosen with --provider, in `provider`, `roles` or `routing`, or a configured `command` whose program is
+ * missing. Otherwise the run would get as far as that role and fail there, after other sessions had run.
+ * `where` says for each provider name what chose it.
+ */
+export function requireInstalled(config: ConductorConfig, used: ReadonlyMap<string, string>, path: string | undefined = process.env.PATH): void {
+  for (const [name, chosenBy] of used) {
+    const command = config.providers[name]?.command;
+    const program = command ? command[0] : BUILTINS[name]?.binary;
+    if (program === undefined || program === '') continue; // HTTP (ollama) and replay providers have no program
+    const found = program.includes('/') ? existsSync(program) : which(program, path) !== undefined;
+    if (found) continue;
+    const pkg = INSTALL_PACKAGES[name];
+    throw new ConductorError('USAGE', `provider "${name}" (${chosenBy}) is not installed: ${program} is not on PATH`, {
+      hint: command ? `install ${program}, or change providers.${name}.command in conductor.config.yaml` : `install it (npm install -g ${pkg ?? name}) or choose another provider; conductor doctor shows what is available`,
+    });
+  }
 }

@@ -30,3 +30,11 @@ export const BUILTINS: Record<string, BuiltinInfo> = {
 };
 
 export const DEFAULT_PROVIDER_ORDER = ['opencode', 'claude', 'codex', 'gemini'] as const;
+
+/** The npm package that installs each built-in CLI, for the hint when one is missing. */
+export const INSTALL_PACKAGES: Record<string, string> = {
+  opencode: 'opencode-ai',
+  claude: '@anthropic-ai/claude-code',
+  codex: '@openai/codex',
+  gemini: '@google/gemini-cli',
+};

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { recorder } from '../../agents/recording.js';
 import { ConductorError } from '../../errors.js';
-import { createProvider, defaultProviderName } from '../../agents/registry.js';
+import { createProvider, defaultProviderName, requireInstalled } from '../../agents/registry.js';
 import { routeFor } from '../../agents/routing.js';
 import { ROLES } from '../../config/types.js';
 import type { PhaseContext } from '../../phases/call-role.js';
@@ -35,7 +35,19 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   // under --provider or --replay that is the one provider every role uses.
   const defaultProvider = defaultProviderName(config);
   const registry = replayDir ? { replayDir } : {};
-  for (const role of ROLES) createProvider(routeFor(config, role, undefined, defaultProvider).provider, config, registry);
+  const used = new Map<string, string>();
+  for (const role of ROLES) {
+    const route = routeFor(config, role, undefined, defaultProvider);
+    createProvider(route.provider, config, registry);
+    if (!used.has(route.provider)) used.set(route.provider, `${CHOSEN_BY[route.source] ?? `${route.source} in conductor.config.yaml`}, for ${role}`);
+  }
+  if (config.providerOverride === undefined) {
+    config.routing.forEach((rule, index) => {
+      const provider = rule.use.provider;
+      if (provider !== undefined && !used.has(provider)) used.set(provider, `routing[${index}] in conductor.config.yaml`);
+    });
+  }
+  requireInstalled(config, used);
   await requireSandbox(config.sandbox);
   const lock = await acquireRunLock(conductorDir, command);
   // We hold the lock: any process still marked with this repository's CONDUCTOR_HOME was started by a
@@ -99,6 +111,9 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     await lock.release();
   }
 }
+
+/** How a route's source reads in the message about a missing provider. */
+const CHOSEN_BY: Record<string, string> = { 'command line': '--provider', provider: 'provider in conductor.config.yaml', 'default provider': 'the default provider' };
 
 /** The live table over the repository's backlog, status files and ledger. */
 function liveTable(ctx: CommandContext, repoRoot: string): LiveTable {
