@@ -1,7 +1,8 @@
 // The bubblewrap sandbox (`sandbox: bwrap`, RELIABILITY row 25): a worker can
 // write its worktree and nothing of the user's; conductor refuses to start
 // when the config asks for a sandbox that cannot run. These tests need bwrap
-// (CI installs it) and fail, never skip, without it.
+// (CI installs it): without it they do not run, the end of the test run says
+// so with how to install it, and under CI=true they fail instead.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,16 +21,16 @@ import { which } from '../src/util/which.js';
 import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { alive } from './helpers/processes.js';
+import { BWRAP, canRun, requireProgram } from './helpers/system-programs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
 const node = process.execPath;
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
-
-function requireBwrap(): void {
-  if (!which('bwrap', process.env.PATH)) throw new Error('bwrap is not installed: the sandbox tests need it (Debian/Ubuntu: apt-get install bubblewrap; .ci/run installs it)');
-}
+/** The tests that run bubblewrap: here when it is installed (always under CI=true). */
+const withBwrap = canRun(BWRAP);
+const requireBwrap = () => requireProgram(BWRAP);
 
 /** One attempt at a one-file task whose scripted worker makes `edit`, then runs `steps`; `attempt` settles when it ends. */
 async function startAttempt(edit: string, steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
@@ -57,13 +58,24 @@ describe('the bwrap sandbox', () => {
     ]);
   });
 
-  it('keeps an agent program installed under /tmp visible (read-only) through the private /tmp', () => {
+  it('binds an agent program installed under /tmp (read-only) through the private /tmp', () => {
     const top = mkdtempSync('/tmp/conductor-agent-');
     try {
       mkdirSync(join(top, 'bin'));
       writeFileSync(join(top, 'bin', 'agent.mjs'), '');
       const argv = sandboxArgv([node, join(top, 'bin', 'agent.mjs'), '--flag', '/tmp'], { kind: 'bwrap', writable: [] });
       expect(argv.slice(0, 13)).toEqual(['bwrap', '--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp', '--ro-bind', top, top]);
+    } finally {
+      rmSync(top, { recursive: true, force: true });
+    }
+  });
+
+  it.runIf(withBwrap)('keeps an agent program installed under /tmp visible (read-only) through the private /tmp', () => {
+    const top = mkdtempSync('/tmp/conductor-agent-');
+    try {
+      mkdirSync(join(top, 'bin'));
+      writeFileSync(join(top, 'bin', 'agent.mjs'), '');
+      const argv = sandboxArgv([node, join(top, 'bin', 'agent.mjs'), '--flag', '/tmp'], { kind: 'bwrap', writable: [] });
       requireBwrap();
       writeFileSync(join(top, 'bin', 'agent.mjs'), 'process.stdout.write("agent ran")');
       expect(execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' })).toBe('agent ran');
@@ -72,12 +84,12 @@ describe('the bwrap sandbox', () => {
     }
   });
 
-  it('works on this machine', async () => {
+  it.runIf(withBwrap)('works on this machine', async () => {
     requireBwrap();
     expect(await checkSandbox()).toMatchObject({ available: true, works: true });
   });
 
-  it('lets a worker write its worktree, use git there and a private /tmp, and nothing of the user\'s', async () => {
+  it.runIf(withBwrap)('lets a worker write its worktree, use git there and a private /tmp, and nothing of the user\'s', async () => {
     requireBwrap();
     const probe = `/tmp/conductor-sandbox-probe-${process.pid}`;
     const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;', (repo) => [
@@ -98,7 +110,7 @@ describe('the bwrap sandbox', () => {
     expect(sh(repo, 'status', '--porcelain', '--', 'src')).toBe('');
   });
 
-  it('keeps a sandboxed agent under conductor\'s timeouts: a hung one is stopped with everything it started', async () => {
+  it.runIf(withBwrap)('keeps a sandboxed agent under conductor\'s timeouts: a hung one is stopped with everything it started', async () => {
     requireBwrap();
     const dir = testdir();
     const session = `sandboxed-${process.pid}`;
@@ -115,7 +127,7 @@ describe('the bwrap sandbox', () => {
     expect(pidsWithMarker('CONDUCTOR_SESSION_ID', session).filter(alive)).toEqual([]);
   });
 
-  it('fails the attempt of a worker that insists on writing outside', async () => {
+  it.runIf(withBwrap)('fails the attempt of a worker that insists on writing outside', async () => {
     requireBwrap();
     const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;|../../src/evil.ts=pwned', () => []);
     expect(outcome.result).toBe('failed');
@@ -135,7 +147,7 @@ describe('a human editing their checkout while a worker runs', () => {
     return { repo, outcome: await attempt };
   }
 
-  it('does not fail the attempt under the sandbox, where the worker cannot write there', async () => {
+  it.runIf(withBwrap)('does not fail the attempt under the sandbox, where the worker cannot write there', async () => {
     requireBwrap();
     const { outcome } = await humanEditsDuringAttempt('bwrap');
     expect([outcome.result, outcome.reason]).toEqual(['verified', undefined]);
@@ -149,7 +161,7 @@ describe('a human editing their checkout while a worker runs', () => {
 });
 
 describe('conductor implement under the sandbox', () => {
-  it('runs workers and reviewers sandboxed to the end', async () => {
+  it.runIf(withBwrap)('runs workers and reviewers sandboxed to the end', async () => {
     requireBwrap();
     const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }\n';
     const config = `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../src/escape-{task}.ts=x' })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
@@ -192,7 +204,11 @@ describe('a config that asks for the sandbox where bwrap is missing', () => {
     expect(missing.exitCode).toBe(1);
     expect(missing.stdout).toContain('sandbox    no  bwrap is not installed or not on PATH (required: sandbox: bwrap)');
     expect(missing.stdout).toContain('not ready: the config asks for sandbox: bwrap, but bwrap is not installed or not on PATH; install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), or remove `sandbox: bwrap` from conductor.config.yaml.');
+  });
+
+  it.runIf(withBwrap)('is reported by conductor doctor as working where it is installed', async () => {
     requireBwrap();
+    const { repo, env } = repoWithoutBwrap();
     const present = await conductor(['doctor'], { cwd: repo, env: { ...env, PATH: `${env.PATH}:/usr/bin:/bin` } });
     expect(present.stdout).toMatch(/^sandbox {4}ok {2}bwrap \d+\.\d+(\.\d+)? \S*bwrap \(required: sandbox: bwrap\)$/m);
   });
