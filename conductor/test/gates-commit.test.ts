@@ -49,7 +49,8 @@ describe('committing a worker\'s changes', () => {
   it('commits everything but the context copy, and reports an empty change', async () => {
     const dir = gitdir({ 'a.ts': 'a\n' });
     writeFileSync(join(dir, CONTEXT_COPY), '# Task T01\n');
-    expect(await commitWork(dir, 'T01: nothing')).toEqual({ files: [] });
+    const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: dir, encoding: 'utf8' }).trim();
+    expect(await commitWork(dir, 'T01: nothing')).toEqual({ files: [], parent: head });
     writeFileSync(join(dir, 'a.ts'), 'a2\n');
     writeFileSync(join(dir, 'b file.ts'), 'b\n');
     const done = await commitWork(dir, 'T01: token bucket');

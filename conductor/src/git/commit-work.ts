@@ -11,6 +11,8 @@ export const CONTEXT_COPY = '.conductor-task.md';
 export interface CommittedWork {
   /** The files the commit changed (none: nothing was committed). */
   files: string[];
+  /** HEAD before conductor's commit: past the attempt's base when the worker committed on its own. */
+  parent: string;
 }
 
 export async function commitWork(worktree: string, message: string, lock: IndexLockOptions = {}): Promise<CommittedWork> {
@@ -23,5 +25,5 @@ export async function commitWork(worktree: string, message: string, lock: IndexL
   const [staged, committed] = await Promise.all([g.raw(['diff', '--cached', '--name-only', '-z', before]), g.run(['commit', '-q', '--no-verify', '-m', message])]);
   const files = staged.split('\0').filter(Boolean);
   if (files.length > 0 && committed.exitCode !== 0) throw new GitCommandError(`${committed.stdout}${committed.stderr}`, committed.exitCode);
-  return { files };
+  return { files, parent: before };
 }

@@ -15,6 +15,8 @@ import { headOnDisk } from './git-files.js';
 
 const ISOLATED_CONFIG = [
   'core.hooksPath=/dev/null',
+  'core.fsmonitor=false', // a planted fsmonitor command would run on every status and diff
+  'color.ui=false',
   'commit.gpgSign=false',
   'tag.gpgSign=false',
   'core.autocrlf=false',
@@ -53,13 +55,17 @@ export interface GitOutcome {
 
 const CONFIG_ARGS = ISOLATED_CONFIG.flatMap((entry) => ['-c', entry]);
 
+/** Commands that print diffs: never through a user's or a worker's external diff tool or textconv filter. */
+const DIFF_COMMANDS = new Set(['diff', 'show', 'log']);
+const withoutExternalDiff = (args: readonly string[]): readonly string[] => (DIFF_COMMANDS.has(args[0] ?? '') ? [args[0]!, '--no-ext-diff', '--no-textconv', ...args.slice(1)] : args);
+
 export function git(dir: string, extraEnv: Record<string, string> = {}): Git {
   // hooksPath points at nothing: a hook in a repository (or one an agent wrote) never runs under conductor.
   // The environment is exactly gitEnv(): no GIT_DIR, GIT_WORK_TREE or other GIT_* of the caller leaks in.
   const env = gitEnv(extraEnv);
   const run = (args: readonly string[]): Promise<GitOutcome> =>
     new Promise((resolve, reject) => {
-      const child = spawn('git', [...CONFIG_ARGS, ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('git', [...CONFIG_ARGS, ...withoutExternalDiff(args)], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];
       child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));

@@ -120,9 +120,10 @@ export class WorktreeManager {
 
     let entries = await this.list();
     let registered = entries.find((entry) => entry.path === resolve(path));
-    if (registered && existsSync(path) && !existsSync(join(path, '.git'))) {
-      // Its .git link is gone (an agent's `rm -rf`): git would fall through to the user's checkout here. Keep the
-      // files aside, the commits in a salvage ref, and drop the registration.
+    if (registered && existsSync(path) && !(await this.linkIntact(path))) {
+      // Its .git link is gone (an agent's `rm -rf`), points at another repository (the user's) or is garbage: git
+      // would fall through to the user's checkout here, or fail. Keep the files aside, the commits in a salvage
+      // ref, and drop the registration.
       movedAside.push(await this.moveAside(path, name));
       if (registered.head) await this.saveRef(`${name}-unlinked`, registered.head);
       await this.pruneOurMissing();
@@ -162,6 +163,16 @@ export class WorktreeManager {
       throw new ConductorError('IO', `cannot create the worktree ${relative(this.repoRoot, path)}: ${messageOf(error).trim()}`, { cause: error });
     }
     return { path, branch, reused, head: reused ? tip! : start, movedAside };
+  }
+
+  /** Does `path` still open as a linked worktree of this repository (its own git directory, this common one)? */
+  private async linkIntact(path: string): Promise<boolean> {
+    if (!existsSync(join(path, '.git'))) return false;
+    const answer = await git(path).run(['rev-parse', '--path-format=absolute', '--git-dir', '--git-common-dir']);
+    if (answer.exitCode !== 0) return false;
+    const [gitDir = '', commonDir = ''] = answer.stdout.trim().split('\n');
+    const own = (await this.g().raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+    return gitDir !== commonDir && resolve(commonDir) === resolve(own);
   }
 
   /** Remove a task's worktree and branch, saving uncommitted or unmerged work first. Returns the salvage ref, if any. */

@@ -19,7 +19,7 @@ export const REVIEW_DIFF_BYTES = 24 * 1024;
 export type ReviewOutcome = { ok: true; verdict: Verdict; sessionId: string } | { ok: false; reason: string; /** The session was cut short: not a verdict on the work. */ stopped?: 'quota' | 'cancelled' };
 
 export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: number, work: AttemptOutcome, baselineFailures: ReadonlySet<string> = new Set()): Promise<ReviewOutcome> {
-  const diff = budgetDiff(await git(work.worktree).raw(['diff', '--binary', `${work.baseCommit}..HEAD`]), REVIEW_DIFF_BYTES);
+  const diff = budgetDiff(await git(work.worktree).raw(['diff', '--text', `${work.baseCommit}..HEAD`]), REVIEW_DIFF_BYTES);
   const data = {
     taskId: task.id,
     title: task.title,

@@ -73,6 +73,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const tampered = await findTampering(guarded, input.worktrees, task.id);
   if (tampered) {
     const kept = tampered.salvaged.length > 0 ? ` (commits kept in ${tampered.salvaged.join(', ')})` : '';
+    if (tampered.linkTouched) outcome.discard = true; // set aside (its work salvaged) and made again
     return fail('failed', `${tampered.problems.join('; ')}${kept}`, `attempt ${attempt}: ${tampered.problems.join('; ')}; work only inside your worktree and leave branches to conductor`);
   }
   if (agent.exit === 'cancelled') return fail('cancelled', 'cancelled');
@@ -81,7 +82,8 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
 
   const committed = await commitWork(wt.path, `${task.id}: ${task.title} (attempt ${attempt})`);
   // On a fresh worktree the commit is the only one since the base: its files are the whole change.
-  outcome.files = wt.reused ? await changedFiles(wt.path, base) : committed.files;
+  // A worker that committed on its own (as aider does) made the change too: then it is everything since the base.
+  outcome.files = wt.reused || committed.parent !== base ? await changedFiles(wt.path, base) : committed.files;
   if (outcome.files.length === 0) return fail('failed', 'no changes', `attempt ${attempt}: the worker changed no file; the task needs a change to its files`);
   return checkChange(ctx, input, outcome);
 }

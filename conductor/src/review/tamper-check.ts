@@ -8,7 +8,7 @@
 // integration branch (conductor owns it) is undone. A committed symlink
 // that leads out of the worktree is refused too.
 import { existsSync, realpathSync } from 'node:fs';
-import { lstat, readFile, readlink } from 'node:fs/promises';
+import { lstat, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
@@ -29,6 +29,8 @@ export interface GuardSnapshot {
   repoRoot: string;
   commonDir: string;
   worktree: string;
+  /** The worktree's `.git` link as conductor made it (`gitdir: …`): a worker that rewrites it points git elsewhere. */
+  gitLink: string;
   taskBranch: string;
   integrationBranch: string;
   /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
@@ -39,6 +41,8 @@ export interface GuardSnapshot {
 export interface Tampering {
   /** One line per thing touched. */
   problems: string[];
+  /** The worktree's git link was rewritten: the worktree is set aside and made again for the next attempt. */
+  linkTouched?: boolean;
   /** Salvage refs written to keep the worker's commits or the commits its moves would drop. */
   salvaged: string[];
 }
@@ -59,7 +63,8 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   }
   // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
   // during the session is the human's (they may go on working), so it is not looked at.
-  return { repoRoot, commonDir, worktree, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
+  const gitLink = await readFile(join(worktree, '.git'), 'utf8');
+  return { repoRoot, commonDir, worktree, gitLink, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -71,8 +76,16 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   // The worker's own worktree: still a worktree, on its branch, with every earlier commit.
   const ownRef = `refs/heads/${before.taskBranch}`;
   const ownBefore = before.refs.get(ownRef);
-  if (!existsSync(join(before.worktree, '.git'))) {
+  const link = join(before.worktree, '.git');
+  const linkNow = await readFile(link, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : 'unreadable'));
+  if (linkNow === undefined) {
     problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
+  } else if (linkNow !== before.gitLink) {
+    // Pointed elsewhere (the user's repository) or wrecked: put it back before any git runs there again.
+    // Read through the worker's link, HEAD and branch would describe another repository: they are not looked at.
+    problems.push(`the worker rewrote its worktree's git link (${join('worktrees', taskId, '.git')}); conductor put it back`);
+    await rm(link, { recursive: true, force: true });
+    await writeFile(link, before.gitLink);
   } else {
     const { symref, head } = await headOf(before.worktree);
     if (symref !== ownRef) {
@@ -105,7 +118,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   }
 
   if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user)));
-  return problems.length > 0 ? { problems, salvaged } : undefined;
+  return problems.length > 0 ? { problems, salvaged, ...(linkNow !== before.gitLink ? { linkTouched: true } : {}) } : undefined;
 }
 
 /** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
