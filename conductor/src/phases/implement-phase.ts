@@ -29,6 +29,7 @@ import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
 import { loadStatus, recoverInFlight } from './recover-in-flight.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
+import { applyCorrections, decideDone, readDoneRecord } from './done-authority.js';
 import { rebaseTask } from './rebase-task.js';
 import { reviewAttempt } from './review-attempt.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
@@ -80,6 +81,18 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   }
 
   await recoverInFlight(ctx, { backlog: initial.backlog, files, worktrees, integrationPath: integration.path, integrationBranch });
+  const doneRecord = await readDoneRecord(files.tasksDir, initial.backlog);
+  const warned = new Set<string>();
+  /** The backlog with `done` as conductor recorded it (see done-authority.ts), each disagreement said once. */
+  const withRecordedDone = async (backlog: Backlog): Promise<Backlog> => {
+    const corrections = decideDone(backlog.tasks, doneRecord, 'tasks/BACKLOG.yaml');
+    for (const c of corrections) {
+      if (warned.has(`${c.id}:${c.written}`)) continue;
+      warned.add(`${c.id}:${c.written}`);
+      ctx.report(`implement: warning: ${c.message}`);
+    }
+    return applyCorrections(backlog, corrections, files.backlogPath);
+  };
 
   const running = new Map<string, Promise<void>>();
   let quotaPause: string | undefined;
@@ -98,6 +111,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     gates,
     baselineFailures,
     onQuota: (why: string) => (quotaPause ??= why),
+    merged: (taskId: string) => doneRecord.done.add(taskId),
     afterMergeCheck: (taskId, attempt) =>
       ctx.config.gates_after_merge
         ? async () => {
@@ -126,7 +140,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       continue;
     }
     shownProblem = '';
-    const backlog = report.backlog;
+    const backlog = await withRecordedDone(report.backlog);
     costStop ??= await runCapReached(ctx);
     if (!quotaPause && !costStop) {
       const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status }));
@@ -153,7 +167,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   pool?.pool.idle(pool.project);
   await Promise.allSettled(running.values());
   await mapRefresh;
-  const final = (await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog;
+  const final = await withRecordedDone((await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog);
   const states = Object.fromEntries(final.tasks.map((t) => [t.id, t.status]));
   let checkoutMerge: CheckoutMerge | undefined;
   if (options.mergeIntoCheckout && !ctx.signal?.aborted) {
@@ -172,6 +186,8 @@ interface Run {
   gates: NonNullable<PhaseContext['config']['gates']>;
   baselineFailures: ReadonlySet<string>;
   onQuota: (why: string) => void;
+  /** conductor merged this task: it is done by its own record. */
+  merged: (taskId: string) => void;
   /** The gates on the integration tree after a merge, when `gates_after_merge` is set. */
   afterMergeCheck: (taskId: string, attempt: number) => MergeCheck | undefined;
   /** A merge changed the integration tree: the repo map follows. */
@@ -307,6 +323,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       await move('merging', reviewed);
       const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`, run.afterMergeCheck(task.id, attempt));
       if (merged.ok) {
+        run.merged(task.id);
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`);
         ctx.report(`implement: ${task.id} merged into ${run.integrationBranch} (attempt ${attempt})`);
         await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
