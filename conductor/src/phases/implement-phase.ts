@@ -222,7 +222,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       attempt,
       backlogPath: files.backlogPath,
       diffstat: work ? await diffstat(work) : '',
-      gateTails: (work?.gates ?? []).filter((g) => !g.passed).map((g) => `${g.name}:\n${g.tail ?? ''}`).join('\n\n'),
+      gateTails: (work?.gates ?? []).filter((g) => !g.passed).map((g) => `${g.name}:\n${g.failures ?? ''}`).join('\n\n'),
       reviewNotes,
       negativeEvidence: notes,
     });
