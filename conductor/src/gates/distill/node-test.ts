@@ -42,12 +42,14 @@ function tapFailure(name: string, block: string[]): Failure | undefined {
   const error = typeof fields.error === 'string' ? fields.error : fields.error === undefined ? 'failed' : inspect(fields.error);
   const kind = typeof fields.name === 'string' ? `${fields.name}: ` : '';
   const location = projectFrame(stack) ?? (typeof fields.location === 'string' ? fields.location : undefined);
+  // The YAML leaves out a side that is undefined; an assertion (it has an operator) compared it all the same.
+  const compared = typeof fields.operator === 'string' && fields.operator !== 'fail';
   return {
     check: name.replace(/\\#/g, '#'),
     ...(location ? { location } : {}),
     message: `${kind}${error}`.split('\n'),
-    ...('expected' in fields ? { expected: show(fields.expected) } : {}),
-    ...('actual' in fields ? { actual: show(fields.actual) } : {}),
+    ...('expected' in fields || compared ? { expected: show(fields.expected) } : {}),
+    ...('actual' in fields || compared ? { actual: show(fields.actual) } : {}),
   };
 }
 
