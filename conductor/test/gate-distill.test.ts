@@ -86,6 +86,13 @@ describe('a failed gate distilled, from the runner that ran', () => {
     expect(text).not.toMatch(/ at |node:internal/);
   });
 
+  it('node:test: a test file that cannot load gives its error, not "test failed"', async () => {
+    const files = { 'package.json': '{"type":"module"}', 'test/a.test.js': "import { parse } from '../src/nope.js';\n", 'test/b.test.js': 'const x = ;\n' };
+    const expected = ["✗ test/a.test.js (test/a.test.js:1:1)\n  Error: Cannot find module 'src/nope.js' imported from test/a.test.js", "✗ test/b.test.js (test/b.test.js:1)\n  SyntaxError: Unexpected token ';'\n  const x = ;\n            ^"].join('\n');
+    expect(await failuresOf(files, [node, '--test', '--test-reporter=tap'])).toBe(expected);
+    expect(await failuresOf(files, [node, '--test', '--test-reporter=spec'])).toBe(expected);
+  });
+
   it('vitest: the test path, the matcher message, expected and received, without colours or code frames', async () => {
     const test = NODE_TEST.replace(/^import .*\n/gm, '').replace(/assert\.equal\((.*), (.*)\);/g, 'expect($1).toBe($2);').replace(/assert\.deepStrictEqual\((.*), (\{.*\})\);/, 'expect($1).toEqual($2);');
     const text = await failuresOf(

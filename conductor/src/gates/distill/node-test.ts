@@ -13,16 +13,23 @@ export const nodeTap: Distiller = {
   matches: (lines) => lines.some((l) => NOT_OK.test(l)) && lines.some((l) => /^\s*(?:TAP version \d+|1\.\.\d+|# (?:Subtest|fail \d+))/.test(l)),
   failures(lines) {
     const failures: Failure[] = [];
+    /** Where the output since the last test's result starts: a file that fails to load prints its error there, as comments. */
+    let since = 0;
     for (let i = 0; i < lines.length; i++) {
       const match = NOT_OK.exec(lines[i]!);
-      if (!match || match[3]) continue;
+      if (!match || match[3]) {
+        if (/^\s*(?:ok \d+|\.\.\.$)/.test(lines[i]!)) since = i + 1;
+        continue;
+      }
       const indent = match[1]!;
       const block: string[] = [];
+      const before = lines.slice(since, i).filter((l) => l.startsWith('#')).map((l) => l.replace(/^# ?/, ''));
       if (lines[i + 1] === `${indent}  ---`) {
         for (i += 2; i < lines.length && lines[i] !== `${indent}  ...`; i++) block.push(lines[i]!.slice(indent.length + 2));
       }
+      since = i + 1;
       const failure = tapFailure(match[2]!, block);
-      if (failure) failures.push(failure);
+      if (failure) failures.push(withLoadError(failure, before));
     }
     return failures;
   },
@@ -68,12 +75,16 @@ export const nodeSpec: Distiller = {
     for (let i = from; i < lines.length; i++) {
       const match = SPEC_FAIL.exec(lines[i]!);
       if (!match) continue;
+      // A file that fails to load printed its error just before its result, where it ran (not in the summary).
+      const ran = summary === -1 ? i : lines.indexOf(lines[i]!);
+      const start = lines.slice(0, ran).findLastIndex((l) => /^\s*(?:[✔✖﹣] |ℹ )/.test(l)) + 1;
+      const before = lines.slice(start, ran);
       const indent = match[1]!.length;
       const body: string[] = [];
       for (; i + 1 < lines.length && (lines[i + 1]!.trim() === '' || lines[i + 1]!.search(/\S/) > indent); i++) body.push(lines[i + 1]!.slice(indent + 2));
       if (body.every((l) => l.trim() === '')) continue; // a suite: its tests are reported one by one
       const where = /^test at (\S+)$/.exec(lines[i - body.length - 1] ?? '')?.[1];
-      failures.push(specFailure(match[2]!, body, where));
+      failures.push(withLoadError(specFailure(match[2]!, body, where), before));
     }
     return failures;
   },
@@ -95,4 +106,20 @@ function specFailure(name: string, body: string[], where: string | undefined): F
     ...(expected !== undefined ? { expected } : {}),
     ...(actual !== undefined ? { actual } : {}),
   };
+}
+
+/**
+ * A test file that failed before any test ran reports only 'test failed'; what it printed before its
+ * result says why: `SyntaxError: …` under the file:line and source line it points at, or a module not found.
+ */
+function withLoadError(failure: Failure, before: readonly string[]): Failure {
+  if (failure.message.join('\n').replace(/'/g, '') !== 'test failed') return failure;
+  const at = before.findLastIndex((l) => /^\w*Error\b[^:]*: /.test(l));
+  if (at === -1) return failure;
+  const message = [before[at]!.replace(/^(\w*Error) \[\w+\]:/, '$1:')];
+  const place = before.slice(0, at).findLastIndex((l) => /^(?!node:)\S+:\d+$/.test(l));
+  if (place === -1 || place < at - 4) return { ...failure, message };
+  // The source line and its caret, as node printed them.
+  const source = before.slice(place + 1, place + 3).filter((l) => l.trim() !== '');
+  return { ...failure, location: before[place]!, message: [...message, ...source] };
 }
