@@ -104,6 +104,8 @@ describe('a failed gate distilled, from the runner that ran', () => {
     expect(text).toContain('✗ parse > rejects an empty string (test/duration.test.js:16:12)\n  TypeError: empty duration');
     expect(text).not.toContain('\u001b');
     expect(text).not.toMatch(/\d+\|/);
+    const unloaded = await failuresOf({ 'package.json': '{"type":"module"}', 'test/a.test.js': "import { parse } from '../src/nope.js';\ntest('x', () => expect(parse).toBeDefined());\n" }, [node, bin('vitest', 'vitest.mjs'), 'run', '--globals']);
+    expect(unloaded).toBe("✗ test/a.test.js (test/a.test.js:1:1)\n  Error: Cannot find module '../src/nope.js' imported from test/a.test.js");
   });
 
   it('tsc: each error with its code, file:line:col and message (and the same from --pretty, recorded)', async () => {

@@ -17,7 +17,8 @@ export const vitest: Distiller = {
       if (!header) continue;
       const body: string[] = [];
       for (; i + 1 < lines.length && !RULE.test(lines[i + 1]!) && !HEADER.test(lines[i + 1]!) && !/^\s*Test Files\s/.test(lines[i + 1]!); i++) body.push(lines[i + 1]!);
-      const [file, ...names] = header[1]!.split(' > ').map((part) => part.trim());
+      // A file that failed to load is `FAIL  test/a.test.js [ test/a.test.js ]`.
+      const [file, ...names] = header[1]!.replace(/ \[ .+ \]$/, '').split(' > ').map((part) => part.trim());
       failures.push(blockFailure(names.length ? names.join(' > ') : file!, body, names.length ? file : undefined));
     }
     return failures;
