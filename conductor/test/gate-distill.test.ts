@@ -151,6 +151,7 @@ describe('a failed gate distilled, from recorded output', () => {
     expect(text).toContain('✗ parse › rejects an empty string (src/duration.js:6:26)\n  TypeError: empty duration');
     expect(text).not.toContain('\u001b');
     expect(text).not.toMatch(/\d \||at Object/);
+    expect(distillOutput(recorded('jest-load.txt')).text).toBe("✗ Test suite failed to run (test/load.test.js:1:19)\n  Cannot find module '../src/nope.js' from 'test/load.test.js'");
   });
 
   it('cargo test: panics with left and right, without the backtrace', () => {
