@@ -92,7 +92,7 @@ async function checkRewrite(ctx: PhaseContext, input: RebaseInput, reply: string
   // conductor's own lessons are kept whatever the agent wrote.
   const context = isRecord(rewritten.context) ? { ...rewritten.context } : {};
   const evidence = Array.isArray(context.negative_evidence) ? context.negative_evidence.map(String) : [];
-  context.negative_evidence = [...new Set([...task.context.negative_evidence, ...evidence, ...input.negativeEvidence.map(oneLine)])];
+  context.negative_evidence = [...new Set([...task.context.negative_evidence, ...evidence, ...input.negativeEvidence.map(lessonLine)])];
   rewritten.context = context;
 
   // Checked in place, against the backlog as it is now: schema, graph and the worker-context budget.
@@ -121,8 +121,8 @@ function definitionOf(task: Task): Record<string, unknown> {
 }
 
 /** A lesson as one line of the task's negative evidence, which counts against the worker-context budget (a gate's failures run over several). */
-function oneLine(lesson: string): string {
-  const text = lesson.split('\n').map((line) => line.trim()).filter(Boolean).join(' | ');
+export function lessonLine(lesson: string): string {
+  const text = lesson.split('\n').map((line) => line.trim()).filter(Boolean).join(' | ').replace(/: \| /g, ': ');
   return text.length > LESSON_CHARS ? `${text.slice(0, LESSON_CHARS - 1)}…` : text;
 }
 
