@@ -228,6 +228,7 @@ describe('distilling', () => {
     const failures = "✗ formats whole minutes (test/duration.test.js:6:10)\n  + '1m'\n  - '1 minute'";
     expect(gateEvidence({ name: 'test', passed: false, durationMs: 1, failures }, 1)).toBe("attempt 1: gate test failed:\n  ✗ formats whole minutes (test/duration.test.js:6:10)\n    + '1m'\n    - '1 minute'");
     expect(gateEvidence({ name: 'test', passed: false, durationMs: 1, failures: 'T01.ts lacks attempt 2', note: 'killed by SIGKILL' }, 2)).toBe('attempt 2: gate test failed (killed by SIGKILL): T01.ts lacks attempt 2');
+    expect(gateEvidence({ name: 'limit', passed: false, durationMs: 1, failures: 'too many files in src' }, 3, 'after merging into conductor/demo')).toBe('attempt 3: gate limit failed after merging into conductor/demo: too many files in src');
     // A rebased task keeps it in its negative evidence, which counts against the context budget: one line, at most 400 characters.
     expect(lessonLine(gateEvidence({ name: 'test', passed: false, durationMs: 1, failures }, 1))).toBe("attempt 1: gate test failed: ✗ formats whole minutes (test/duration.test.js:6:10) | + '1m' | - '1 minute'");
     expect(lessonLine(`attempt 1: gate test failed:\n${'  ✗ x\n'.repeat(200)}`)).toHaveLength(400);

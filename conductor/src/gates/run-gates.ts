@@ -82,9 +82,9 @@ async function distillLog(path: string, cwd: string, budgetBytes: number): Promi
   return distillOutput(gateOutput(text), { cwd: await realpath(cwd).catch(() => cwd), budgetBytes }).text;
 }
 
-/** A failed gate as a lesson for the next attempt: its name, why, and what failed (one line when that is one line). */
-export function gateEvidence(gate: GateRun, attempt: number): string {
-  const head = `attempt ${attempt}: gate ${gate.name} failed${gate.note ? ` (${gate.note})` : ''}`;
+/** A failed gate as a lesson for the next attempt: its name, when (`after merging into …`), why, and what failed (one line when that is one line). */
+export function gateEvidence(gate: GateRun, attempt: number, when?: string): string {
+  const head = `attempt ${attempt}: gate ${gate.name} failed${when ? ` ${when}` : ''}${gate.note ? ` (${gate.note})` : ''}`;
   const failures = (gate.failures ?? '').trim();
   if (!failures) return head;
   return failures.includes('\n') ? `${head}:\n${failures.replace(/^/gm, '  ')}` : `${head}: ${failures}`;

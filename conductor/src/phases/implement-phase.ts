@@ -103,7 +103,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         ? async () => {
             const results = await runGates(gates, gateOptions(ctx, integration.path, taskId, `attempt-${attempt}-merged`));
             const failing = newlyFailing(results, baselineFailures);
-            return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => `${gateEvidence(gate, attempt)} (after merging into ${integrationBranch})`) } : undefined;
+            return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => gateEvidence(gate, attempt, `after merging into ${integrationBranch}`)) } : undefined;
           }
         : undefined,
     // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
