@@ -29,8 +29,6 @@ export interface GateOptions {
   signal?: AbortSignal;
   supervisor?: Supervisor;
   parentEnv?: NodeJS.ProcessEnv;
-  /** The most `failures` may take (default GATE_FAILURE_BYTES). */
-  failureBytes?: number;
   /** The repository's `.conductor/`, carried as CONDUCTOR_HOME so orphans can be found after a crash. */
   conductorDir?: string;
 }
@@ -63,7 +61,7 @@ export async function runGates(gates: readonly GateConfig[], options: GateOption
     const passed = outcome.reason === 'exited' && outcome.exitCode === 0;
     const result: GateRun = { name: gate.name, passed, durationMs: outcome.durationMs, exitCode: outcome.exitCode, log, gateId: marker.value };
     if (!passed) {
-      result.failures = await distillLog(log, options.cwd, options.failureBytes ?? GATE_FAILURE_BYTES);
+      result.failures = await distillLog(log, options.cwd);
       if (outcome.reason === 'spawn-failed') result.note = outcome.spawnError ?? 'could not start';
       else if (outcome.reason === 'inactivity' || outcome.reason === 'hard-timeout') result.note = `timed out after ${gate.timeoutMinutes ?? options.defaultTimeoutMinutes} min: killed`;
       else if (outcome.reason === 'cancelled') result.note = 'cancelled';
@@ -75,11 +73,11 @@ export async function runGates(gates: readonly GateConfig[], options: GateOption
   return results;
 }
 
-/** What the gate's log says failed (without conductor's own lines), within `budgetBytes`. */
-async function distillLog(path: string, cwd: string, budgetBytes: number): Promise<string> {
+/** What the gate's log says failed (without conductor's own lines), within GATE_FAILURE_BYTES. */
+async function distillLog(path: string, cwd: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
   // Runners print the real path (macOS's /private/var for /var).
-  return distillOutput(gateOutput(text), { cwd: await realpath(cwd).catch(() => cwd), budgetBytes }).text;
+  return distillOutput(gateOutput(text), { cwd: await realpath(cwd).catch(() => cwd), budgetBytes: GATE_FAILURE_BYTES }).text;
 }
 
 /** A failed gate as a lesson for the next attempt: its name, when (`after merging into …`), why, and what failed (one line when that is one line). */
