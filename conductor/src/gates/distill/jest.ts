@@ -1,6 +1,6 @@
 // jest's default reporter: one block per failing test headed `● suite › test`,
 // the matcher's message with Expected/Received, a code frame, then `at` frames.
-import { blockFailure } from './vitest.js';
+import { blockFailure } from './error-block.js';
 import type { Distiller, Failure } from './types.js';
 
 const HEADER = /^\s*● (.+)$/;
