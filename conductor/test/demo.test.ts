@@ -2,7 +2,7 @@
 // repository that shows every loop of the pipeline for real.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { conductor } from './helpers/cli.js';
@@ -37,6 +37,19 @@ describe('conductor demo', () => {
     // The retry after a failing gate, the review asking for changes, the rebase.
     const status = (id: string) => JSON.parse(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8')) as { attempt: number; history: { to: string; note?: string }[] };
     expect(status('T02').history.filter((h) => h.to === 'failed').map((h) => h.note)).toEqual(['gates failed: test']);
+    // The retry's worker is told which assertion failed and where, not the test runner's stack frames.
+    const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sessionId: string; provider: string; role: string; taskId?: string; attempt: number; log: string });
+    const retry = ledger.find((e) => e.role === 'implementer' && e.taskId === 'T02' && e.attempt === 2)!;
+    const lesson = [
+      '- attempt 1: gate test failed:',
+      '  ✗ a key is there until its expiry and gone exactly at it (test/ttl.test.js:21:10)',
+      '    AssertionError: Expected values to be strictly equal:',
+      '    1 !== undefined',
+      '    expected: undefined',
+      '    actual:   1',
+    ].join('\n');
+    expect(readFileSync(join(dirname(retry.log), 'prompt.md'), 'utf8')).toContain(`## Review notes from the last attempt — address each one\n\n${lesson}\n`);
+    expect(readFileSync(join(repo, 'tasks', 'T02.notes.md'), 'utf8')).toContain(`Negative evidence:\n${lesson}\n`);
     expect(readFileSync(join(repo, 'tasks', 'T03.notes.md'), 'utf8')).toContain('## Review of attempt 1: changes');
     expect(backlog.tasks.find((t) => t.id === 'T04')!.title).toBe('stats (read-only)');
     expect(readFileSync(join(repo, 'tasks', 'T04.notes.md'), 'utf8')).toContain('## Rebase after attempt 1 (the reviewer asked for a rebase)');
@@ -51,7 +64,6 @@ describe('conductor demo', () => {
     expect(existsSync(join(repo, 'src', 'clock.js'))).toBe(false); // the demo's own checkout is untouched
 
     // Every call a new session.
-    const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { sessionId: string; provider: string });
     expect(ledger).toHaveLength(21);
     expect(new Set(ledger.map((e) => e.sessionId)).size).toBe(21);
     expect(new Set(ledger.map((e) => e.provider))).toEqual(new Set(['replay']));

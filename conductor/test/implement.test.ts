@@ -59,6 +59,21 @@ describe('conductor implement', () => {
     expect(readFileSync(join(repo, 'tasks', 'T01.notes.md'), 'utf8')).toContain('## Attempt 1: failed — gates failed: test');
   });
 
+  it('shows a task as verifying while its gates run, and records a gate failure from there', async () => {
+    const { repo } = project({}, 'attempt 2');
+    // The gate asks `conductor status` what it shows while the gate itself is running on T01's worktree.
+    const ask = `const { execFileSync } = require("child_process"); const path = require("path"); if (path.basename(process.cwd()) === "T01") require("fs").appendFileSync(path.join("..", "..", "seen.txt"), execFileSync(process.execPath, [${JSON.stringify(BIN)}, "status"], { cwd: path.join("..", ".."), encoding: "utf8" }).split("\\n").filter((l) => l.startsWith("T01")).join("\\n") + "\\n");\n`;
+    writeFileSync(join(repo, 'check.js'), ask + readFileSync(join(repo, 'check.js'), 'utf8'));
+    execFileSync('sh', ['-c', 'git add check.js && git -c user.name=t -c user.email=t@t commit -qm gate'], { cwd: repo });
+    await conductor(['implement', '--only', 'T01'], { cwd: repo });
+    expect(readFileSync(join(repo, 'seen.txt'), 'utf8').trim().split('\n').map((l) => l.split(/ {2,}/).slice(0, 4))).toEqual([
+      ['T01', 'First', 'verifying', '1'],
+      ['T01', 'First', 'verifying', '2'],
+    ]);
+    const status = JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8')) as { history: { to: string }[] };
+    expect(status.history.map((h) => h.to)).toEqual(['pending', 'ready', 'running', 'verifying', 'failed', 'ready', 'running', 'verifying', 'review', 'merging', 'done']);
+  });
+
   it('blocks a task whose attempts are used up, saying what was tried', async () => {
     const { repo } = project({}, 'never');
     const result = await conductor(['implement', '--only', 'T03'], { cwd: repo });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeConfig } from '../src/config/load-config.js';
+import type { GateConfig } from '../src/config/types.js';
 import { normalizeTask } from '../src/backlog/types.js';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import type { PhaseContext } from '../src/phases/call-role.js';
@@ -12,15 +13,15 @@ import { gitdir, testdir } from './helpers/dirs.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 
-async function verifiedWork(verdict: string, edit = 'src/bucket.ts=export const x = 1;') {
+async function verifiedWork(verdict: string, edit = 'src/bucket.ts=export const x = 1;', base: { files?: Record<string, string>; gates?: GateConfig[]; failing?: string[] } = {}) {
   const log = join(testdir(), 'prompts.jsonl');
-  const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
+  const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n', ...base.files });
   const config = normalizeConfig({ provider: 'scripted', providers: { scripted: { command: [process.execPath, SCRIPT], env: { SCRIPT_LOG: log, SCRIPT_EDIT: edit, SCRIPT_VERDICT: verdict } } } });
   const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), runId: 'test-run', config, defaultProvider: 'scripted', report: () => undefined };
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1', 'nothing else changes'], scope: { files_hint: ['src/bucket.ts'] } });
-  const work = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [{ name: 'test', run: [process.execPath, '-e', 'process.exit(0)'] }], baselineFailures: new Set() });
+  const work = await runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [{ name: 'test', run: [process.execPath, '-e', 'process.exit(0)'] }, ...(base.gates ?? [])], baselineFailures: new Set(base.failing) });
   expect(work.result).toBe('verified');
   const prompts = () => readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { role: string; prompt: string }).filter((p) => p.role === 'reviewer');
   return { repo, ctx, task, work, prompts };
@@ -39,6 +40,15 @@ describe('reviewing an attempt', () => {
     expect(prompt).toContain('+export const x = 1;');
     expect(prompt).not.toContain('implemented T01'); // the worker's own account never reaches the reviewer
     expect(prompt).not.toContain('Set x to 1.'); // nor the task's description: only its acceptance criteria
+  });
+
+  it("shows the reviewer what failed in a gate already failing on the base: the assertion, not node:test's stack", async () => {
+    const files = { 'test/old.test.js': "const test = require('node:test');\nconst assert = require('node:assert');\ntest('old check', () => assert.strictEqual(1, 2));\n" };
+    const { ctx, task, work, prompts } = await verifiedWork('approve', undefined, { files, gates: [{ name: 'unit', run: [process.execPath, '--test', '--test-reporter=tap'] }], failing: ['unit'] });
+    await reviewAttempt(ctx, task, 1, work, new Set(['unit']));
+    const [prompt] = prompts().map((p) => p.prompt);
+    expect(prompt).toContain('- unit: FAILED (already failing before this task)\n```\n✗ old check (test/old.test.js:3:32)\n  AssertionError: Expected values to be strictly equal:\n  1 !== 2\n  expected: 2\n  actual:   1\n```');
+    expect(prompt).not.toContain('node:internal');
   });
 
   it('asks a new session once when the reply is not a verdict', async () => {

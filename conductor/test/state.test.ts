@@ -58,6 +58,11 @@ describe('task state table', () => {
     expect(() => transition(newTaskStatus('T01', NOW), 'merging')).toThrow('task T01 cannot go from pending to merging');
   });
 
+  it('takes a task through verifying while its gates run: on to review, or failed, or interrupted by a crash or Ctrl-C', () => {
+    expect((['review', 'failed', 'interrupted'] as const).map((to) => canTransition('verifying', to, 'conductor'))).toEqual([true, true, true]);
+    expect(canTransition('verifying', 'running', 'conductor')).toBe(false);
+  });
+
   it('lets a human set pending, blocked, skipped or done from any state', () => {
     for (const to of ['pending', 'blocked', 'skipped', 'done'] as const) expect(canTransition('running', to, 'human')).toBe(true);
     expect(canTransition('pending', 'running', 'human')).toBe(false);

@@ -1,20 +1,22 @@
 // Running the project's gates on the host, in a worktree: each one with its
-// own timeout, its output in a log file, and the failing tail kept for the
-// worker's next attempt and for the reviewer.
+// own timeout, its output in a log file, and what failed distilled from that
+// log (distill/) for the worker's next attempt, the reviewer and the rebase agent.
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GateConfig } from '../config/types.js';
 import { buildAgentEnv, redactor, secretValues } from '../process/agent-env.js';
 import { runProcess } from '../process/run-process.js';
 import type { Supervisor } from '../process/supervisor.js';
 import type { GateResult } from '../state/status-file.js';
+import { gateOutput } from './distill/clean-output.js';
+import { distillOutput, GATE_FAILURE_BYTES } from './distill/distill.js';
 
 export interface GateRun extends GateResult {
   /** Marks every process the gate started (CONDUCTOR_GATE_ID), to prove none is left. */
   gateId?: string;
-  /** The last lines of output of a failed gate (for negative evidence and the reviewer). */
-  tail?: string;
+  /** What a failed gate's output says failed: each failing check with its location and message, or its last lines (distill/). */
+  failures?: string;
   /** Why it failed, when not by its exit code: a timeout or a missing program. */
   note?: string;
 }
@@ -27,7 +29,6 @@ export interface GateOptions {
   signal?: AbortSignal;
   supervisor?: Supervisor;
   parentEnv?: NodeJS.ProcessEnv;
-  tailLines?: number;
   /** The repository's `.conductor/`, carried as CONDUCTOR_HOME so orphans can be found after a crash. */
   conductorDir?: string;
 }
@@ -60,7 +61,7 @@ export async function runGates(gates: readonly GateConfig[], options: GateOption
     const passed = outcome.reason === 'exited' && outcome.exitCode === 0;
     const result: GateRun = { name: gate.name, passed, durationMs: outcome.durationMs, exitCode: outcome.exitCode, log, gateId: marker.value };
     if (!passed) {
-      result.tail = await logTail(log, options.tailLines ?? 40);
+      result.failures = await distillLog(log, options.cwd);
       if (outcome.reason === 'spawn-failed') result.note = outcome.spawnError ?? 'could not start';
       else if (outcome.reason === 'inactivity' || outcome.reason === 'hard-timeout') result.note = `timed out after ${gate.timeoutMinutes ?? options.defaultTimeoutMinutes} min: killed`;
       else if (outcome.reason === 'cancelled') result.note = 'cancelled';
@@ -72,17 +73,19 @@ export async function runGates(gates: readonly GateConfig[], options: GateOption
   return results;
 }
 
-/** The last `lines` lines a gate printed (without conductor's own `#` lines). */
-async function logTail(path: string, lines: number): Promise<string> {
+/** What the gate's log says failed (without conductor's own lines), within GATE_FAILURE_BYTES. */
+async function distillLog(path: string, cwd: string): Promise<string> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  const output = text.split('\n').filter((line) => !line.startsWith('# '));
-  return output.slice(-lines - 1).join('\n').trim();
+  // Runners print the real path (macOS's /private/var for /var).
+  return distillOutput(gateOutput(text), { cwd: await realpath(cwd).catch(() => cwd), budgetBytes: GATE_FAILURE_BYTES }).text;
 }
 
-/** A failed gate as one line of negative evidence: its name, why, and its last output lines. */
-export function gateEvidence(gate: GateRun, attempt: number): string {
-  const lines = (gate.tail ?? '').split('\n').filter((l) => l.trim() !== '').slice(-5).map((l) => l.replace(/^! /, '').trim());
-  return `attempt ${attempt}: gate ${gate.name} failed${gate.note ? ` (${gate.note})` : ''}: ${lines.join(' | ')}`.slice(0, 400);
+/** A failed gate as a lesson for the next attempt: its name, when (`after merging into …`), why, and what failed (one line when that is one line). */
+export function gateEvidence(gate: GateRun, attempt: number, when?: string): string {
+  const head = `attempt ${attempt}: gate ${gate.name} failed${when ? ` ${when}` : ''}${gate.note ? ` (${gate.note})` : ''}`;
+  const failures = (gate.failures ?? '').trim();
+  if (!failures) return head;
+  return failures.includes('\n') ? `${head}:\n${failures.replace(/^/gm, '  ')}` : `${head}: ${failures}`;
 }
 
 /** Gates that failed on the base before any task ran: their failures are not a worker's fault. */

@@ -117,7 +117,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         ? async () => {
             const results = await runGates(gates, gateOptions(ctx, integration.path, taskId, `attempt-${attempt}-merged`));
             const failing = newlyFailing(results, baselineFailures);
-            return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => `${gateEvidence(gate, attempt)} (after merging into ${integrationBranch})`) } : undefined;
+            return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => gateEvidence(gate, attempt, `after merging into ${integrationBranch}`)) } : undefined;
           }
         : undefined,
     // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
@@ -238,7 +238,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       attempt,
       backlogPath: files.backlogPath,
       diffstat: work ? await diffstat(work) : '',
-      gateTails: (work?.gates ?? []).filter((g) => !g.passed).map((g) => `${g.name}:\n${g.tail ?? ''}`).join('\n\n'),
+      gateTails: (work?.gates ?? []).filter((g) => !g.passed).map((g) => `${g.name}:\n${g.failures ?? ''}`).join('\n\n'),
       reviewNotes,
       negativeEvidence: notes,
     });
@@ -278,7 +278,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}) };
+    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}), onGates: () => move('verifying') };
     // The review a rate limit or Ctrl-C cut short is done again on the attempt's commit, not on new work.
     const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
     if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cutBy}; its commit is checked and reviewed again`);
@@ -295,7 +295,8 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       if (work.discard) await run.worktrees.removeTask(task.id, run.integrationBranch); // salvaged first
       continue;
     }
-    await move('verifying', patch);
+    // Verifying since the gates started; an attempt whose gates wait for the reviewer (flagged changes) passes through it here.
+    if (status.status !== 'verifying') await move('verifying', patch);
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
     if (ctx.signal?.aborted) return move('interrupted', { pid: undefined, attempt: attempt - 1 }, STOPPED_IN_REVIEW);

@@ -1,6 +1,6 @@
 // The rebase agent: after a "rebase" verdict, or two failed attempts, a fresh
-// session gets the task as it was, what the attempt changed (diffstat), the
-// failing gate tails and the review notes, and returns an improved task. It
+// session gets the task as it was, what the attempt changed (diffstat), what
+// failed in the gates and the review notes, and returns an improved task. It
 // is checked like any backlog edit (schema, graph, context budget), must keep
 // its id — and its dependencies unless it says why — and is written into
 // BACKLOG.yaml with the human's comments kept. What went wrong is always
@@ -92,7 +92,7 @@ async function checkRewrite(ctx: PhaseContext, input: RebaseInput, reply: string
   // conductor's own lessons are kept whatever the agent wrote.
   const context = isRecord(rewritten.context) ? { ...rewritten.context } : {};
   const evidence = Array.isArray(context.negative_evidence) ? context.negative_evidence.map(String) : [];
-  context.negative_evidence = [...new Set([...task.context.negative_evidence, ...evidence, ...input.negativeEvidence])];
+  context.negative_evidence = [...new Set([...task.context.negative_evidence, ...evidence, ...input.negativeEvidence.map(lessonLine)])];
   rewritten.context = context;
 
   // Checked in place, against the backlog as it is now: schema, graph and the worker-context budget.
@@ -119,6 +119,14 @@ function definitionOf(task: Task): Record<string, unknown> {
   }
   return out;
 }
+
+/** A lesson as one line of the task's negative evidence, which counts against the worker-context budget (a gate's failures run over several). */
+export function lessonLine(lesson: string): string {
+  const text = lesson.split('\n').map((line) => line.trim()).filter(Boolean).join(' | ').replace(/: \| /g, ': ');
+  return text.length > LESSON_CHARS ? `${text.slice(0, LESSON_CHARS - 1)}…` : text;
+}
+
+const LESSON_CHARS = 400;
 
 function isEmpty(value: unknown): boolean {
   return value === undefined || (Array.isArray(value) && value.length === 0) || (isRecord(value) && Object.keys(value).length === 0);

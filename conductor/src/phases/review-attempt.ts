@@ -1,6 +1,6 @@
 // Reviewing one verified attempt: a fresh reviewer sees only the task's
 // acceptance criteria, the diff against the task's base (within its budget),
-// the gate results with their failing tails, and what the scope check found.
+// the gate results with what failed in each, and what the scope check found.
 // Its JSON verdict is validated; an unparseable reply gets one new session, a
 // second is a failed attempt. A rate limit (or Ctrl-C) ends the review at once
 // and says so: it is not the attempt's fault. The verdict is saved to
@@ -24,7 +24,7 @@ export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: numb
     taskId: task.id,
     title: task.title,
     acceptance: task.acceptance,
-    gates: work.gates.map((g) => ({ name: g.name, passed: g.passed, baselineFailed: baselineFailures.has(g.name), ...(g.passed ? {} : { tail: g.tail ?? '' }) })),
+    gates: work.gates.map((g) => ({ name: g.name, passed: g.passed, baselineFailed: baselineFailures.has(g.name), ...(g.passed ? {} : { tail: g.failures ?? '' }) })),
     flagged: work.scope?.flagged ?? [],
     outsideScope: work.scope?.outsideHint ?? [],
     diff: diff.text,

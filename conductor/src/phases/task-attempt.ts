@@ -31,6 +31,8 @@ export interface AttemptInput {
   baselineFailures: ReadonlySet<string>;
   /** Review notes from the last attempt, for the worker. */
   notes?: string;
+  /** Called as the host's gates start on the committed change, so the task is seen as verifying while they run. */
+  onGates?: () => Promise<void>;
 }
 
 export type AttemptResult = 'verified' | 'failed' | 'blocked' | 'quota' | 'cancelled';
@@ -139,6 +141,7 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
     return outcome;
   }
 
+  await input.onGates?.();
   outcome.gates = await runGates(input.gates, gateOptions(ctx, outcome.worktree, task.id, `attempt-${attempt}`));
   if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
   const failing = newlyFailing(outcome.gates, input.baselineFailures);
