@@ -3,7 +3,6 @@
 // run here for node:test, vitest, tsc, eslint (and cargo when installed);
 // recorded from the real runners for jest 30, cargo and tsc --pretty; written
 // to match pytest 8 and go 1.22, which cannot be installed here.
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -14,6 +13,7 @@ import { distillOutput, renderFailures } from '../src/gates/distill/distill.js';
 import { gateEvidence, runGates } from '../src/gates/run-gates.js';
 import { lessonLine } from '../src/phases/rebase-task.js';
 import { testdir } from './helpers/dirs.js';
+import { CARGO, canRun, requireProgram } from './helpers/system-programs.js';
 
 const node = process.execPath;
 const require = createRequire(import.meta.url);
@@ -127,16 +127,10 @@ describe('a failed gate distilled, from the runner that ran', () => {
     expect(warned).toBe("✗ eqeqeq (src/store.js:1:33)\n  Expected '===' and instead saw '=='");
   });
 
-  const cargo = (() => {
-    try {
-      execFileSync('cargo', ['--version'], { stdio: 'pipe' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!cargo)('cargo test: each panicking test with its place and message, without the backtrace', async () => {
+  const cargo = canRun(CARGO);
+  it.runIf(cargo)('cargo test: each panicking test with its place and message, without the backtrace', async () => {
     const lib = 'pub fn minutes(ms: u64) -> String {\n    format!("{}m", ms / 60000)\n}\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n    fn formats_whole_minutes() {\n        assert_eq!(minutes(60000), "1 minute");\n    }\n}\n';
+    requireProgram(CARGO);
     const dir = testdir({ 'Cargo.toml': '[package]\nname = "durations"\nversion = "0.1.0"\nedition = "2021"\n\n[dependencies]\n', 'src/lib.rs': lib });
     const [result] = await runGates([{ name: 'test', run: ['cargo', 'test', '--offline', '-q'] }], { cwd: dir, logDir: join(dir, '.logs'), defaultTimeoutMinutes: 2, parentEnv: { ...process.env, RUST_BACKTRACE: '1', CARGO_TARGET_DIR: join(dir, 'target') } });
     expect(result!.failures).toBe('✗ tests::formats_whole_minutes (src/lib.rs:11:9)\n  assertion `left == right` failed\n  left: "1m"\n  right: "1 minute"');

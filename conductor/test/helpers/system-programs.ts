@@ -33,3 +33,4 @@ export function requireProgram(needed: SystemProgram): void {
 }
 
 export const BWRAP: SystemProgram = { program: 'bwrap', tests: 'the bubblewrap sandbox tests', install: 'Debian/Ubuntu: apt-get install bubblewrap' };
+export const CARGO: SystemProgram = { program: 'cargo', tests: 'the real `cargo test` gate test', install: 'Debian/Ubuntu: apt-get install cargo' };
