@@ -24,7 +24,7 @@ describe('the live task table', () => {
       'T02  Task T02  running  1        3s       -              -',
       '3 tasks: 1 done, 1 running, 1 pending',
     ]);
-    expect(liveFrame([row('T01', 'pending')])).toEqual(['1 tasks: 1 pending']);
+    expect(liveFrame([row('T01', 'pending')])).toEqual(['1 task: 1 pending']);
     expect(liveFrame([])).toEqual([]);
   });
 
@@ -68,7 +68,7 @@ describe('the live task table', () => {
     const { table, writes, set } = terminal(30);
     set([row('T01', 'running', { title: 'A rather long title for a task' })]);
     await table.refresh();
-    expect(writes[0]!.split('\n').map((line) => line.length)).toEqual([29, 29, 18, 0]);
+    expect(writes[0]!.split('\n').map((line) => line.length)).toEqual([29, 29, 17, 0]);
     expect(writes[0]!.split('\n')[1]).toBe('T01  A rather long title for…');
   });
 

@@ -111,3 +111,33 @@ describe('the reviewer\'s diff is text, whatever the worker or the user configur
     expect(prompt).toContain('-export const x = 0;\n+export const x = 1;');
   });
 });
+
+describe('symlinks are resolved fully (rows 4 and 9)', () => {
+  it('a chain of links that climbs out through ".." fails the attempt', async () => {
+    const { attempt } = await setup();
+    const outcome = await attempt(1, 'src/bucket.js=export const x = 1;', [['mkdir', '-p', 'x'], ['ln', '-s', '..', 'x/parent'], ['ln', '-s', 'x/parent/../..', 'sneaky']]);
+    expect(outcome.result).toBe('failed');
+    expect(outcome.reason).toBe('the change adds a symlink that leads out of the worktree: sneaky -> x/parent/../..');
+    expect(outcome.discard).toBe(true);
+  });
+
+  it('a link that stays inside, even through another link, is fine', async () => {
+    const { attempt } = await setup();
+    const outcome = await attempt(1, 'src/bucket.js=export const x = 1;', [['mkdir', '-p', 'x'], ['ln', '-s', '..', 'x/parent'], ['ln', '-s', 'x/parent/src/bucket.js', 'alias.js']]);
+    expect(outcome.result, outcome.reason).toBe('verified');
+  });
+
+  it('an absolute link in attempt 1 does not fail every later attempt: the next one starts clean at the integration tip', async () => {
+    const { repo, roles } = (() => {
+      const log = join(testdir(), 'prompts.jsonl');
+      const env = { SCRIPT_LOG: log, SCRIPT_EDIT: 'src/{task}.js=export const done = true;', SCRIPT_RUN_T01_1: JSON.stringify([['ln', '-s', '/etc/passwd', 'src/passwd']]) };
+      const config = `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\n`;
+      const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.js., acceptance: [it exists], scope: { files_hint: [src/T01.js] } }\n';
+      return { repo: gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': backlog, '.gitignore': 'worktrees/\n.conductor/\n' }), roles: () => readFileSync(log, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { role: string }).role) };
+    })();
+    const result = execFileSync(node, [fileURLToPath(new URL('../bin/conductor.js', import.meta.url)), 'implement'], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(result.split('\n')[0]).toBe('1 task: 1 done');
+    expect(roles()).toEqual(['implementer', 'implementer', 'reviewer']);
+    expect(sh(repo, 'ls-tree', '-r', '--name-only', 'conductor/demo')).toBe('.gitignore\nconductor.config.yaml\nsrc/T01.js\ntasks/BACKLOG.yaml');
+  });
+});

@@ -126,7 +126,10 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
   const { task, attempt } = input;
   const fail = failWith(outcome);
   const links = await escapingSymlinks(outcome.worktree, outcome.files);
-  if (links.length > 0) return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
+  if (links.length > 0) {
+    outcome.discard = true; // the next attempt starts clean at the integration tip, not on this commit (its work is salvaged)
+    return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
+  }
 
   const scope = checkScope(task, outcome.files);
   outcome.scope = scope;

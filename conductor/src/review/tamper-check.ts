@@ -8,8 +8,8 @@
 // integration branch (conductor owns it) is undone. A committed symlink
 // that leads out of the worktree is refused too.
 import { existsSync, realpathSync } from 'node:fs';
-import { lstat, readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { lstat, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
@@ -138,17 +138,44 @@ async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapsh
   return problems;
 }
 
-/** Files of the change that are symlinks pointing outside the worktree, as `path -> target`. */
+/**
+ * Files of the change that are symlinks leading outside the worktree, as `path -> target`. Every component is
+ * resolved, through `..` and chains of links (`x/parent -> ..`, `sneaky -> x/parent/../..`), not just the
+ * link's own text; a link that cannot be resolved on disk is judged by the furthest it gets.
+ */
 export async function escapingSymlinks(worktree: string, files: readonly string[]): Promise<string[]> {
   const found: string[] = [];
+  const root = await realpath(worktree);
   for (const file of files) {
     const path = join(worktree, file);
     if (!(await lstat(path).catch(() => undefined))?.isSymbolicLink()) continue;
     const target = await readlink(path);
-    const rel = relative(resolve(worktree), resolve(dirname(path), target));
-    if (isAbsolute(target) || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) found.push(`${file} -> ${target}`);
+    if (isAbsolute(target) || !(await resolvesInside(root, join(root, file)))) found.push(`${file} -> ${target}`);
   }
   return found;
+}
+
+/** Does `path` (below `root`, both real) resolve, link by link and component by component, to a place inside `root`? */
+async function resolvesInside(root: string, path: string): Promise<boolean> {
+  const inside = (p: string) => p === root || p.startsWith(`${root}${sep}`);
+  const pending = relative(root, path).split(sep).filter(Boolean);
+  let at = root;
+  for (let hops = 0; pending.length > 0; ) {
+    const part = pending.shift()!;
+    if (part === '.') continue;
+    const next = part === '..' ? dirname(at) : join(at, part);
+    if (!inside(next)) return false;
+    const stat = await lstat(next).catch(() => undefined);
+    if (stat?.isSymbolicLink()) {
+      if (++hops > 40) return false; // a loop: treat as leading nowhere safe
+      const target = await readlink(next);
+      if (isAbsolute(target)) return false;
+      pending.unshift(...target.split(sep).filter(Boolean));
+      continue; // `at` stays: the link's target is relative to its own directory
+    }
+    at = next;
+  }
+  return inside(at);
 }
 
 const short = (symref: string) => symref.replace(/^refs\/heads\//, '');

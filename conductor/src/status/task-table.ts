@@ -69,7 +69,7 @@ export function noteLines(rows: readonly TaskRow[]): string[] {
 export function summaryLine(rows: readonly TaskRow[]): string {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  return `${rows.length} tasks: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
+  return `${rows.length} task${rows.length === 1 ? '' : 's'}: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
 }
 
 function duration(ms: number): string {

@@ -19,7 +19,7 @@ export function reportImplement(ctx: CommandContext, summary: ImplementSummary):
   const entries = Object.entries(summary.states);
   const counts = new Map<string, number>();
   for (const [, state] of entries) counts.set(state, (counts.get(state) ?? 0) + 1);
-  ctx.stdout.write(`${entries.length} tasks: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
+  ctx.stdout.write(`${entries.length} task${entries.length === 1 ? '' : 's'}: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}\n`);
   if (summary.quotaPause) ctx.stdout.write(`new starts paused after a rate limit (${summary.quotaPause}); run conductor resume later\n`);
   const unfinished = entries.filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
   // The cap matters to the user only when it left work undone.
