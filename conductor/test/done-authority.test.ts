@@ -63,3 +63,16 @@ describe('done is conductor\'s alone', () => {
     expect(states(repo)).toEqual(['T01:done', 'T02:done']);
   });
 });
+
+describe('implement --only', () => {
+  it('with an id that is not in the backlog is exit 2 with a did-you-mean, before anything runs', async () => {
+    const { repo } = project();
+    const typo = await conductor(['implement', '--only', 'T1'], { cwd: repo });
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toBe('conductor: --only names a task not in tasks/BACKLOG.yaml: T1\nhint: did you mean T01?');
+    const unknown = await conductor(['implement', '--only', 'T02,T99'], { cwd: repo });
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe('conductor: --only names a task not in tasks/BACKLOG.yaml: T99\nhint: its tasks are T01, T02');
+    expect(sh(repo, 'branch', '--list', 'conductor/*')).toBe('');
+  });
+});
