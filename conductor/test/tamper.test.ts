@@ -99,6 +99,9 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     mkdirSync(join(repo, 'docs'), { recursive: true });
     writeFileSync(join(repo, 'docs', 'repo-map.md.408025481'), '# Repo map\n');
     writeFileSync(join(repo, 'docs', 'repo-map.md'), '# Repo map\n');
+    // `conductor report`, run from another terminal during the run, writes its Markdown (#15 item 8).
+    mkdirSync(join(repo, 'docs', 'runs'), { recursive: true });
+    writeFileSync(join(repo, 'docs', 'runs', 'run-1.md'), '# Run\n');
     expect(await findTampering(before, worktrees, 'T01')).toBeUndefined();
   });
 });

@@ -14,8 +14,8 @@ import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
 
-/** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too). */
-const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*'];
+/** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
+const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
 
 interface RefState {
   tip: string;
