@@ -19,7 +19,8 @@ export type ProblemKind =
   | 'cycle'
   | 'unsafe-path'
   | 'budget'
-  | 'unknown-provider';
+  | 'unknown-provider'
+  | 'not-plain';
 
 export interface Problem {
   file: string;

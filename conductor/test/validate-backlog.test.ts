@@ -210,3 +210,25 @@ describe('number formatting', () => {
     expect([0, 999, 1000, 3072, 1234567, -4200].map(formatCount)).toEqual(['0', '999', '1,000', '3,072', '1,234,567', '-4,200']);
   });
 });
+
+describe('validate: the fields conductor writes back are plain values (#15 item 7)', () => {
+  const three = (t1: string, t2: string) => `version: 1\nfeature: demo\ntasks:\n  - id: T01\n    title: First\n    description: Write it.\n    acceptance: [it exists]\n    scope: { files_hint: [src/a.ts] }\n${t1}  - id: T02\n    title: Second\n    description: Write it.\n    acceptance: [it exists]\n    scope: { files_hint: [src/b.ts] }\n${t2}`;
+
+  it('an alias standing for done (status: *default) is a located error, not a task counted as done', () => {
+    const report = validateBacklogText(three('    status: &default pending\n', '    status: *default\n    attempts: 0\n'), 'tasks/BACKLOG.yaml');
+    expect(report.backlog).toBeUndefined();
+    expect(report.problems.map(formatProblem)).toEqual([
+      'tasks/BACKLOG.yaml:9:22 error not-plain: `status` is written as an anchored value; conductor reads and rewrites this field, so it must be a plain value — write it on one line, e.g. status: pending',
+      'tasks/BACKLOG.yaml:15:13 error not-plain: `status` is written as an alias; conductor reads and rewrites this field, so it must be a plain value — write it on one line, e.g. status: pending',
+    ]);
+  });
+
+  it('a folded status or attempts is a located error, so no write of conductor\'s can mangle it', () => {
+    const report = validateBacklogText(three('    status: >-\n      ready\n', '    attempts: |\n      0\n'), 'tasks/BACKLOG.yaml');
+    expect(report.problems.map(formatProblem)).toEqual([
+      'tasks/BACKLOG.yaml:9:13 error not-plain: `status` is written as a block scalar (> or |); conductor reads and rewrites this field, so it must be a plain value — write it on one line, e.g. status: pending',
+      'tasks/BACKLOG.yaml:16:15 error not-plain: `attempts` is written as a block scalar (> or |); conductor reads and rewrites this field, so it must be a plain value — write it on one line, e.g. attempts: 0',
+      'tasks/BACKLOG.yaml:16:15 error type: task T02: attempts must be an integer, got text "0\\n"',
+    ]);
+  });
+});

@@ -68,6 +68,7 @@ export function checkBacklog(loaded: LoadedYaml, options: BacklogCheckOptions = 
   const ids = checkIds(rawTasks, ctx);
   checkDependencies(rawTasks, ids, ctx);
   checkScopePaths(rawTasks, options.repoRoot, ctx);
+  checkWrittenFields(rawTasks, ctx);
 
   const indexed: IndexedTask[] = [];
   rawTasks.forEach((raw, index) => {
@@ -90,6 +91,28 @@ interface CheckContext {
 
 function report(ctx: CheckContext, path: YamlPath, problem: Omit<Problem, 'file' | 'line' | 'col' | 'path'>, target: 'key' | 'value' = 'value'): void {
   ctx.problems.push({ file: ctx.loaded.file, ...ctx.loaded.locate(path, target), path: formatPath(path), ...problem });
+}
+
+const STYLE_WORDS = { alias: 'an alias', anchored: 'an anchored value', 'block scalar': 'a block scalar (> or |)' } as const;
+
+/**
+ * `status` and `attempts` are the fields conductor writes back: they must be plain values, or an alias would
+ * stand for a state nobody wrote there (`status: *default` read as done) and a rewrite would break a block scalar.
+ */
+function checkWrittenFields(rawTasks: unknown[], ctx: CheckContext): void {
+  rawTasks.forEach((raw, index) => {
+    if (!isRecord(raw)) return;
+    for (const field of ['status', 'attempts'] as const) {
+      if (!(field in raw)) continue;
+      const style = ctx.loaded.styleOf(['tasks', index, field]);
+      if (style === undefined) continue;
+      report(ctx, ['tasks', index, field], {
+        kind: 'not-plain',
+        message: `\`${field}\` is written as ${STYLE_WORDS[style]}; conductor reads and rewrites this field, so it must be a plain value`,
+        hint: `write it on one line, e.g. ${field}: ${field === 'status' ? 'pending' : '0'}`,
+      });
+    }
+  });
 }
 
 /** Map of valid ids to the index of their first definition. */

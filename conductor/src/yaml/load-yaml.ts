@@ -43,6 +43,11 @@ export interface LoadedYaml {
   problems: Problem[];
   /** Where the node at `path` starts; `key` points at the mapping key instead of its value. */
   locate(path: YamlPath, target?: 'key' | 'value'): Location;
+  /**
+   * How the value at `path` is written, where it is not a plain one-line scalar: an alias (`*x`), an anchored
+   * value (`&x …`), or a block scalar (`>-`, `|`). Undefined for a plain value or a missing path.
+   */
+  styleOf(path: YamlPath): 'alias' | 'anchored' | 'block scalar' | undefined;
 }
 
 const START: Location = { line: 1, col: 1 };
@@ -77,7 +82,8 @@ export function parseYaml(text: string, file: string, limits: YamlLimits = DEFAU
     // Problems in a well-formed file are rare: locate them with the full parser only when asked.
     let locator: LoadedYaml['locate'] | undefined;
     const locate: LoadedYaml['locate'] = (path, target) => (locator ??= fullParse(text, file, limits).locate)(path, target);
-    return { file, value: fast, fatal: false, problems: [], locate };
+    // The fast reader takes plain scalars only: nothing it accepts is an alias, an anchor or a block scalar.
+    return { file, value: fast, fatal: false, problems: [], locate, styleOf: () => undefined };
   }
   return fullParse(text, file, limits);
 }
@@ -93,6 +99,7 @@ function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, keepSourceTokens: false });
   const locate = makeLocator(document, lineCounter);
+  const styleOf = makeStyleReader(document);
   const problems: Problem[] = [];
   let fatal = false;
   let sawDepth = false;
@@ -110,7 +117,7 @@ function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
     }
     problems.push({ file, ...pos, kind: 'syntax', message: firstLine(error.message) });
   }
-  if (fatal) return { file, value: undefined, fatal, problems, locate };
+  if (fatal) return { file, value: undefined, fatal, problems, locate, styleOf };
 
   let value: unknown;
   try {
@@ -120,13 +127,13 @@ function fullParse(text: string, file: string, limits: YamlLimits): LoadedYaml {
       ? `more than ${limits.maxAliasCount} alias expansions (a YAML "alias bomb")`
       : `cannot be read: ${messageOf(error)}`;
     problems.push({ file, ...START, kind: 'alias-limit', message });
-    return { file, value: undefined, fatal: true, problems, locate };
+    return { file, value: undefined, fatal: true, problems, locate, styleOf };
   }
-  return { file, value, fatal: false, problems, locate };
+  return { file, value, fatal: false, problems, locate, styleOf };
 }
 
 function failed(file: string, kind: Problem['kind'], message: string, at: Location = START): LoadedYaml {
-  return { file, value: undefined, fatal: true, problems: [{ file, ...at, kind, message }], locate: () => START };
+  return { file, value: undefined, fatal: true, problems: [{ file, ...at, kind, message }], locate: () => START, styleOf: () => undefined };
 }
 
 function firstLine(message: string): string {
@@ -227,6 +234,22 @@ function makeLocator(document: Document, lineCounter: LineCounterType): LoadedYa
       }
     }
     return best;
+  };
+}
+
+function makeStyleReader(document: Document): LoadedYaml['styleOf'] {
+  const { isAlias, isMap, isPair, isScalar, isSeq, Scalar } = fullYaml();
+  return (path) => {
+    let node: unknown = document.contents;
+    for (const segment of path) {
+      if (isMap(node)) node = node.items.find((item) => isPair(item) && keyText(item.key) === String(segment))?.value;
+      else if (isSeq(node) && typeof segment === 'number') node = node.items[segment];
+      else return undefined;
+    }
+    if (isAlias(node)) return 'alias';
+    if (isScalar(node) && node.anchor) return 'anchored';
+    if (isScalar(node) && (node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL)) return 'block scalar';
+    return undefined;
   };
 }
 
