@@ -207,7 +207,7 @@ describe('Ctrl-C', () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toContain('conductor: stopping — no new starts; agents get SIGTERM, then SIGKILL (again to force)');
-    expect(result.stderr).toContain('conductor: interrupted; run the command again to continue');
+    expect(result.stderr).toContain('conductor: interrupted; continue with: conductor plan feature-request.md');
     expect(existsSync(join(repo, '.conductor', 'lock'))).toBe(false);
     expect(pidsWithMarker('SCRIPT_LOG', log)).toEqual([]);
   });

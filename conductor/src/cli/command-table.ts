@@ -60,7 +60,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<feature-request.md>',
     maxArgs: 1,
     summary: 'all phases: plan, backlog, implement; pausing at the checkpoints for review',
-    options: [YES, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
+    options: [YES, { name: 'restart', type: 'boolean', description: 'start over although the last run is not finished: its files move to .conductor/runs/<id>/ (branches and specs stay)' }, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/run.js'),
   },
   {

@@ -9,7 +9,8 @@ import { routeFor } from '../agents/routing.js';
 import { ROLES } from '../config/types.js';
 import { branchCreatedAt, git, headCommit } from '../git/git.js';
 import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
-import { writeJournal, type RunJournal } from '../state/run-journal.js';
+import { archiveRun } from '../state/archive-run.js';
+import { readJournal, writeJournal, type RunJournal } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
 import { runPlanPhase } from './plan-phase.js';
@@ -23,8 +24,20 @@ export interface PipelineOutcome {
   implement?: ImplementSummary;
 }
 
-export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
+export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions, options: { restart?: boolean } = {}): Promise<PipelineOutcome> {
   await headCommit(ctx.repoRoot); // before any agent runs: implementation would stop on a repository with no commit
+  const previous = await readJournal(ctx.conductorDir);
+  if (previous && previous.state !== 'finished' && !options.restart) {
+    // `run` where `resume` was meant would re-plan and overwrite the human's review of the backlog.
+    const where = previous.state === 'paused' ? `paused at the ${previous.checkpoint ?? previous.phase} checkpoint` : `stopped during ${previous.phase} (interrupted)`;
+    throw new ConductorError('USAGE', `the run of "${previous.slug}" is not finished: it is ${where}; conductor run would start over`, {
+      hint: `continue it with: conductor resume — or start over with: conductor run ${requestPath} --restart (its files move to .conductor/runs/; its branches and specs stay)`,
+    });
+  }
+  if (previous) {
+    const archived = await archiveRun(ctx.repoRoot, ctx.conductorDir, previous);
+    ctx.report(`run: the earlier run of "${previous.slug}" (${previous.state}) is kept in ${archived}/; this run starts with no tasks of its own yet`);
+  }
   const now = new Date().toISOString();
   const journal = await writeJournal(ctx.conductorDir, {
     runId: ctx.runId,

@@ -100,7 +100,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted');
     return result;
   } catch (error) {
-    if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted; run the command again to continue');
+    if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', `interrupted; continue with: ${/^conductor (?:run|resume)\b/.test(command) ? 'conductor resume' : command}`);
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

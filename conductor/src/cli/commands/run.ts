@@ -9,7 +9,7 @@ import { implementOptions, reportRun } from './implement-report.js';
 export async function run(ctx: CommandContext): Promise<number> {
   const outcome = await withRun(ctx, `conductor run ${ctx.args[0] ?? ''}`.trim(), async (phase) => {
     const { request, path } = await requestFromArgs(ctx, 'run', phase.config.budgets.featureRequestBytes);
-    return startRun(phase, request, relative(phase.repoRoot, path), ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency));
+    return startRun(phase, request, relative(phase.repoRoot, path), ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency), { restart: ctx.options.restart === true });
   }, { live: true });
   return reportRun(ctx, outcome);
 }
