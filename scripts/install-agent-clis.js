@@ -16,9 +16,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
-const root = new URL('..', import.meta.url).pathname;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const cacheDir = join(root, '.cache', 'agent-clis');
 const execFileAsync = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -26,7 +27,7 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 async function loadCatalog() {
   const file = join(root, 'dist', 'agents', 'providers', 'catalog.js');
   if (!existsSync(file)) fail('dist/ is missing: run `npm run build` first (the pinned versions live in catalog.ts)');
-  const { BUILTINS } = await import(file);
+  const { BUILTINS } = await import(pathToFileURL(file).href);
   return Object.entries(BUILTINS)
     .filter(([, info]) => info.npmPackage && info.proven)
     .map(([cli, info]) => ({ cli, pkg: info.npmPackage, pinned: info.proven.from }));
