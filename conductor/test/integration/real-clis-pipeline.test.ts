@@ -92,7 +92,11 @@ describe.each(cases.map((c) => [`${c.cli} ${c.version} (${c.sets})`, c] as const
 
     const branch = `conductor/${backlog.feature}`;
     for (const task of TASKS) expect(git(repo, 'show', `${branch}:${task.path}`)).toBe(task.content.trim());
-    expect(git(repo, 'log', '--merges', '--format=%s', branch).split('\n').sort()).toEqual(TASKS.map((t) => `Merge ${t.id}: ${t.title}`));
+    // One merge per task, bringing exactly the file its worker wrote (nothing of the CLI's own).
+    const merges = git(repo, 'log', '--merges', '--format=%H %s', branch).split('\n').map((line) => line.split(' '));
+    expect(merges.map(([, ...subject]) => subject.join(' ')).sort()).toEqual(TASKS.map((t) => `Merge ${t.id}: ${t.title}`));
+    const brought = merges.map(([sha, , id]) => [id!.replace(':', ''), git(repo, 'diff', '--name-only', `${sha}^1`, sha!)]);
+    expect(brought.sort()).toEqual(TASKS.map((t) => [t.id, t.path]));
 
     // One ledger line per call, each with tokens: 3 planners, the merge, the backlog, a worker and a reviewer per task.
     const { entries, skipped } = await readLedger(join(repo, '.conductor'));
