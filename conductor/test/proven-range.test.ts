@@ -66,9 +66,11 @@ describe('conductor doctor', () => {
     const row = (cli: string) => result.stdout.split('\n').find((line) => line.includes(` ${cli.padEnd(10)} `))?.slice(11).replaceAll(bin, '<bin>');
     expect(row('claude')).toBe(`ok  claude     ${to} <bin>/claude — proven ${from}–${to}`);
     expect(row('codex')).toBe(`ok  codex      999.0.0 <bin>/codex — outside the proven range ${codex.from}–${codex.to}: may work; report problems`);
-    expect(row('gemini')).toBe(`ok  gemini     <bin>/gemini (installed, but --version did not answer) — version unknown; proven ${gemini.from}–${gemini.to}`);
+    expect(row('gemini')).toBe(`ok  gemini     <bin>/gemini (installed, but --version did not answer) — version unknown; proven ${gemini.from === gemini.to ? gemini.from : `${gemini.from}–${gemini.to}`}`);
     expect(row('opencode')).toBe('no  opencode   not found on PATH');
     expect(describeProven({ range: { from: '1.0.0', to: '1.2.0' }, verdict: 'inside' })).toBe('proven 1.0.0–1.2.0');
+    expect(describeProven({ range: { from: '0.61.0', to: '0.61.0' }, verdict: 'inside' })).toBe('proven 0.61.0');
+    expect(describeProven({ range: { from: '0.61.0', to: '0.61.0' }, verdict: 'outside' })).toBe('outside the proven range 0.61.0: may work; report problems');
   });
 });
 

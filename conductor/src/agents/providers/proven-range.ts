@@ -37,9 +37,9 @@ export function checkProven(provider: string, version: string | undefined): Prov
   return { range, verdict: inside ? 'inside' : 'outside' };
 }
 
-/** "proven 2.1.197–2.1.332", or what to expect of a version outside or unknown. */
+/** "proven 2.1.197–2.1.332" ("proven 0.61.0" for a single version), or what to expect of a version outside or unknown. */
 export function describeProven(check: ProvenCheck): string {
-  const range = `${check.range.from}–${check.range.to}`;
+  const range = check.range.from === check.range.to ? check.range.from : `${check.range.from}–${check.range.to}`;
   if (check.verdict === 'inside') return `proven ${range}`;
   if (check.verdict === 'outside') return `outside the proven range ${range}: may work; report problems`;
   return `version unknown; proven ${range}`;
