@@ -4,7 +4,7 @@ import { ConductorError } from '../errors.js';
 import type { ConductorConfig } from '../config/types.js';
 import { which } from '../util/which.js';
 import { existsSync } from 'node:fs';
-import { BUILTINS, DEFAULT_PROVIDER_ORDER, INSTALL_PACKAGES } from './providers/catalog.js';
+import { BUILTINS, DEFAULT_PROVIDER_ORDER } from './providers/catalog.js';
 import { claudeProvider } from './providers/claude.js';
 import { codexProvider } from './providers/codex.js';
 import { commandProvider } from './providers/command.js';
@@ -65,7 +65,7 @@ export function requireInstalled(config: ConductorConfig, used: ReadonlyMap<stri
     if (program === undefined || program === '') continue; // HTTP (ollama) and replay providers have no program
     const found = program.includes('/') ? existsSync(program) : which(program, path) !== undefined;
     if (found) continue;
-    const pkg = INSTALL_PACKAGES[name];
+    const pkg = BUILTINS[name]?.npmPackage;
     throw new ConductorError('USAGE', `provider "${name}" (${chosenBy}) is not installed: ${program} is not on PATH`, {
       hint: command ? `install ${program}, or change providers.${name}.command in conductor.config.yaml` : `install it (npm install -g ${pkg ?? name}) or choose another provider; conductor doctor shows what is available`,
     });

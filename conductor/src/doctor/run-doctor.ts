@@ -12,6 +12,7 @@ import { checkSandbox, type SandboxCheck } from '../process/sandbox.js';
 import { which } from '../util/which.js';
 import { BUILTINS, DEFAULT_PROVIDER_ORDER } from '../agents/providers/catalog.js';
 import { routeFor } from '../agents/routing.js';
+import { checkProven, type ProvenCheck } from '../agents/providers/proven-range.js';
 
 export interface ProviderStatus {
   name: string;
@@ -20,6 +21,8 @@ export interface ProviderStatus {
   path?: string;
   version?: string;
   note?: string;
+  /** For a built-in agent CLI: the versions the real-CLI suite has proven, and where this one stands. */
+  proven?: ProvenCheck;
 }
 
 export interface DoctorReport {
@@ -108,7 +111,8 @@ async function checkCli(name: string, binary: string, env: NodeJS.ProcessEnv): P
   if (!path) return { name, kind: 'cli', available: false, note: 'not found on PATH' };
   const result = await probe([path, '--version'], { timeoutMs: 15_000 });
   const version = (/\d+\.\d+\.\d+[\w.-]*/.exec(result.stdout) ?? /\d+\.\d+\.\d+[\w.-]*/.exec(result.stderr))?.[0];
-  return { name, kind: 'cli', available: true, path, ...(version ? { version } : { note: 'installed, but --version did not answer' }) };
+  const proven = checkProven(name, version);
+  return { name, kind: 'cli', available: true, path, ...(version ? { version } : { note: 'installed, but --version did not answer' }), ...(proven ? { proven } : {}) };
 }
 
 async function checkOllama(baseUrl: string): Promise<ProviderStatus> {

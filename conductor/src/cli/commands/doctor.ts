@@ -1,5 +1,6 @@
 // conductor doctor [--json]
 import { runDoctor, type DoctorReport } from '../../doctor/run-doctor.js';
+import { describeProven } from '../../agents/providers/proven-range.js';
 import { formatProblem } from '../../problems.js';
 import { BWRAP_HINT } from '../../process/sandbox.js';
 import type { CommandContext } from '../context.js';
@@ -21,7 +22,8 @@ export function renderDoctor(report: DoctorReport): string {
 
   row('git', report.git.ok ? `${mark(report.git.worktrees)}${report.git.version}${report.git.note ? ` — ${report.git.note}` : ', worktrees supported'}` : `no   ${report.git.note}`);
   report.providers.forEach((p, i) => {
-    const what = p.available ? `${p.version ?? ''}${p.path ? ` ${p.path}` : ''}${p.note ? ` (${p.note})` : ''}`.trim() : (p.note ?? 'not available');
+    const proven = p.proven ? ` — ${describeProven(p.proven)}` : '';
+    const what = p.available ? `${p.version ?? ''}${p.path ? ` ${p.path}` : ''}${p.note ? ` (${p.note})` : ''}${proven}`.trim() : (p.note ?? 'not available');
     row(i === 0 ? 'providers' : '', `${mark(p.available)}${p.name.padEnd(10)} ${what}`);
   });
   const set = report.keys.filter((k) => k.set).map((k) => k.name);
