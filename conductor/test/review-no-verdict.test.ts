@@ -49,7 +49,7 @@ describe('a reviewer that gives no usable verdict', () => {
 
     const shown = await conductor(['status'], { cwd: repo });
     expect(shown.stdout).toMatch(/T01 +First +review +1/);
-    expect(shown.stdout).toContain(`  T01: ${status.note}; waiting for you: read that reply, then run conductor resume to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand\n`);
+    expect(shown.stdout).toContain(`  T01: ${status.note}; waiting for you: read that reply, then run conductor resume (or conductor implement) to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand\n`);
 
     const commit = sh(repo, 'rev-parse', 'task/T01');
     const config = join(repo, 'conductor.config.yaml');

@@ -292,7 +292,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     if (!review.ok) {
       // A reviewer's format problem is not the worker's fault: the task waits in review, its attempt uncounted, and resume reviews its commit again.
       const left = `${NO_VERDICT} after ${1 + ctx.config.review.formatRetries} sessions (last reply saved in ${review.reply ?? 'no file'}): ${review.reason}`;
-      await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${NO_VERDICT}`, '', `${left}.`, '', `The attempt is not held against the worker; its commit stays on ${work.branch}. Read the reply, then run conductor resume to have a new reviewer look at that commit, or set the task's status in tasks/BACKLOG.yaml by hand.`]);
+      await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${NO_VERDICT}`, '', `${left}.`, '', `The attempt is not held against the worker; its commit stays on ${work.branch}. Read the reply, then run conductor resume (or conductor implement) to have a new reviewer look at that commit, or set the task's status in tasks/BACKLOG.yaml by hand.`]);
       ctx.report(`implement: ${task.id} attempt ${attempt}: ${left}; the task waits in review for you`);
       return move('review', { pid: undefined }, left);
     }

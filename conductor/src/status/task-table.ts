@@ -42,7 +42,7 @@ export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRe
 }
 
 /** What to do with a task no reviewer gave a usable verdict on. */
-const FOR_A_HUMAN = "waiting for you: read that reply, then run conductor resume to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand";
+const FOR_A_HUMAN = "waiting for you: read that reply, then run conductor resume (or conductor implement) to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand";
 
 function leftForHuman(record: Extract<StatusRead, { kind: 'ok' }>['status']): boolean {
   const last = record.history.at(-1);
