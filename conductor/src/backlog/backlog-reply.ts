@@ -20,6 +20,7 @@ export interface BacklogReply {
 /** Keys whose value is one line of text: quoting it cannot change what it means. */
 const TEXT_KEYS = new Set(['id', 'title', 'description', 'feature', 'type']);
 const MAX_REPAIRS = 50;
+const MARKERS_REMOVED = 'removed the --- lines around the backlog';
 
 export function readBacklogReply(reply: string, displayName: string, options: BacklogCheckOptions = {}): BacklogReply {
   const repairs: string[] = [];
@@ -58,17 +59,22 @@ function withoutProse(reply: string, repairs: string[]): string {
     end = i;
     break;
   }
-  if (start > 0 || end < lines.length) repairs.push('took the backlog out of the prose around it');
+  const left = [...lines.slice(0, start), ...lines.slice(end)];
+  if (left.some((line) => line.trim() !== '' && !MARKER.test(line))) repairs.push('took the backlog out of the prose around it');
+  if (left.some((line) => MARKER.test(line))) repairs.push(MARKERS_REMOVED);
   return lines.slice(start, end).join('\n');
 }
+
+/** A YAML document marker: a reply of several documents is read as its one backlog. */
+const MARKER = /^(---|\.\.\.)\s*$/;
 
 function withoutDocumentMarkers(text: string, repairs: string[]): string {
   const lines = text.trim().split('\n');
   let start = 0;
   let end = lines.length;
-  while (start < end && /^---\s*$/.test(lines[start]!)) start++;
-  while (end > start && /^(---|\.\.\.)\s*$/.test(lines[end - 1]!)) end--;
-  if (start > 0 || end < lines.length) repairs.push('removed the --- lines around the backlog');
+  while (start < end && MARKER.test(lines[start]!)) start++;
+  while (end > start && MARKER.test(lines[end - 1]!)) end--;
+  if ((start > 0 || end < lines.length) && !repairs.includes(MARKERS_REMOVED)) repairs.push(MARKERS_REMOVED);
   return lines.slice(start, end).join('\n');
 }
 
