@@ -13,7 +13,7 @@ export interface BacklogReply {
   report: BacklogReport;
   /** The YAML that was validated, after the repairs. */
   text: string;
-  /** What was put right, one line each (`line 6: quoted the description`). */
+  /** What was put right, one line each (`line 6 of the YAML: quoted the description`). */
   repairs: string[];
 }
 
@@ -106,7 +106,7 @@ function repairOnce(text: string, problems: readonly Problem[]): { text: string;
     const quoted = problem.kind === 'syntax' ? quotedTextValue(line) : problem.kind === 'type' && / got a mapping$/.test(problem.message) ? quotedListItem(line) : undefined;
     if (quoted === undefined) continue;
     lines[problem.line - 1] = quoted.line;
-    return { text: lines.join('\n'), what: `line ${problem.line}: quoted ${quoted.what}` };
+    return { text: lines.join('\n'), what: `line ${problem.line} of the YAML: quoted ${quoted.what}` };
   }
   return undefined;
 }
