@@ -5,7 +5,7 @@
 // branches of done tasks that a crash kept from being removed are removed.
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { isContainedIn } from '../git/git.js';
-import { NO_VERDICT, REVIEW_AGAIN } from '../review/verdict.js';
+import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, type TaskFiles } from '../state/task-record.js';

@@ -34,11 +34,6 @@ export type ParsedVerdict =
   | { ok: true; verdict: Verdict; /** Keys conductor does not know, kept aside. */ ignored: Record<string, unknown> }
   | { ok: false; /** The exact problem, worded for the reviewer asked again. */ reason: string };
 
-/** How the note of a task left in review starts when no reviewer gave a usable verdict (`status` and resume read it). */
-export const NO_VERDICT = 'no usable verdict from the reviewer';
-/** The note a resume gives such a task: its attempt's commit is reviewed again, with no new worker. */
-export const REVIEW_AGAIN = "left in review without a verdict; resume reviews the attempt's commit again";
-
 const VERDICT_WORDS = 'approve, changes or rebase';
 
 /** Verdict words as models write them (lower case, spaces and hyphens as `_`); "reject" is left out: it could mean changes or rebase. */

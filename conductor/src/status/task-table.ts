@@ -2,7 +2,7 @@
 // the sessions ledger. Read-only: a corrupt status file is reported, not moved.
 import type { Backlog, TaskState } from '../backlog/types.js';
 import type { LedgerEntry } from '../agents/ledger.js';
-import { NO_VERDICT } from '../review/verdict.js';
+import { NO_VERDICT } from '../review/no-verdict.js';
 import type { StatusRead } from '../state/status-file.js';
 
 export interface TaskRow {
