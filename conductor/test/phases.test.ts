@@ -179,12 +179,27 @@ describe('conductor backlog', () => {
     expect(validateBacklogText(readFileSync(path, 'utf8'), 'f').backlog!.tasks[0]!.status).toBe('done');
   });
 
+  // Issue #13: before, the preambles and fences ended up in the documents and the backlog was rejected three times.
+  it('takes documents and a backlog written as models often write them', async () => {
+    const { repo, prompts } = project({ SCRIPT_SLOPPY: '1' });
+    expect((await conductor(['plan', 'feature-request.md'], { cwd: repo })).exitCode).toBe(0);
+    const dir = join(repo, 'specs', 'rate-limiter');
+    expect(readFileSync(join(dir, 'SPEC.md'), 'utf8')).toBe('# planner-spec\n\nPLANNING-DEBRIS-planner-spec: explored three approaches.\n');
+    expect(readFileSync(join(dir, 'PLAN.md'), 'utf8')).toMatch(/^# PLAN\n/);
+    const result = await conductor(['backlog'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('backlog: session 1: put right in the reply: line 13 of the YAML: quoted the description\n');
+    expect(prompts().filter((p) => p.role === 'backlog')).toHaveLength(1);
+    const backlog = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f', { repoRoot: repo }).backlog!;
+    expect(backlog.tasks[1]!.description).toBe('Answer 429 with Retry-After. Note: the header is in seconds.');
+  });
+
   it('stops after three sessions and shows the errors', async () => {
     const { repo, prompts } = project({ SCRIPT_BAD_BACKLOG: '9' });
     await conductor(['plan', 'feature-request.md'], { cwd: repo });
     const result = await conductor(['backlog'], { cwd: repo });
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toContain('BACKLOG.yaml:8:5 error unknown-key: unknown key "depends-on" in task T01 — did you mean "depends_on"?\nconductor: no valid backlog after 3 sessions');
+    expect(result.stderr).toMatch(/BACKLOG\.yaml:8:5 error unknown-key: unknown key "depends-on" in task T01 — did you mean "depends_on"\?\nconductor: no valid backlog after 3 sessions \(last reply saved in \.conductor\/sessions\/[0-9a-f-]{36}\/output\.md\)\n/);
     const sessions = prompts().filter((p) => p.role === 'backlog').map((p) => p.prompt);
     expect(new Set(sessions).size).toBe(3); // never the same prompt twice
   });

@@ -57,10 +57,33 @@ describe('reviewing an attempt', () => {
     expect(prompts()).toHaveLength(2);
   });
 
-  it('fails the attempt after a second unparseable reply', async () => {
-    const { repo, ctx, task, work } = await verifiedWork('garbage');
-    expect(await reviewAttempt(ctx, task, 1, work)).toEqual({ ok: false, reason: "the reviewer's reply was not a valid verdict: the reply holds no JSON object" });
+  it('asks again, telling each new session what was wrong, then gives up with the saved reply', async () => {
+    const { repo, ctx, task, work, prompts } = await verifiedWork('garbage');
+    const review = await reviewAttempt(ctx, task, 1, work);
+    expect(review).toMatchObject({ ok: false, reason: "the reviewer's reply was not a valid verdict: the reply holds no JSON object", reply: expect.stringMatching(/^\.conductor\/sessions\/[0-9a-f-]{36}\/output\.md$/) });
+    expect(readFileSync(join(repo, (review as { reply: string }).reply), 'utf8')).toBe('Looks fine to me!');
     expect(existsSync(join(repo, 'tasks', 'T01.review.json'))).toBe(false);
+    // review.formatRetries (2) new sessions, each prompt different: the problem and the session number.
+    const sent = prompts().map((p) => p.prompt);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent).size).toBe(3);
+    expect(sent[0]).not.toContain('could not be used');
+    expect(sent[1]).toContain('## Your previous reply could not be used\n\nThis is reviewer session 2 of 3 for this change. The reply of the session before could not be used: the reply holds no JSON object.\nIt began:\n\n```text\nLooks fine to me!\n```');
+    expect(sent[2]).toContain('This is reviewer session 3 of 3');
+  });
+
+  it('asks no new session when review.formatRetries is 0', async () => {
+    const { ctx, task, work, prompts } = await verifiedWork('garbage');
+    const review = await reviewAttempt({ ...ctx, config: { ...ctx.config, review: { formatRetries: 0 } } }, task, 1, work);
+    expect(review.ok).toBe(false);
+    expect(prompts()).toHaveLength(1);
+  });
+
+  it('takes an approval as models often write it, and keeps the keys it does not know aside', async () => {
+    const { repo, ctx, task, work, prompts } = await verifiedWork('terse');
+    expect(await reviewAttempt(ctx, task, 1, work)).toMatchObject({ ok: true, verdict: { verdict: 'approve', summary: 'looks good', required_changes: [], negative_evidence: [] } });
+    expect(prompts()).toHaveLength(1);
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.review.json'), 'utf8'))).toMatchObject({ verdict: 'approve', ignored: { confidence: 0.9 }, reply: expect.stringMatching(/output\.md$/) });
   });
 
   it('returns the required changes of a "changes" verdict', async () => {

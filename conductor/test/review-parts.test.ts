@@ -24,15 +24,22 @@ describe('reviewer verdicts', () => {
   const good = { verdict: 'changes', summary: 'close', required_changes: ['handle refill at 0'], negative_evidence: [] };
 
   it('reads a bare, fenced or embedded JSON verdict', () => {
-    expect(parseVerdict(JSON.stringify(good))).toEqual({ ok: true, verdict: good });
-    expect(parseVerdict(`Here is my review:\n\`\`\`json\n${JSON.stringify(good, null, 2)}\n\`\`\``)).toEqual({ ok: true, verdict: good });
-    expect(parseVerdict(`Verdict follows. ${JSON.stringify(good)} Thanks!`)).toEqual({ ok: true, verdict: good });
+    expect(parseVerdict(JSON.stringify(good))).toEqual({ ok: true, verdict: good, ignored: {} });
+    expect(parseVerdict(`Here is my review:\n\`\`\`json\n${JSON.stringify(good, null, 2)}\n\`\`\``)).toEqual({ ok: true, verdict: good, ignored: {} });
+    expect(parseVerdict(`Verdict follows. ${JSON.stringify(good)} Thanks!`)).toEqual({ ok: true, verdict: good, ignored: {} });
   });
 
   it('rejects replies that are not a valid verdict, saying why', () => {
     expect(parseVerdict('Looks good to me!')).toEqual({ ok: false, reason: 'the reply holds no JSON object' });
-    expect(parseVerdict(JSON.stringify({ ...good, verdict: 'lgtm' }))).toEqual({ ok: false, reason: 'the verdict does not match the schema: /verdict must be equal to one of the allowed values' });
-    expect(parseVerdict(JSON.stringify({ verdict: 'approve', summary: 'ok' }))).toMatchObject({ ok: false, reason: expect.stringContaining("must have required property 'required_changes'") });
+    expect(parseVerdict(JSON.stringify({ ...good, verdict: 'lgtm-ish' }))).toEqual({ ok: false, reason: '"verdict" must be one of approve, changes or rebase, got "lgtm-ish"' });
+    expect(parseVerdict(JSON.stringify({ ...good, required_changes: [] }))).toEqual({ ok: false, reason: '"verdict" is "changes" but "required_changes" is empty: list at least one specific change, or approve' });
+  });
+
+  // Issue #13: these were rejected ("must have required property 'required_changes'", "must NOT have additional properties") and cost the worker an attempt.
+  it('takes a verdict with missing lists, an extra key, or the verdict word in another form', () => {
+    expect(parseVerdict('{"verdict": "approve", "summary": "looks good"}')).toEqual({ ok: true, verdict: { verdict: 'approve', summary: 'looks good', required_changes: [], negative_evidence: [] }, ignored: {} });
+    expect(parseVerdict(JSON.stringify({ ...good, confidence: 'high' }))).toEqual({ ok: true, verdict: good, ignored: { confidence: 'high' } });
+    expect(parseVerdict(JSON.stringify({ ...good, verdict: 'REQUEST_CHANGES' }))).toMatchObject({ ok: true, verdict: { verdict: 'changes' } });
   });
 });
 

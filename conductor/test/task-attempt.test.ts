@@ -96,13 +96,13 @@ describe('one task attempt', () => {
     it('blocks the task when the compressor cannot bring it under budget', async () => {
       const log = join(gitdir({}), 'agent.jsonl');
       const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: 'echo', SCRIPT_LOG: log } });
-      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version is 4,106 bytes, still 1,034 over` });
+      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: expect.stringMatching(new RegExp(`^${escape(`${over}; the compressor's version is 4,106 bytes, still 1,034 over (reply saved in .conductor/sessions/`)}[0-9a-f-]{36}/output\\.md\\)$`)) });
       expect(roles(log).map((call) => call.role)).toEqual(['compressor']);
     });
 
     it('blocks the task when the compressor drops an acceptance criterion', async () => {
       const { ctx, input } = await setup('src/bucket.ts=export const x = 1;', { ...long, env: { SCRIPT_COMPRESSED: short.replace('- x is 1\n', '- x is set\n') } });
-      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: `${over}; the compressor's version left out acceptance criterion "x is 1"` });
+      expect(await runTaskAttempt(ctx, input)).toMatchObject({ result: 'blocked', reason: expect.stringMatching(new RegExp(`^${escape(`${over}; the compressor's version left out acceptance criterion "x is 1" (reply saved in .conductor/sessions/`)}[0-9a-f-]{36}/output\\.md\\)$`)) });
     });
 
     it('blocks the task when the compressor fails', async () => {
@@ -125,3 +125,7 @@ describe('what a compressed context must keep', () => {
     expect(lostRequirement('# T07: Retry header\n- answers 429\n- sets Retry-After\n', task)).toBe('acceptance criterion "sets Retry-After to the wait in seconds"');
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -3,7 +3,7 @@
 // the CLI's private state (where it persists sessions) deleted afterwards.
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { redactor, secretValues } from '../process/agent-env.js';
 import type { Supervisor } from '../process/supervisor.js';
 import { appendLedger, ledgerEntry } from './ledger.js';
@@ -65,4 +65,9 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
   await options.afterCall?.(call, result);
   await appendLedger(options.conductorDir, ledgerEntry(request, result, started, options.runId));
   return result;
+}
+
+/** Where a call's final message was saved: `output.md`, beside its `call.log`. */
+export function replyPathOf(result: Pick<AgentResult, 'logPath'>): string {
+  return join(dirname(result.logPath), 'output.md');
 }

@@ -80,6 +80,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     budgets: { ...d.budgets, ...raw.budgets, maxCostUsd: { ...raw.budgets?.maxCostUsd } },
     pricing: raw.pricing ?? {},
     attempts: raw.attempts ?? d.attempts,
+    review: { ...d.review, ...raw.review },
     timeouts: { ...d.timeouts, ...raw.timeouts },
     sandbox: raw.sandbox ?? d.sandbox,
   };

@@ -68,6 +68,8 @@ export interface ConductorConfig {
   /** Per model, for cost figures when a CLI reports tokens but no cost. */
   pricing: Record<string, ModelPrice>;
   attempts: number;
+  /** `formatRetries`: new reviewer sessions after a reply with no usable verdict (issue #13). */
+  review: { formatRetries: number };
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
   /** `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories. */
   sandbox: 'none' | 'bwrap';
@@ -86,6 +88,7 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   budgets: { taskContextBytes: 3072, featureRequestBytes: 5120, repoMapBytes: 51200, maxCostUsd: {} },
   pricing: {},
   attempts: 3,
+  review: { formatRetries: 2 },
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
   sandbox: 'none',
 };

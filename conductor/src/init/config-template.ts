@@ -7,6 +7,8 @@ export const CONFIG_DEFAULTS_YAML = `provider: opencode          # default provi
 checkpoints: [backlog]      # pause after these phases for review: plan, backlog; --yes skips them
 concurrency: 3              # tasks at once, 1-16
 attempts: 3                 # attempts per task before it is blocked
+review:
+  formatRetries: 2          # new reviewer sessions after a reply with no usable verdict; then the task waits in review for you
 budgets:
   taskContextBytes: 3072    # largest worker context
   featureRequestBytes: 5120 # largest feature request

@@ -1,13 +1,16 @@
 // Phase 2: a fresh session turns PLAN.md into a backlog; conductor extracts
-// the YAML, validates it, and on errors starts a new session with the errors
-// as negative evidence, at most twice more. The accepted backlog is written
+// the YAML (repairing what models commonly get wrong, backlog-reply.ts),
+// validates it, and on errors starts a new session with the errors as negative
+// evidence, at most twice more. The accepted backlog is written
 // with its $schema line, a checklist view, and a copy in the spec folder.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { replyPathOf } from '../agents/session.js';
 import { ConductorError } from '../errors.js';
 import { formatProblem, type Problem } from '../problems.js';
 import { renderBacklog, schemaReference } from '../backlog/backlog-document.js';
+import { readBacklogReply } from '../backlog/backlog-reply.js';
 import { validateBacklogText } from '../backlog/validate-backlog.js';
 import type { Backlog, Task } from '../backlog/types.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
@@ -50,15 +53,18 @@ export async function runBacklogPhase(ctx: PhaseContext, input: BacklogInput): P
   const path = join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml');
   let errors: string[] = [];
   let problems: Problem[] = [];
+  let reply = '';
   for (let session = 1; session <= BACKLOG_SESSIONS; session++) {
     const result = await callRole(ctx, 'backlog', { plan: input.plan, schemaSummary: BACKLOG_SUMMARY, budgetBytes: ctx.config.budgets.taskContextBytes, feature: input.slug, errors, attempt: session }, { attempt: session });
     if (result.exit === 'cancelled') throw new ConductorError('INTERRUPTED', 'interrupted');
+    reply = relative(ctx.repoRoot, replyPathOf(result));
     if (result.exit !== 'ok') {
       errors = [`the previous session ended as ${result.exit}${result.detail ? `: ${result.detail}` : ''}; reply with the backlog YAML only`];
       ctx.report(`backlog: session ${session} ${result.exit}`);
       continue;
     }
-    const report = validateBacklogText(extractYaml(result.finalMessage), 'BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
+    const { report, repairs } = readBacklogReply(result.finalMessage, 'BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: ctx.config.budgets.taskContextBytes });
+    if (repairs.length > 0) ctx.report(`backlog: session ${session}: put right in the reply: ${repairs.join('; ')}`);
     if (report.backlog) {
       const previous = await previousBacklog(path);
       const backlog = finish(report.backlog, input, previous);
@@ -73,9 +79,9 @@ export async function runBacklogPhase(ctx: PhaseContext, input: BacklogInput): P
     }
     problems = report.problems;
     errors = problems.map(formatProblem);
-    ctx.report(`backlog: session ${session} gave ${problems.length} problem${problems.length === 1 ? '' : 's'}${session < BACKLOG_SESSIONS ? '; a new session gets them as negative evidence' : ''}`);
+    ctx.report(`backlog: session ${session} gave ${problems.length} problem${problems.length === 1 ? '' : 's'} (reply saved in ${reply})${session < BACKLOG_SESSIONS ? '; a new session gets them as negative evidence' : ''}`);
   }
-  throw new ConductorError('PHASE_FAILED', `no valid backlog after ${BACKLOG_SESSIONS} sessions`, { problems, hint: 'improve PLAN.md or write tasks/BACKLOG.yaml by hand, then run conductor validate' });
+  throw new ConductorError('PHASE_FAILED', `no valid backlog after ${BACKLOG_SESSIONS} sessions (last reply saved in ${reply})`, { problems, hint: 'improve PLAN.md or write tasks/BACKLOG.yaml by hand, then run conductor validate' });
 }
 
 /** The feature's slug, the request's forbidden paths on every task, and the states of tasks that already existed. */

@@ -21,6 +21,7 @@ import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { git } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { Verdict } from '../review/verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
@@ -154,7 +155,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     const backlog = await withRecordedDone(report.backlog);
     costStop ??= await runCapReached(ctx);
     if (!quotaPause && !costStop) {
-      const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status }));
+      // A task in review that this run is not running waits for a human (no usable verdict): it holds no slot.
+      const view = backlog.tasks.map((t) => ({ id: t.id, depends_on: t.depends_on, files_hint: t.scope.files_hint, status: running.has(t.id) ? ('running' as const) : t.status === 'review' ? ('blocked' as const) : t.status }));
       const ready = decideStarts(view, options.concurrency).start.filter((id) => !options.only || options.only.has(id));
       // With a pool shared by several projects, it decides how many of them start now.
       const starts = pool ? ready.slice(0, pool.pool.grant(pool.project, ready.length)) : ready;
@@ -275,7 +277,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   let attempt = Math.max(task.attempts, status.attempt);
   /** Where a rate limit stopped this task last time, if that is where it picks up again. */
   let resumeAt = cutShortAt(task, status);
-  const cutBy = status.history.at(-1)?.note === STOPPED_IN_REVIEW ? 'Ctrl-C' : 'a rate limit';
+  const cutBy = { [STOPPED_IN_REVIEW]: 'Ctrl-C', [REVIEW_AGAIN]: 'a reviewer that gave no usable verdict' }[status.history.at(-1)?.note ?? ''] ?? 'a rate limit';
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
     if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
@@ -317,8 +319,11 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       return rateLimited(review.reason, { attempt: attempt - 1 }, `attempt ${attempt}'s commit is reviewed again on resume`);
     }
     if (!review.ok) {
-      await failed(review.reason, notes);
-      continue;
+      // A reviewer's format problem is not the worker's fault: the task waits in review, its attempt uncounted, and resume reviews its commit again.
+      const left = `${NO_VERDICT} after ${1 + ctx.config.review.formatRetries} sessions (last reply saved in ${review.reply ?? 'no file'}): ${review.reason}`;
+      await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${NO_VERDICT}`, '', `${left}.`, '', `The attempt is not held against the worker; its commit stays on ${work.branch}. Read the reply, then run conductor resume (or conductor implement) to have a new reviewer look at that commit, or set the task's status in tasks/BACKLOG.yaml by hand.`]);
+      ctx.report(`implement: ${task.id} attempt ${attempt}: ${left}; the task waits in review for you`);
+      return move('review', { pid: undefined }, left);
     }
     const verdict = review.verdict;
     const reviewed = { review: { verdict: verdict.verdict, summary: verdict.summary } };
@@ -381,7 +386,7 @@ function notesOfReview(verdict: Pick<Verdict, 'verdict' | 'summary' | 'required_
 function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
   const last = status.history.at(-1);
   if (task.status !== 'interrupted' || last?.to !== 'interrupted') return undefined;
-  if (last.from === 'review' && last.note === STOPPED_IN_REVIEW) return 'review';
+  if (last.from === 'review' && (last.note === STOPPED_IN_REVIEW || last.note === REVIEW_AGAIN)) return 'review';
   if (!last.note?.startsWith(RATE_LIMITED)) return undefined;
   return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
 }

@@ -1,9 +1,13 @@
 // Phase 1: three planners in parallel, each a fresh session that sees only
 // context.md (repo map + feature request), then a fresh merge session that
 // writes PLAN.md. A failed planner gets one new session; a second failure
-// stops the phase, keeping the documents that were written.
+// stops the phase, keeping the documents that were written. A document is
+// taken as models write it: a preamble before its first heading, or a fence
+// around the whole of it, is left out (the reply itself stays in the session's
+// output.md).
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { replyPathOf } from '../agents/session.js';
 import { ConductorError } from '../errors.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
@@ -65,10 +69,32 @@ async function documentWithRetry(ctx: PhaseContext, role: Role, data: Record<str
   let last = '';
   for (const attempt of [1, 2]) {
     const result = await callRole(ctx, role, data, { attempt });
-    if (result.exit === 'ok' && result.finalMessage.trim() !== '') return result.finalMessage;
+    const document = result.exit === 'ok' ? documentFromReply(result.finalMessage) : '';
+    if (document.trim() !== '') return document;
     if (result.exit === 'cancelled') throw new ConductorError('INTERRUPTED', 'interrupted');
-    last = `${role} ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
+    last = result.exit === 'ok' ? `${role} gave no document (reply saved in ${relative(ctx.repoRoot, replyPathOf(result))})` : `${role} ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
     ctx.report(`plan: ${last}${attempt === 1 ? '; retrying in a new session' : ''}`);
   }
   throw new ConductorError('PHASE_FAILED', `${last}, twice`);
+}
+
+const HEADING = /^#{1,6}\s/;
+const OPEN_FENCE = /^\s*(`{3,}|~{3,})\s*(markdown|md)?\s*$/i;
+
+/** A role's document in its reply: the inside of a fence around the whole document, from its first heading on. */
+export function documentFromReply(reply: string): string {
+  let lines = reply.replace(/\r\n/g, '\n').split('\n');
+  const open = lines.findIndex((line) => OPEN_FENCE.test(line));
+  const heading = lines.findIndex((line) => HEADING.test(line));
+  if (open !== -1 && (heading === -1 || open < heading)) {
+    const fence = OPEN_FENCE.exec(lines[open]!)![1]!;
+    // The document's own code blocks close inside it: the fence around it closes last (or never, when the reply was cut off).
+    const close = lines.findLastIndex((line, i) => i > open && line.trim() === fence);
+    const inside = lines.slice(open + 1, close === -1 ? undefined : close);
+    const after = close === -1 ? [] : lines.slice(close + 1);
+    if (inside.some((line) => HEADING.test(line)) && !after.some((line) => HEADING.test(line))) lines = inside;
+  }
+  const first = lines.findIndex((line) => HEADING.test(line));
+  if (first > 0) lines = lines.slice(first);
+  return `${lines.join('\n').trim()}\n`;
 }

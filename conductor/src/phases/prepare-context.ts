@@ -2,6 +2,8 @@
 // fitting first (fitTaskContext), then the compressor role in a fresh session.
 // The compressor's reply is taken only when it fits and still names the task's
 // id, title and every acceptance criterion; otherwise the task is blocked.
+import { relative } from 'node:path';
+import { replyPathOf } from '../agents/session.js';
 import type { Task } from '../backlog/types.js';
 import { callRole, type PhaseContext } from './call-role.js';
 import { formatCount } from '../util/format.js';
@@ -27,9 +29,10 @@ export async function prepareTaskContext(ctx: PhaseContext, task: Task, attempt:
 
   const text = tidy(unfence(agent.finalMessage));
   const bytes = contextBytes(text);
-  if (bytes > budget) return blocked(`the compressor's version is ${formatCount(bytes)} bytes, still ${formatCount(bytes - budget)} over`);
+  const saved = `(reply saved in ${relative(ctx.repoRoot, replyPathOf(agent))})`;
+  if (bytes > budget) return blocked(`the compressor's version is ${formatCount(bytes)} bytes, still ${formatCount(bytes - budget)} over ${saved}`);
   const lost = lostRequirement(text, task);
-  if (lost) return blocked(`the compressor's version left out ${lost}`);
+  if (lost) return blocked(`the compressor's version left out ${lost} ${saved}`);
   return { ok: true, text, bytes, compressed: true };
 }
 

@@ -5,6 +5,8 @@
 // its id — and its dependencies unless it says why — and is written into
 // BACKLOG.yaml with the human's comments kept. What went wrong is always
 // added to its negative evidence, whatever the agent wrote.
+import { relative } from 'node:path';
+import { replyPathOf } from '../agents/session.js';
 import { parse, stringify } from 'yaml';
 import { replaceTask } from '../backlog/backlog-document.js';
 import { editBacklogFile, readBacklogText } from '../backlog/backlog-file.js';
@@ -58,7 +60,7 @@ export async function rebaseTask(ctx: PhaseContext, input: RebaseInput): Promise
       await editBacklogFile(input.backlogPath, (text) => replaceTask(text, task.id, rewritten));
       return { ok: true, task: { ...checked.task, status: task.status, attempts: task.attempts }, ...(checked.why ? { why: checked.why } : {}) };
     }
-    reason = `the rebase agent's task was rejected: ${checked.problems[0]}`;
+    reason = `the rebase agent's task was rejected: ${checked.problems[0]} (reply saved in ${relative(ctx.repoRoot, replyPathOf(result))})`;
     rejected = checked.problems;
     ctx.report(`rebase ${task.id}: ${reason}${session < REBASE_SESSIONS ? '; asking a new session' : ''}`);
   }

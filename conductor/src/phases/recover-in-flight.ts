@@ -5,6 +5,7 @@
 // branches of done tasks that a crash kept from being removed are removed.
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { isContainedIn } from '../git/git.js';
+import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, type TaskFiles } from '../state/task-record.js';
@@ -32,7 +33,10 @@ export async function recoverInFlight(ctx: PhaseContext, { backlog, files, workt
       continue;
     }
     // The crash is not the task's fault: the attempt it cut short is given back (as a rate limit's is).
-    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, 'conductor stopped while this task was in flight');
+    // A task left in review without a verdict waits for this: its attempt's commit goes to a new reviewer.
+    const last = status.history.at(-1);
+    const noVerdict = task.status === 'review' && last?.to === 'review' && last.note?.startsWith(NO_VERDICT);
+    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, noVerdict ? REVIEW_AGAIN : 'conductor stopped while this task was in flight');
   }
   // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
   for (const id of await worktrees.taskLeftovers(backlog.tasks.filter((t) => t.status === 'done').map((t) => t.id))) {

@@ -1,11 +1,14 @@
 // Reviewing one verified attempt: a fresh reviewer sees only the task's
 // acceptance criteria, the diff against the task's base (within its budget),
 // the gate results with what failed in each, and what the scope check found.
-// Its JSON verdict is validated; an unparseable reply gets one new session, a
-// second is a failed attempt. A rate limit (or Ctrl-C) ends the review at once
-// and says so: it is not the attempt's fault. The verdict is saved to
-// tasks/<id>.review.json.
-import { join } from 'node:path';
+// A reply with no usable verdict gets a new session told exactly what was
+// wrong (review.formatRetries of them); after that the outcome says so, with
+// the saved reply, and the caller leaves the task for a human: a reviewer's
+// format problem is not the worker's fault. A rate limit (or Ctrl-C) ends the
+// review at once and says so. The verdict is saved to tasks/<id>.review.json,
+// with the keys conductor set aside.
+import { join, relative } from 'node:path';
+import { replyPathOf } from '../agents/session.js';
 import type { Task } from '../backlog/types.js';
 import { git } from '../git/git.js';
 import { budgetDiff } from '../review/diff-budget.js';
@@ -16,7 +19,19 @@ import type { AttemptOutcome } from './task-attempt.js';
 
 export const REVIEW_DIFF_BYTES = 24 * 1024;
 
-export type ReviewOutcome = { ok: true; verdict: Verdict; sessionId: string } | { ok: false; reason: string; /** The session was cut short: not a verdict on the work. */ stopped?: 'quota' | 'cancelled' };
+export type ReviewOutcome =
+  | { ok: true; verdict: Verdict; sessionId: string }
+  | {
+      ok: false;
+      reason: string;
+      /** The session was cut short: not a verdict on the work. */
+      stopped?: 'quota' | 'cancelled';
+      /** No session gave a usable verdict: where the last reply was saved (relative to the repository). */
+      reply?: string;
+    };
+
+/** How much of a rejected reply the next reviewer is shown. */
+const EXCERPT_CHARS = 600;
 
 export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: number, work: AttemptOutcome, baselineFailures: ReadonlySet<string> = new Set()): Promise<ReviewOutcome> {
   const diff = budgetDiff(await git(work.worktree).raw(['diff', '--text', `${work.baseCommit}..HEAD`]), REVIEW_DIFF_BYTES);
@@ -30,22 +45,31 @@ export async function reviewAttempt(ctx: PhaseContext, task: Task, attempt: numb
     diff: diff.text,
     diffNote: diff.note,
   };
+  const sessions = 1 + ctx.config.review.formatRetries;
   let reason = '';
-  for (const session of [1, 2]) {
-    const result = await callRole(ctx, 'reviewer', data, { attempt, taskId: task.id, task });
-    if (result.exit !== 'ok') {
-      if (result.exit === 'quota') return { ok: false, reason: `the reviewer hit a rate limit: ${result.detail ?? ''}`.trim(), stopped: 'quota' };
-      reason = `the reviewer session ended as ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
-      if (result.exit === 'cancelled') return { ok: false, reason, stopped: 'cancelled' };
-      continue;
-    }
-    const parsed = parseVerdict(result.finalMessage);
-    if (parsed.ok) {
-      await writeJsonAtomically(join(tasksDirOf(ctx), `${task.id}.review.json`), { ...parsed.verdict, attempt, session: result.sessionId, reviewedAt: new Date().toISOString() });
+  let reply: string | undefined;
+  let rejected: Record<string, unknown> | undefined;
+  for (let session = 1; session <= sessions; session++) {
+    const result = await callRole(ctx, 'reviewer', { ...data, ...(rejected ? { rejected } : {}) }, { attempt, taskId: task.id, task });
+    if (result.exit === 'quota') return { ok: false, reason: `the reviewer hit a rate limit: ${result.detail ?? ''}`.trim(), stopped: 'quota' };
+    if (result.exit === 'cancelled') return { ok: false, reason: `the reviewer session ended as cancelled${result.detail ? ` (${result.detail})` : ''}`, stopped: 'cancelled' };
+    reply = relative(ctx.repoRoot, replyPathOf(result));
+    const parsed = result.exit === 'ok' ? parseVerdict(result.finalMessage) : undefined;
+    if (parsed?.ok) {
+      const ignored = Object.keys(parsed.ignored).length ? { ignored: parsed.ignored } : {};
+      await writeJsonAtomically(join(tasksDirOf(ctx), `${task.id}.review.json`), { ...parsed.verdict, ...ignored, attempt, session: result.sessionId, reply, reviewedAt: new Date().toISOString() });
       return { ok: true, verdict: parsed.verdict, sessionId: result.sessionId };
     }
-    reason = `the reviewer's reply was not a valid verdict: ${parsed.reason}`;
-    ctx.report(`review ${task.id}: ${reason}${session === 1 ? '; asking a new session' : ''}`);
+    const problem = parsed ? parsed.reason : `the session ended as ${result.exit}${result.detail ? ` (${result.detail})` : ''}`;
+    reason = parsed ? `the reviewer's reply was not a valid verdict: ${problem}` : `the reviewer ${problem}`;
+    ctx.report(`review ${task.id}: ${reason} (reply saved in ${reply})${session < sessions ? '; asking a new session' : ''}`);
+    // Never the same prompt twice: the next reviewer is told what was wrong with this reply.
+    rejected = { session: session + 1, sessions, problem, excerpt: excerptOf(result.finalMessage) };
   }
-  return { ok: false, reason };
+  return { ok: false, reason, ...(reply ? { reply } : {}) };
+}
+
+function excerptOf(text: string): string {
+  const trimmed = text.trim().replaceAll('```', "'''");
+  return trimmed.length > EXCERPT_CHARS ? `${trimmed.slice(0, EXCERPT_CHARS)}…` : trimmed;
 }

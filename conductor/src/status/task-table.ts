@@ -2,6 +2,7 @@
 // the sessions ledger. Read-only: a corrupt status file is reported, not moved.
 import type { Backlog, TaskState } from '../backlog/types.js';
 import type { LedgerEntry } from '../agents/ledger.js';
+import { NO_VERDICT } from '../review/no-verdict.js';
 import type { StatusRead } from '../state/status-file.js';
 
 export interface TaskRow {
@@ -35,8 +36,17 @@ export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRe
     if (record?.startedAt) row.elapsedMs = (record.endedAt ? Date.parse(record.endedAt) : now.getTime()) - Date.parse(record.startedAt);
     if (read?.kind === 'corrupt') row.note = `status file unreadable: ${read.reason}`;
     else if (record?.note && ['failed', 'blocked', 'interrupted', 'conflict'].includes(task.status)) row.note = record.note;
+    else if (task.status === 'review' && record && leftForHuman(record)) row.note = `${record.note}; ${FOR_A_HUMAN}`;
     return row;
   });
+}
+
+/** What to do with a task no reviewer gave a usable verdict on. */
+const FOR_A_HUMAN = "waiting for you: read that reply, then run conductor resume (or conductor implement) to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand";
+
+function leftForHuman(record: Extract<StatusRead, { kind: 'ok' }>['status']): boolean {
+  const last = record.history.at(-1);
+  return last?.to === 'review' && last.note?.startsWith(NO_VERDICT) === true && record.pid === undefined;
 }
 
 export function renderTaskTable(rows: readonly TaskRow[]): string {
