@@ -8,7 +8,7 @@
 // takes it up where it stopped (a new attempt, the review of the attempt's
 // commit, or the rewrite of the task).
 import { existsSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
@@ -18,7 +18,6 @@ import { validateBacklogFile } from '../backlog/validate-backlog.js';
 import { detectGates } from '../gates/detect-gates.js';
 import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
-import { git } from '../git/git.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
@@ -33,6 +32,7 @@ import { loadStatus, recoverInFlight } from './recover-in-flight.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { applyCorrections, decideDone, readDoneRecord } from './done-authority.js';
 import { rebaseTask } from './rebase-task.js';
+import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.js';
 import { reviewAttempt } from './review-attempt.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 
@@ -373,10 +373,6 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
 
 const REBASE_VERDICT = 'the reviewer asked for a rebase';
 
-function notesOfReview(verdict: Pick<Verdict, 'verdict' | 'summary' | 'required_changes'>): string {
-  return [`${verdict.verdict}: ${verdict.summary}`, ...verdict.required_changes.map((l) => `- ${l}`)].join('\n');
-}
-
 /**
  * Where a task a rate limit or Ctrl-C interrupted picks up again: the review of the attempt it had
  * committed (its reviewer was limited or stopped), or the rewrite of the task (the rebase agent was
@@ -401,22 +397,6 @@ async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus)
   }
   const failures = status.history.filter((h) => h.to === 'failed' || h.to === 'conflict').slice(-AUTO_REBASE_AFTER);
   return { why: `${AUTO_REBASE_AFTER} failed attempts in a row`, reviewNotes: failures.map((h, i) => `attempt ${status.attempt - (failures.length - 1 - i)}: ${h.note ?? h.to}`).join('\n'), lessons: [] };
-}
-
-async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseCommit'>): Promise<string> {
-  return git(work.worktree).raw(['diff', '--stat', `${work.baseCommit}..HEAD`]).catch(() => '');
-}
-
-async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
-  await appendFile(join(tasksDirOf(ctx), `${id}.notes.md`), `${lines.join('\n')}\n\n`);
-}
-
-async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {
-  const lines = [`## Attempt ${attempt}${again ? ' checked again for a new review' : ''}: ${work.result}${work.reason ? ` — ${work.reason}` : ''}`, ''];
-  if (work.agent?.finalMessage.trim()) lines.push('Worker said:', '', ...work.agent.finalMessage.trim().split('\n').map((l) => `> ${l}`), '');
-  for (const gate of work.gates) lines.push(`- gate ${gate.name}: ${gate.passed ? 'passed' : 'FAILED'} (${Math.round(gate.durationMs)} ms)`);
-  if (work.negativeEvidence.length) lines.push('', 'Negative evidence:', ...work.negativeEvidence.map((l) => `- ${l}`));
-  await appendNotes(ctx, id, lines);
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
