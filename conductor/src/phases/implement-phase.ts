@@ -7,9 +7,6 @@
 // task's fault: it is interrupted with its attempt given back, and resume
 // takes it up where it stopped (a new attempt, the review of the attempt's
 // commit, or the rewrite of the task).
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { formatProblem, type Problem } from '../problems.js';
@@ -21,7 +18,6 @@ import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
 import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
-import type { Verdict } from '../review/verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import type { PoolMember } from '../scheduler/slot-pool.js';
@@ -32,6 +28,7 @@ import { loadStatus, recoverInFlight } from './recover-in-flight.js';
 import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { applyCorrections, decideDone, readDoneRecord } from './done-authority.js';
 import { rebaseTask } from './rebase-task.js';
+import { AUTO_REBASE_AFTER, cutShortAt, RATE_LIMITED, REBASE_VERDICT, rewriteToRetry, STOPPED, STOPPED_IN_REVIEW } from './resume-point.js';
 import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.js';
 import { reviewAttempt } from './review-attempt.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
@@ -207,15 +204,6 @@ interface Run {
   mergedTree: () => void;
 }
 
-/** After this many failed attempts in a row, conductor rebases the task on its own (the guide's rule). */
-const AUTO_REBASE_AFTER = 2;
-
-/** How the note of a task a rate limit interrupted starts. */
-const RATE_LIMITED = "rate-limited (not the task's fault)";
-/** The note of a task whose worker or reviewer Ctrl-C stopped: the attempt is given back, as a crash's is. */
-const STOPPED = 'stopped by Ctrl-C; resume re-queues it';
-const STOPPED_IN_REVIEW = "stopped by Ctrl-C during its review; resume reviews the attempt's commit again";
-
 async function runTask(run: Run, initialTask: Task): Promise<void> {
   const { ctx, files } = run;
   let task = initialTask;
@@ -369,34 +357,6 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
-}
-
-const REBASE_VERDICT = 'the reviewer asked for a rebase';
-
-/**
- * Where a task a rate limit or Ctrl-C interrupted picks up again: the review of the attempt it had
- * committed (its reviewer was limited or stopped), or the rewrite of the task (the rebase agent was
- * limited). Undefined for a new attempt: a worker or compressor was limited or stopped, the task was
- * stopped some other way, or a human has changed its state since.
- */
-function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
-  const last = status.history.at(-1);
-  if (task.status !== 'interrupted' || last?.to !== 'interrupted') return undefined;
-  if (last.from === 'review' && (last.note === STOPPED_IN_REVIEW || last.note === REVIEW_AGAIN)) return 'review';
-  if (!last.note?.startsWith(RATE_LIMITED)) return undefined;
-  return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
-}
-
-/** What the rewrite a rate limit stopped was given, rebuilt from the task's records: the saved verdict, or the last two failures. */
-async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus): Promise<{ why: string; reviewNotes: string; lessons: string[]; work?: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> }> {
-  // The rejected attempt's worktree was kept for the diffstat (and is removed, salvaged, by the rewrite).
-  const work = status.worktree && status.baseCommit && existsSync(join(status.worktree, '.git')) ? { worktree: status.worktree, baseCommit: status.baseCommit, gates: [] } : undefined;
-  const saved = await readFile(join(tasksDirOf(ctx), `${task.id}.review.json`), 'utf8').then((text) => JSON.parse(text) as Verdict & { attempt?: number }, () => undefined);
-  if (saved?.verdict === 'rebase' && saved.attempt === status.attempt && Array.isArray(saved.required_changes)) {
-    return { why: REBASE_VERDICT, reviewNotes: notesOfReview(saved), lessons: [...saved.required_changes, ...(saved.negative_evidence ?? [])], ...(work ? { work } : {}) };
-  }
-  const failures = status.history.filter((h) => h.to === 'failed' || h.to === 'conflict').slice(-AUTO_REBASE_AFTER);
-  return { why: `${AUTO_REBASE_AFTER} failed attempts in a row`, reviewNotes: failures.map((h, i) => `attempt ${status.attempt - (failures.length - 1 - i)}: ${h.note ?? h.to}`).join('\n'), lessons: [] };
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
