@@ -1,7 +1,7 @@
 // Ending what an agent started: its whole process group, then anything that
 // escaped the group (setsid) but still carries the call's marker variable.
-import { readdirSync, readFileSync } from 'node:fs';
-import { hasProcfs, liveGroupMembers } from './proc-stat.js';
+import { readFileSync } from 'node:fs';
+import { hasProcfs, liveGroupMembers, processIds } from './proc-stat.js';
 
 /** Send `signal` to the process group led by `pid`; false when nothing is left. */
 export function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
@@ -28,24 +28,13 @@ export function isGroupAlive(pid: number): boolean {
  */
 export function pidsWithMarker(name: string, value: string): number[] {
   const needle = `${name}=${value}\0`;
-  const found: number[] = [];
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return found;
-  }
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
+  return processIds().filter((pid) => {
     try {
-      if (`${readFileSync(`/proc/${entry}/environ`, 'latin1')}\0`.includes(needle)) found.push(pid);
+      return `${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(needle);
     } catch {
-      // gone already, or not ours to read
+      return false; // gone already, or not ours to read
     }
-  }
-  return found;
+  });
 }
 
 export function killMarked(name: string, value: string, signal: NodeJS.Signals = 'SIGKILL'): number {

@@ -42,20 +42,28 @@ export function isProcessAlive(pid: number): boolean {
   return !hasProcfs(); // gone between the two looks, or no /proc to ask
 }
 
-/** Pids of the members of process group `pgid` that are not zombies (Linux). */
-export function liveGroupMembers(pgid: number): number[] {
-  const found: number[] = [];
+/** Every process id /proc lists, but conductor's own (empty where there is no /proc). */
+export function processIds(): number[] {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
-    return found;
+    return [];
   }
+  const pids: number[] = [];
   for (const entry of entries) {
     const first = entry.charCodeAt(0);
     if (first < 48 || first > 57) continue; // not a pid
-    const stat = procStat(Number(entry));
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z') found.push(Number(entry));
+    const pid = Number(entry);
+    if (pid !== process.pid) pids.push(pid);
   }
-  return found;
+  return pids;
+}
+
+/** Pids of the members of process group `pgid` that are not zombies (Linux). */
+export function liveGroupMembers(pgid: number): number[] {
+  return processIds().filter((pid) => {
+    const stat = procStat(pid);
+    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z';
+  });
 }
