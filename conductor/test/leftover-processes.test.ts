@@ -1,5 +1,5 @@
 // Agents and gates that leave processes behind, as Claude Code 2.1.332 does
-// (a `git` child outlives it) and as any `nohup … &` in a worker or a gate
+// (a `git` child outlives it) and like any `nohup … &` in a worker or a gate
 // does. The run must go on to its end: these tests run the built CLI as a
 // subprocess, because vitest's own event loop hides an early exit of Node.
 import { execFileSync, spawn } from 'node:child_process';
