@@ -8,7 +8,7 @@
 // takes it up where it stopped (a new attempt, the review of the attempt's
 // commit, or the rewrite of the task).
 import { ConductorError } from '../errors.js';
-import { didYouMean } from '../util/did-you-mean.js';
+import { guessTaskId } from '../util/did-you-mean.js';
 import { formatProblem, type Problem } from '../problems.js';
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { validateBacklogFile } from '../backlog/validate-backlog.js';
@@ -68,9 +68,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   const unknown = [...(options.only ?? [])].filter((id) => !initial.backlog!.tasks.some((t) => t.id === id));
   if (unknown.length > 0) {
     const ids = initial.backlog.tasks.map((t) => t.id);
-    // Task ids are short: only a near miss is a guess (T1 for T01, t02 for T02), not any id two edits away.
-    const sameNumber = (a: string, b: string) => a.replace(/\d+/g, (n) => String(Number(n))).toLowerCase() === b.replace(/\d+/g, (n) => String(Number(n))).toLowerCase();
-    const guesses = unknown.map((id) => ids.find((known) => sameNumber(id, known)) ?? didYouMean(id.length > 4 ? id : '', ids)).filter((g): g is string => g !== undefined);
+    const guesses = unknown.map((id) => guessTaskId(id, ids)).filter((g): g is string => g !== undefined);
     throw new ConductorError('USAGE', `--only names ${unknown.length === 1 ? 'a task' : 'tasks'} not in tasks/BACKLOG.yaml: ${unknown.join(', ')}`, {
       hint: guesses.length ? `did you mean ${guesses.join(', ')}?` : `its tasks are ${ids.slice(0, 12).join(', ')}${ids.length > 12 ? ', …' : ''}`,
     });

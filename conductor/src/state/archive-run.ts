@@ -6,10 +6,15 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import { TASK_ID_PATTERN } from '../backlog/types.js';
 import { journalPath, type RunJournal } from './run-journal.js';
 
 /** The files of tasks/ that belong to a run (not a user's own file that happens to live there). */
-const RUN_FILE = /^(?:BACKLOG\.(?:yaml|md)|[A-Za-z][A-Za-z0-9_-]{0,31}\.(?:status\.json|notes\.md|review\.json|context\.md)|logs)$/;
+function isRunFile(name: string): boolean {
+  if (name === 'BACKLOG.yaml' || name === 'BACKLOG.md' || name === 'logs') return true;
+  const match = /^(.+)\.(?:status\.json|notes\.md|review\.json|context\.md)$/.exec(name);
+  return match !== null && TASK_ID_PATTERN.test(match[1]!);
+}
 
 /** Move the run's files aside; returns the folder they went to (relative to the repository). */
 export async function archiveRun(repoRoot: string, conductorDir: string, journal: RunJournal): Promise<string> {
@@ -19,7 +24,7 @@ export async function archiveRun(repoRoot: string, conductorDir: string, journal
   await mkdir(join(target, 'tasks'), { recursive: true });
   if (existsSync(tasksDir)) {
     for (const name of await readdir(tasksDir)) {
-      if (RUN_FILE.test(name)) await rename(join(tasksDir, name), join(target, 'tasks', name));
+      if (isRunFile(name)) await rename(join(tasksDir, name), join(target, 'tasks', name));
     }
   }
   if (existsSync(journalPath(conductorDir))) await rename(journalPath(conductorDir), join(target, 'run.json'));
