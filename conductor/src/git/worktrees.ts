@@ -13,6 +13,7 @@ import { git, headCommit, isContainedIn } from './git.js';
 import { commonDirOf, gitDirOf, looseRef, readHead } from './git-files.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
+import { worktreesDir } from './worktree-location.js';
 
 export const INTEGRATION_DIR = '_integration';
 
@@ -67,7 +68,7 @@ export class WorktreeManager {
     readonly repoRoot: string,
     readonly naming: WorktreeNaming = LIVE_NAMING,
   ) {
-    this.worktreesDir = join(repoRoot, 'worktrees');
+    this.worktreesDir = worktreesDir(repoRoot);
   }
 
   /** One worktree operation at a time per repository (git's own locks race otherwise). */

@@ -13,6 +13,7 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
+import { worktreePath } from '../git/worktree-location.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
 const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
@@ -221,7 +222,7 @@ async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: strin
   const g = git(before.repoRoot);
   const ok = await g.raw(['update-ref', '-m', `${REFLOG_ACTION}: undo a worker's move`, ref, to, from]).then(() => true, () => false);
   if (!ok) return false;
-  const integration = join(before.repoRoot, 'worktrees', INTEGRATION_DIR);
+  const integration = worktreePath(before.repoRoot, INTEGRATION_DIR);
   const ig = git(integration);
   const onBranch = existsSync(join(integration, '.git')) && (await ig.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim() === ref;
   const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());

@@ -9,6 +9,7 @@ import { validateBacklogFile } from '../../backlog/validate-backlog.js';
 import { TASK_ID_PATTERN } from '../../backlog/types.js';
 import { WorktreeManager } from '../../git/worktrees.js';
 import { git } from '../../git/git.js';
+import { worktreesDir } from '../../git/worktree-location.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import type { CommandContext } from '../context.js';
 import { backlogPathOf, repoRootOf } from './shared.js';
@@ -24,7 +25,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const hasIntegration = (await git(repoRoot).raw(['branch', '--list', integration])).trim() !== '';
     const mergedInto = hasIntegration ? integration : 'HEAD';
     const finished = new Set(report.backlog.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
-    const dir = join(repoRoot, 'worktrees');
+    const dir = worktreesDir(repoRoot);
     const present = existsSync(dir) ? (await readdir(dir)).filter((name) => TASK_ID_PATTERN.test(name)) : [];
     const branches = (await git(repoRoot).raw(['branch', '--list', 'task/*', '--format=%(refname:short)'])).split('\n').map((b) => b.trim().replace(/^task\//, '')).filter(Boolean);
     const candidates = [...new Set([...present, ...branches])].filter((id) => finished.has(id)).sort();
