@@ -213,3 +213,48 @@ describe('a config that asks for the sandbox where bwrap is missing', () => {
     expect(present.stdout).toMatch(/^sandbox {4}ok {2}bwrap \d+\.\d+(\.\d+)? \S*bwrap \(required: sandbox: bwrap\)$/m);
   });
 });
+
+describe('sandbox: auto, the default', () => {
+  const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n';
+  /** A repository with no `sandbox` key, whose worker writes its file and tries one in the user's checkout. */
+  const autoRepo = () =>
+    gitdir({
+      'conductor.config.yaml': `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../escape.txt=x' })}\ngates: []\n`,
+      'tasks/BACKLOG.yaml': backlog,
+      'src/app.ts': 'export {};\n',
+      '.gitignore': 'worktrees/\n.conductor/\n',
+    });
+
+  it.runIf(withBwrap)('runs agents under bubblewrap where it works, and says so first', async () => {
+    requireBwrap();
+    const repo = autoRepo();
+    // The test run sets CONDUCTOR_SANDBOX=none for every other test (vitest.config.ts); here the machine decides.
+    const result = await conductor(['implement'], { cwd: repo, env: { CONDUCTOR_SANDBOX: '' } });
+    expect(result.stderr.split('\n')[0]).toMatch(/^sandbox: bwrap \d+\.\d+(\.\d+)? \(only each agent's own worktree is writable\)$/);
+    expect(result.exitCode, result.stdout + result.stderr).toBe(1);
+    expect(existsSync(join(repo, 'escape.txt'))).toBe(false);
+    const doctor = await conductor(['doctor'], { cwd: repo, env: { CONDUCTOR_SANDBOX: '' } });
+    expect(doctor.stdout).toMatch(/^ {11}runs here: sandbox: bwrap \d/m);
+  }, 90_000);
+
+  it('runs without a sandbox where bubblewrap is missing, and says how to get it', async () => {
+    const repo = autoRepo();
+    const bin = join(testdir(), 'bin'); // git only: no bwrap on this PATH
+    mkdirSync(bin);
+    symlinkSync(which('git', process.env.PATH)!, join(bin, 'git'));
+    const env = { PATH: bin, HOME: process.env.HOME ?? '/root', CONDUCTOR_SANDBOX: '' };
+    const result = await conductor(['implement'], { cwd: repo, env });
+    expect(result.stderr.split('\n')[0]).toBe('sandbox: none (auto: bubblewrap is not installed; Debian/Ubuntu: apt-get install bubblewrap); the boundary check still undoes writes outside the worktree');
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+    const doctor = await conductor(['doctor'], { cwd: repo, env });
+    expect(doctor.stdout).toContain('           runs here: sandbox: none (auto: bubblewrap is not installed; Debian/Ubuntu: apt-get install bubblewrap)');
+  }, 90_000);
+
+  it('takes CONDUCTOR_SANDBOX under auto, and refuses a value it does not know with exit 2', async () => {
+    const repo = autoRepo();
+    const none = await conductor(['implement'], { cwd: repo, env: { CONDUCTOR_SANDBOX: 'none' } });
+    expect(none.stderr.split('\n')[0]).toBe('sandbox: none (CONDUCTOR_SANDBOX); agents can write outside their worktree, the boundary check undoes it');
+    const bogus = await conductor(['implement'], { cwd: repo, env: { CONDUCTOR_SANDBOX: 'docker' } });
+    expect([bogus.exitCode, bogus.stderr.split('\n')[0]]).toEqual([2, 'conductor: CONDUCTOR_SANDBOX=docker: expected auto, none or bwrap']);
+  }, 90_000);
+});

@@ -71,8 +71,12 @@ export interface ConductorConfig {
   /** `formatRetries`: new reviewer sessions after a reply with no usable verdict (issue #13). */
   review: { formatRetries: number };
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
-  /** `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories. */
-  sandbox: 'none' | 'bwrap';
+  /**
+   * `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories;
+   * `auto` (the default): bwrap where it works, none elsewhere, unless CONDUCTOR_SANDBOX names one — resolved
+   * once before anything runs (resolveSandbox).
+   */
+  sandbox: 'auto' | 'none' | 'bwrap';
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {
@@ -90,5 +94,5 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   attempts: 3,
   review: { formatRetries: 2 },
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
-  sandbox: 'none',
+  sandbox: 'auto',
 };

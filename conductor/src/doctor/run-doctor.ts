@@ -8,8 +8,9 @@ import type { Problem } from '../problems.js';
 import { detectGates } from '../gates/detect-gates.js';
 import type { GateConfig } from '../config/types.js';
 import { probe } from '../process/probe.js';
-import { checkSandbox, type SandboxCheck } from '../process/sandbox.js';
+import { checkSandbox, resolveSandbox, type SandboxCheck } from '../process/sandbox.js';
 import { which } from '../util/which.js';
+import { messageOf } from '../errors.js';
 import { BUILTINS, DEFAULT_PROVIDER_ORDER } from '../agents/providers/catalog.js';
 import { routeFor } from '../agents/routing.js';
 import { checkProven, type ProvenCheck } from '../agents/providers/proven-range.js';
@@ -33,8 +34,8 @@ export interface DoctorReport {
   config: { source: string; valid: boolean; problems: Problem[] };
   defaultProvider?: string;
   routes: { role: string; provider: string; model?: string; available: boolean }[];
-  /** bubblewrap: installed, working, and whether the config asks for it. */
-  sandbox: SandboxCheck & { required: boolean };
+  /** bubblewrap: installed, working, whether the config asks for it, and what a run here would use (the run's own line). */
+  sandbox: SandboxCheck & { required: boolean; uses: string };
   canRun: boolean;
 }
 
@@ -67,7 +68,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     config: { source: configResult.source ?? 'defaults (no conductor.config.yaml)', valid: configResult.problems.length === 0, problems: configResult.problems },
     ...(defaultProvider ? { defaultProvider } : {}),
     routes,
-    sandbox: { ...sandbox, required: config.sandbox === 'bwrap' },
+    sandbox: { ...sandbox, required: config.sandbox === 'bwrap', uses: await resolveSandbox(config.sandbox, env).then((r) => r.line, (error: unknown) => messageOf(error)) },
     canRun: git.ok && git.worktrees && routes.every((r) => r.available) && (config.sandbox !== 'bwrap' || sandbox.works),
   };
 }

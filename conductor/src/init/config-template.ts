@@ -23,7 +23,7 @@ routing: []                 # per-task routing by type or keyword, first match w
 providers: {}               # tune a built-in provider or define a command provider
 pricing: {}                 # USD per million tokens per model, for cost figures and caps
 gates_after_merge: false    # true: run the gates again on the integration branch after each merge
-sandbox: none               # bwrap: agents run under bubblewrap, only their worktree writable
+sandbox: auto               # bwrap when bubblewrap works here (only the worktree writable), else none
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
 `;
 

@@ -76,10 +76,29 @@ export async function checkSandbox(env: NodeJS.ProcessEnv = process.env): Promis
   return { available: true, works: trial.ok, path, ...(version ? { version } : {}), ...(error ? { error } : {}) };
 }
 
-/** Fail at start (exit 2) when the config asks for a sandbox this machine cannot build. */
-export async function requireSandbox(kind: SandboxKind, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (kind !== 'bwrap') return;
+/** The sandbox a run uses, and the line that tells the user which and why. */
+export interface ResolvedSandbox {
+  kind: SandboxKind;
+  line: string;
+}
+
+/**
+ * The sandbox the run will use, decided once before anything runs. `bwrap` this machine cannot build fails at
+ * start (exit 2); `auto` takes bwrap where it works and says plainly when it falls back to none, with how to get
+ * it. Under `auto`, CONDUCTOR_SANDBOX (none or bwrap) chooses instead of the machine.
+ */
+export async function resolveSandbox(configured: 'auto' | SandboxKind, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedSandbox> {
+  const fromEnv = env.CONDUCTOR_SANDBOX?.trim() || 'auto';
+  if (configured === 'auto' && fromEnv !== 'auto' && fromEnv !== 'none' && fromEnv !== 'bwrap') {
+    throw new ConductorError('USAGE', `CONDUCTOR_SANDBOX=${fromEnv}: expected auto, none or bwrap`, { hint: 'unset it, or set one of those values' });
+  }
+  const [wanted, source] = configured === 'auto' && fromEnv !== 'auto' ? [fromEnv, 'CONDUCTOR_SANDBOX'] : [configured, 'conductor.config.yaml'];
+  if (wanted === 'none') return { kind: 'none', line: `sandbox: none (${source}); agents can write outside their worktree, the boundary check undoes it` };
   const check = await checkSandbox(env);
-  if (check.works) return;
-  throw new ConductorError('CONFIG_INVALID', `conductor.config.yaml asks for sandbox: bwrap, but bubblewrap cannot run here: ${check.error ?? 'unknown error'}`, { hint: BWRAP_HINT });
+  if (check.works) return { kind: 'bwrap', line: `sandbox: bwrap${check.version ? ` ${check.version}` : ''} (only each agent's own worktree is writable)` };
+  if (wanted === 'bwrap') {
+    throw new ConductorError('CONFIG_INVALID', `${source} asks for sandbox: bwrap, but bubblewrap cannot run here: ${check.error ?? 'unknown error'}`, { hint: BWRAP_HINT });
+  }
+  const how = check.available ? `bubblewrap cannot run here: ${check.error ?? 'unknown error'}` : 'bubblewrap is not installed; Debian/Ubuntu: apt-get install bubblewrap';
+  return { kind: 'none', line: `sandbox: none (auto: ${how}); the boundary check still undoes writes outside the worktree` };
 }

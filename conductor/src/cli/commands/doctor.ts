@@ -34,7 +34,8 @@ export function renderDoctor(report: DoctorReport): string {
   report.routes.forEach((r, i) => row(i === 0 ? 'routing' : '', `${mark(r.available)}${r.role.padEnd(13)} → ${r.provider}${r.model ? ` (${r.model})` : ''}`));
   const sb = report.sandbox;
   const sbText = sb.works ? `bwrap ${sb.version ?? ''} ${sb.path ?? ''}`.replace(/\s+/g, ' ').trim() : `${sb.error ?? 'bwrap does not work'}`;
-  row('sandbox', `${mark(sb.works)}${sbText}${sb.required ? ' (required: sandbox: bwrap)' : ' (optional: sandbox: bwrap)'}`);
+  row('sandbox', `${mark(sb.works)}${sbText}${sb.required ? ' (required: sandbox: bwrap)' : ''}`);
+  row('', `runs here: ${sb.uses}`);
   lines.push('');
   if (!report.config.valid) lines.push('fix conductor.config.yaml first (exit 2)');
   else if (report.canRun) lines.push(`ready: conductor can run here${report.defaultProvider ? ` (default provider: ${report.defaultProvider})` : ''}`);

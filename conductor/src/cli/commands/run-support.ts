@@ -12,7 +12,7 @@ import { ROLES } from '../../config/types.js';
 import type { PhaseContext } from '../../phases/call-role.js';
 import { Supervisor } from '../../process/supervisor.js';
 import { killMarked } from '../../process/kill-group.js';
-import { requireSandbox } from '../../process/sandbox.js';
+import { resolveSandbox } from '../../process/sandbox.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import { taskFiles } from '../../state/task-record.js';
 import type { CommandContext } from '../context.js';
@@ -28,7 +28,9 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   const replayDir = typeof ctx.options.replay === 'string' ? resolve(ctx.cwd, ctx.options.replay) : undefined;
   const chosen = typeof ctx.options.provider === 'string' ? ctx.options.provider : replayDir ? 'replay' : undefined;
   if (replayDir && chosen !== 'replay') throw new ConductorError('USAGE', `--replay and --provider ${chosen} both choose the provider of every call`, { hint: 'pass one of them' });
-  const config = chosen ? { ...loaded, providerOverride: chosen } : loaded;
+  // `sandbox: auto` is decided here, once: everything after sees bwrap or none.
+  const sandbox = await resolveSandbox(loaded.sandbox);
+  const config = { ...loaded, sandbox: sandbox.kind, ...(chosen ? { providerOverride: chosen } : {}) };
   const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
   // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase);
@@ -48,7 +50,6 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     });
   }
   requireInstalled(config, used);
-  await requireSandbox(config.sandbox);
   const lock = await acquireRunLock(conductorDir, command);
   // We hold the lock: any process still marked with this repository's CONDUCTOR_HOME was started by a
   // conductor that died (SIGKILL, power loss). Nothing may be left running behind it.
@@ -83,6 +84,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   process.on('SIGTERM', onSignal);
   process.once('exit', hardStop);
   live?.start();
+  say(sandbox.line);
   try {
     const phase: PhaseContext = {
       repoRoot,
