@@ -7,6 +7,7 @@ import { renderHelp } from './help.js';
 import { parseCLI } from './parse-cli.js';
 import { renderError, renderErrorJson } from './render-error.js';
 import { faultPoint } from '../util/fault.js';
+import { asIoFailure } from '../io-failure.js';
 
 export interface RunIO {
   stdout: Output;
@@ -30,7 +31,9 @@ export async function runCLI(argv: readonly string[], io: RunIO): Promise<number
     faultPoint('cli:before-command');
     const module = await parsed.command.load();
     return await module.run({ args: parsed.args, options: parsed.options, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, verbose: parsed.verbose });
-  } catch (error) {
+  } catch (thrown) {
+    // A full disk or a read-only directory is the machine's fault, not a bug: said as such, exit 1.
+    const error = asIoFailure(thrown);
     if (json) io.stdout.write(renderErrorJson(error));
     else io.stderr.write(renderError(error, { verbose, version: safeVersion() }));
     return exitCodeOf(error);

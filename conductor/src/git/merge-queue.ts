@@ -24,7 +24,11 @@ export class MergeQueue {
   private queue: Promise<unknown> = Promise.resolve();
   private mergeHeadPath: string | undefined;
 
-  constructor(readonly integrationPath: string) {}
+  /** `ready` runs before every merge: it puts the integration worktree back when something removed it mid-run. */
+  constructor(
+    readonly integrationPath: string,
+    private readonly ready: () => Promise<unknown> = async () => undefined,
+  ) {}
 
   merge(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
     const next = this.queue.then(() => this.mergeNow(branch, message, check));
@@ -48,6 +52,7 @@ export class MergeQueue {
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
     // git's messages in English whatever the user's locale: "Already up to date" and the conflict line are read below.
+    await this.ready();
     const g = git(this.integrationPath, { LC_ALL: 'C' });
     await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();

@@ -190,6 +190,10 @@ export class WorktreeManager {
         await this.g().raw(['worktree', 'remove', '--force', path]);
         // Nothing salvaged from a worktree on the branch: the branch's tip is merged, and it exists.
         branchChecked = !salvaged && entry.branch === branch;
+      } else if (entry) {
+        // Its directory is gone (removed by a worker or a human mid-run) but git still has it registered,
+        // which would keep its branch "checked out" and undeletable.
+        await this.g().raw(['worktree', 'prune']);
       }
       if (branchChecked) {
         await this.g().raw(['branch', '-D', branch]);

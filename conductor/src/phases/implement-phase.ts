@@ -7,6 +7,7 @@
 // task's fault: it is interrupted with its attempt given back, and resume
 // takes it up where it stopped (a new attempt, the review of the attempt's
 // commit, or the rewrite of the task).
+import { existsSync } from 'node:fs';
 import { ConductorError } from '../errors.js';
 import { guessTaskId } from '../util/did-you-mean.js';
 import { formatProblem, type Problem } from '../problems.js';
@@ -75,9 +76,11 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   }
   const worktrees = new WorktreeManager(ctx.repoRoot, options.naming);
   const integrationBranch = worktrees.naming.integrationBranch(initial.backlog.feature);
-  const integration = await worktrees.ensureIntegration(initial.backlog.feature, options.baseRef);
+  const feature = initial.backlog.feature;
+  const integration = await worktrees.ensureIntegration(feature, options.baseRef);
   const gates = ctx.config.gates ?? detectGates(integration.path).gates;
-  const merges = new MergeQueue(integration.path);
+  // A worktree directory removed mid-run (a worker's rm -rf, a human cleaning up) is re-created, not a crash.
+  const merges = new MergeQueue(integration.path, async () => existsSync(integration.path) || worktrees.ensureIntegration(feature, options.baseRef));
   if (await merges.abortHalfDoneMerge()) ctx.report('implement: aborted a merge a crash left half-done');
 
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.

@@ -13,7 +13,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import { ConductorError, messageOf } from '../errors.js';
+import { ioFailure } from '../io-failure.js';
 
 // async so a failure reaches callers as a rejection, as before.
 export async function writeFileAtomically(path: string, data: string | Buffer, options: { derived?: boolean } = {}): Promise<void> {
@@ -23,7 +23,7 @@ export async function writeFileAtomically(path: string, data: string | Buffer, o
     writeFileAtomic.sync(path, data, { fsync: durable });
     if (durable) fsyncDirectory(dirname(path));
   } catch (error) {
-    throw new ConductorError('IO', `cannot write ${path}: ${messageOf(error)}`, { cause: error, hint: 'the previous content is unchanged; check free disk space and permissions' });
+    throw ioFailure('write', path, error);
   }
 }
 

@@ -4,6 +4,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
+import { ioFailure } from '../io-failure.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -23,7 +24,7 @@ async function appendLine(path: string, line: string): Promise<void> {
     await handle.write(line);
     await handle.sync();
   } catch (error) {
-    throw new ConductorError('IO', `cannot append to ${path}: ${messageOf(error)}`, { cause: error });
+    throw ioFailure('append to', path, error);
   } finally {
     await handle?.close();
   }

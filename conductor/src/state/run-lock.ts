@@ -6,7 +6,8 @@ import { hostname } from 'node:os';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConductorError, messageOf } from '../errors.js';
+import { ConductorError } from '../errors.js';
+import { ioFailure } from '../io-failure.js';
 import { ensureOwnedDir } from './owned-dir.js';
 import { isProcessAlive, procStat } from '../process/proc-stat.js';
 
@@ -65,7 +66,7 @@ async function createExclusive(path: string, holder: LockHolder): Promise<boolea
     return true;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'EEXIST') return false;
-    throw new ConductorError('IO', `cannot create ${path}: ${messageOf(error)}`, { cause: error });
+    throw ioFailure('create', path, error);
   } finally {
     await unlink(temp).catch(() => undefined);
   }
