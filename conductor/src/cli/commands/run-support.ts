@@ -57,6 +57,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   if (orphans > 0) ctx.stderr.write(`conductor: stopped ${orphans} agent or gate process${orphans === 1 ? '' : 'es'} left running by an earlier conductor\n`);
   const live = options.live && ctx.stderr.isTTY ? liveTable(ctx, repoRoot) : undefined;
   const say = (line: string) => (live ? live.line(line) : ctx.stderr.write(`${line}\n`));
+  let announced = false;
   const supervisor = new Supervisor();
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
@@ -84,7 +85,6 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   process.on('SIGTERM', onSignal);
   process.once('exit', hardStop);
   live?.start();
-  say(sandbox.line);
   try {
     const phase: PhaseContext = {
       repoRoot,
@@ -96,7 +96,12 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
       supervisor,
       registry,
       ...(recordDir ? { afterCall: recorder(recordDir) } : {}),
-      report: say,
+      // The sandbox line comes first once the run says anything: bad input alone stays one clean error.
+      report: (line: string) => {
+        if (!announced) say(sandbox.line);
+        announced = true;
+        say(line);
+      },
     };
     const result = await work(phase);
     if (controller.signal.aborted) throw new ConductorError('INTERRUPTED', 'interrupted');
