@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderBacklog, replaceTask, resetFieldIndex, schemaReference, setTaskFields, withSchemaHeader } from '../src/backlog/backlog-document.js';
+import { renderBacklog, replaceTask, resetFieldIndex, schemaReference, setTaskFields, withSchemaHeader, writeSchemaBeside } from '../src/backlog/backlog-document.js';
 import { editBacklogFile } from '../src/backlog/backlog-file.js';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -88,27 +88,29 @@ describe('backlog edits keep the human\'s file', () => {
 });
 
 describe('backlogs conductor writes', () => {
-  it('start with a $schema line pointing at the shipped schema', () => {
+  it('start with a $schema line pointing at a copy of the shipped schema beside them: the same on every machine', async () => {
     const repo = gitdir();
-    const ref = schemaReference(join(repo, 'tasks', 'BACKLOG.yaml'));
-    expect(ref).toMatch(/conductor\/schemas\/backlog\.schema\.json$/);
+    const ref = schemaReference();
+    expect(ref).toBe('./backlog.schema.json');
     const text = renderBacklog(
       { version: 1, feature: 'demo', tasks: [normalizeTask({ id: 'T01', title: 'x', description: 'y', acceptance: ['z'], scope: { files_hint: ['a.ts'] } })] },
       ref,
     );
-    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=${ref}`);
+    expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./backlog.schema.json');
     expect(validateBacklogText(text, 'f').problems).toEqual([]);
-    expect(JSON.parse(readFileSync(ref.startsWith('/') ? ref : join(repo, 'tasks', ref), 'utf8')).title).toContain('backlog');
+    const tasks = join(repo, 'tasks');
+    await writeSchemaBeside(tasks);
+    const copy = join(tasks, 'backlog.schema.json');
+    expect(readFileSync(copy, 'utf8')).toBe(readFileSync(new URL('../schemas/backlog.schema.json', import.meta.url), 'utf8'));
+    const written = statSync(copy).mtimeMs;
+    await new Promise((done) => setTimeout(done, 20));
+    await writeSchemaBeside(tasks); // unchanged: not rewritten, so no churn for git or editors
+    expect(statSync(copy).mtimeMs).toBe(written);
   });
 
   it('refresh an existing $schema line instead of adding another', () => {
     expect(withSchemaHeader('# yaml-language-server: $schema=old.json\nversion: 1\n', 'new.json')).toBe('# yaml-language-server: $schema=new.json\nversion: 1\n');
     expect(withSchemaHeader('version: 1\n', 'new.json')).toBe('# yaml-language-server: $schema=new.json\nversion: 1\n');
-  });
-
-  it('point inside the repository with a relative path when conductor lives there', () => {
-    const inRepo = new URL('../../tasks/BACKLOG.yaml', import.meta.url).pathname;
-    expect(schemaReference(inRepo)).toBe('../conductor/schemas/backlog.schema.json');
   });
 });
 

@@ -2,23 +2,35 @@
 // touch only the bytes they change: a status update rewrites one scalar, a
 // rewritten task re-renders only that task. The human's comments, key order and
 // formatting everywhere else survive byte for byte.
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Document, isMap, isScalar, isSeq, LineCounter, parseDocument, type YAMLMap } from 'yaml';
 import { ConductorError } from '../errors.js';
 import { schemaPath } from '../paths.js';
-import { findRepoRoot } from '../util/repo-root.js';
+import { writeFileAtomically } from '../state/atomic-write.js';
 import type { Backlog, Task } from './types.js';
 
 const SCHEMA_LINE = /^# yaml-language-server: \$schema=.*$/;
 const RENDER = { lineWidth: 0, flowCollectionPadding: false } as const;
 
-/** The `$schema` reference editors should use for a backlog at `backlogPath`. */
-export function schemaReference(backlogPath: string): string {
-  const schema = schemaPath('backlog');
-  const root = findRepoRoot(dirname(backlogPath));
-  const insideRepo = root !== undefined && !relative(root, schema).startsWith('..') && !isAbsolute(relative(root, schema));
-  if (!insideRepo) return schema.split(sep).join('/');
-  return relative(dirname(backlogPath), schema).split(sep).join('/');
+/** The copy of the backlog schema conductor keeps beside every backlog it writes. */
+export const SCHEMA_BESIDE = 'backlog.schema.json';
+
+/**
+ * The `$schema` reference editors should use for a backlog conductor writes: the copy beside it. A path to
+ * wherever conductor is installed would differ on every teammate's machine and churn line 1 of a committed
+ * file on every run; a URL would need the network. The copy changes only when the schema does.
+ */
+export function schemaReference(): string {
+  return `./${SCHEMA_BESIDE}`;
+}
+
+/** Write (or refresh) the schema copy in `dir`, leaving the file untouched when it already holds this schema. */
+export async function writeSchemaBeside(dir: string): Promise<void> {
+  const shipped = await readFile(schemaPath('backlog'), 'utf8');
+  const path = join(dir, SCHEMA_BESIDE);
+  const present = await readFile(path, 'utf8').catch(() => undefined);
+  if (present !== shipped) await writeFileAtomically(path, shipped);
 }
 
 /** Put (or refresh) the `# yaml-language-server: $schema=…` line at the top. */

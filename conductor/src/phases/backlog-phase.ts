@@ -5,11 +5,11 @@
 // with its $schema line, a checklist view, and a copy in the spec folder.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { replyPathOf } from '../agents/session.js';
 import { ConductorError } from '../errors.js';
 import { formatProblem, type Problem } from '../problems.js';
-import { renderBacklog, schemaReference } from '../backlog/backlog-document.js';
+import { renderBacklog, schemaReference, writeSchemaBeside } from '../backlog/backlog-document.js';
 import { readBacklogReply } from '../backlog/backlog-reply.js';
 import { validateBacklogText } from '../backlog/validate-backlog.js';
 import type { Backlog, Task } from '../backlog/types.js';
@@ -68,10 +68,14 @@ export async function runBacklogPhase(ctx: PhaseContext, input: BacklogInput): P
     if (report.backlog) {
       const previous = await previousBacklog(path);
       const backlog = finish(report.backlog, input, previous);
-      const text = renderBacklog(backlog, schemaReference(path));
+      const text = renderBacklog(backlog, schemaReference());
+      await writeSchemaBeside(dirname(path));
       await writeFileAtomically(path, text);
       await writeFileAtomically(join(ctx.repoRoot, 'tasks', 'BACKLOG.md'), renderBacklogMd(backlog));
-      if (input.specDir) await writeFileAtomically(join(input.specDir, 'BACKLOG.yaml'), text);
+      if (input.specDir) {
+        await writeSchemaBeside(input.specDir);
+        await writeFileAtomically(join(input.specDir, 'BACKLOG.yaml'), text);
+      }
       ctx.report(`backlog: ${backlog.tasks.length} tasks accepted after ${session} session${session === 1 ? '' : 's'}`);
       const changes = previous ? compare(previous, backlog) : undefined;
       if (changes) ctx.report(`backlog: against the previous backlog ${describeChanges(changes)}; states of kept tasks carried over`);
