@@ -31,3 +31,11 @@ export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
 }
+
+/**
+ * A page of conductor's documentation, as a path inside the installed package: a bare `docs/…` in a message would
+ * read as the user's own docs/ (conductor writes its repo map there), and a URL would need the network.
+ */
+export function docPath(page: 'BACKLOG_SCHEMA.md' | 'CONFIG_SCHEMA.md' | 'FACTORY_SCHEMA.md' | 'factory.md' | 'workflow.md' | 'cli.md' | 'README.md'): string {
+  return join(packageRoot(), 'docs', page);
+}

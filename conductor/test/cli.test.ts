@@ -8,6 +8,7 @@ import { packageVersion } from '../src/paths.js';
 import { backlog, task } from './helpers/backlogs.js';
 import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { docPath } from '../src/paths.js';
 
 const EXAMPLE = new URL('../../examples/rate-limiter/BACKLOG.yaml', import.meta.url).pathname;
 
@@ -123,7 +124,7 @@ describe('conductor CLI', () => {
     expect(bad).toEqual({
       exitCode: 2,
       stdout: '',
-      stderr: 'conductor.config.yaml:2:14 error invalid-value: "concurrency" must be <= 16\nconductor: conductor.config.yaml is not valid\nhint: see docs/CONFIG_SCHEMA.md',
+      stderr: `conductor.config.yaml:2:14 error invalid-value: "concurrency" must be <= 16\nconductor: conductor.config.yaml is not valid\nhint: see ${docPath('CONFIG_SCHEMA.md')}`,
     });
   });
 

@@ -12,6 +12,7 @@ import { FACTORY_EXAMPLE } from '../src/docs/pages.js';
 import { schemaErrors } from '../src/schema/validators.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { docPath } from '../src/paths.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const GATE = fileURLToPath(new URL('./fixtures/slot-gate.mjs', import.meta.url));
@@ -89,7 +90,7 @@ describe('factory --projects', () => {
 
     writeFileSync(join(root, 'factory.yaml'), 'concurrency: 2\nprojects:\n  - path: one\n    spec: [feature]\n');
     const typo = await conductor(['factory', '--projects', 'factory.yaml'], { cwd: root });
-    expect([typo.exitCode, typo.stderr]).toEqual([2, 'factory.yaml:4:5 error unknown-key: unknown key "spec" in "projects[0]" — did you mean "specs"?\nconductor: factory.yaml is not valid\nhint: see docs/factory.md']);
+    expect([typo.exitCode, typo.stderr]).toEqual([2, `factory.yaml:4:5 error unknown-key: unknown key "spec" in "projects[0]" — did you mean "specs"?\nconductor: factory.yaml is not valid\nhint: see ${docPath('factory.md')}`]);
 
     writeFileSync(join(root, 'factory.yaml'), 'projects:\n  - one\n  - not-a-repo\n');
     const notRepo = await conductor(['factory', '--projects', 'factory.yaml'], { cwd: root });

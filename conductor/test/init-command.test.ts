@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../src/config/load-config.js';
 import { DEFAULT_CONFIG } from '../src/config/types.js';
+import { TEMPLATE_SECTIONS } from '../src/intake/feature-request.js';
 import { CONFIG_DEFAULTS_YAML, CONFIG_EXAMPLES_YAML } from '../src/init/config-template.js';
 import { packageRoot } from '../src/paths.js';
 import { loadSchema } from '../src/schema/validators.js';
@@ -20,12 +21,17 @@ describe('conductor init', () => {
     expect(result.stdout).toBe([
       ...ROLE_FILES.map((f) => `created .opencode/agent/${f}`),
       'created conductor.config.yaml',
+      'created feature-request.md',
       'created tasks/.gitkeep',
       'created specs/.gitkeep',
       'appended to .gitignore (.conductor/)',
-      `${ROLE_FILES.length + 4} written, 0 skipped; next: edit conductor.config.yaml, then conductor doctor`,
+      `${ROLE_FILES.length + 5} written, 0 skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ].join('\n'));
     for (const f of ROLE_FILES) expect(readFileSync(join(repo, '.opencode', 'agent', f), 'utf8')).toBe(readFileSync(join(packageRoot(), '.opencode', 'agent', f), 'utf8'));
+    // The request's template, with every section conductor looks for: filled in, it is what `conductor run` takes.
+    const request = readFileSync(join(repo, 'feature-request.md'), 'utf8');
+    expect(request).toBe(readFileSync(join(packageRoot(), 'conductor', 'templates', 'feature-request.md'), 'utf8'));
+    expect(TEMPLATE_SECTIONS.filter((section) => !request.includes(`\n## ${section}\n`))).toEqual([]);
     expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('node_modules\n/worktrees\n.conductor/\n');
     // The generated file is valid, and all comments: the defaults apply.
     const loaded = await readConfig({ repoRoot: repo });
@@ -43,7 +49,7 @@ describe('conductor init', () => {
       'skipped tasks/.gitkeep (exists; --force overwrites it)',
       'skipped specs/.gitkeep (exists; --force overwrites it)',
       'skipped .gitignore (already ignores worktrees/ and .conductor/)',
-      `0 written, ${ROLE_FILES.length + 4} skipped; next: edit conductor.config.yaml, then conductor doctor`,
+      `0 written, ${ROLE_FILES.length + 5} skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ]);
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toBe('concurrency: 5\n');
     expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');

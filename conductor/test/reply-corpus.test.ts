@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readBacklogReply } from '../src/backlog/backlog-reply.js';
 import { formatProblem } from '../src/problems.js';
+import { docPath } from '../src/paths.js';
 import { documentFromReply } from '../src/phases/plan-phase.js';
 import { parseVerdict } from '../src/review/verdict.js';
 import { testdir } from './helpers/dirs.js';
@@ -26,7 +27,7 @@ function outcome(file: string): Record<string, unknown> {
   }
   if (file.startsWith('backlog/')) {
     const { report, repairs } = readBacklogReply(reply, 'BACKLOG.yaml', { repoRoot: testdir(), taskContextBytes: 3072 });
-    return report.backlog ? { tasks: report.backlog.tasks.map((t) => t.id), repairs } : { problems: report.problems.map(formatProblem), repairs };
+    return report.backlog ? { tasks: report.backlog.tasks.map((t) => t.id), repairs } : { problems: report.problems.map((p) => formatProblem(p).replace(docPath('BACKLOG_SCHEMA.md'), '<conductor>/docs/BACKLOG_SCHEMA.md')), repairs };
   }
   const document = documentFromReply(reply);
   const lines = document.trimEnd().split('\n');

@@ -5,6 +5,8 @@ import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { formatProblem } from '../src/problems.js';
 import { backlog, task } from './helpers/backlogs.js';
 import { testdir } from './helpers/dirs.js';
+import { docPath } from '../src/paths.js';
+import { fileURLToPath } from 'node:url';
 
 const lines = (text: string, options = {}) => validateBacklogText(text, 'tasks/BACKLOG.yaml', options).problems.map(formatProblem);
 
@@ -55,7 +57,9 @@ describe('validate: YAML problems', () => {
   });
 
   it('names an empty file', () => {
-    expect(lines('')).toEqual(['tasks/BACKLOG.yaml:1:1 error type: the file is empty — see docs/BACKLOG_SCHEMA.md for the format']);
+    // The page is named inside conductor's package: a bare docs/… would read as the user's own docs/.
+    expect(lines('')).toEqual([`tasks/BACKLOG.yaml:1:1 error type: the file is empty — see ${docPath('BACKLOG_SCHEMA.md')} for the format`]);
+    expect(docPath('BACKLOG_SCHEMA.md')).toBe(fileURLToPath(new URL('../../docs/BACKLOG_SCHEMA.md', import.meta.url)));
   });
 });
 

@@ -1,5 +1,6 @@
 // --help text, generated from the command table.
 import { COMMANDS, GLOBAL_OPTIONS, usage, type CommandSpec, type OptionSpec } from './command-table.js';
+import { docPath } from '../paths.js';
 
 export function renderHelp(version: string, command?: CommandSpec): string {
   if (command) {
@@ -25,7 +26,15 @@ export function renderHelp(version: string, command?: CommandSpec): string {
     'Options:',
     ...optionLines(GLOBAL_OPTIONS),
     '',
+    'Examples:',
+    '  conductor demo                      # the whole pipeline on a bundled example: no agent, no key',
+    '  conductor init                      # a commented config, role prompts and a feature-request template',
+    '  conductor run feature-request.md    # plan, backlog (pause to review tasks/BACKLOG.yaml), implement, review',
+    '  conductor resume                    # go on after a checkpoint, a failure or Ctrl-C',
+    '  conductor status --watch            # where the run is, and what to type next',
+    '',
     'Run conductor <command> --help for a command\'s options. Exit codes: 0 done, 1 failed, 2 bad input, 3 locked, 130 interrupted.',
+    `Documentation: ${docPath('README.md')}`,
     '',
   ].join('\n');
 }

@@ -8,6 +8,7 @@ import { schemaProblems } from '../schema/schema-problems.js';
 import { loadYamlFile, type LoadedYaml, type YamlPath } from '../yaml/load-yaml.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import { BUILTIN_PROVIDERS, DEFAULT_CONFIG, ROLES, type ConductorConfig } from './types.js';
+import { docPath } from '../paths.js';
 
 export const CONFIG_FILE = 'conductor.config.yaml';
 
@@ -60,7 +61,7 @@ export async function readConfig(options: ConfigOptions): Promise<ConfigResult> 
 export async function loadConfig(options: ConfigOptions): Promise<ConfigResult> {
   const result = await readConfig(options);
   if (result.problems.length > 0) {
-    throw new ConductorError('CONFIG_INVALID', `${result.source ?? CONFIG_FILE} is not valid`, { problems: result.problems, hint: 'see docs/CONFIG_SCHEMA.md' });
+    throw new ConductorError('CONFIG_INVALID', `${result.source ?? CONFIG_FILE} is not valid`, { problems: result.problems, hint: `see ${docPath('CONFIG_SCHEMA.md')}` });
   }
   return result;
 }

@@ -54,7 +54,7 @@ const comment = (yaml: string) =>
 export function configTemplate(): string {
   return [
     '# conductor.config.yaml: every key is optional; the defaults are shown commented out.',
-    '# Reference: docs/CONFIG_SCHEMA.md. Check it with: conductor doctor',
+    '# Reference: docs/CONFIG_SCHEMA.md in the conductor package (not this repository). Check it with: conductor doctor',
     '',
     comment(CONFIG_DEFAULTS_YAML),
     '',

@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { packageRoot } from '../paths.js';
+import { packageRoot, templatePath } from '../paths.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { configTemplate } from './config-template.js';
 
@@ -26,7 +26,9 @@ export function planScaffold(repoRoot: string, force: boolean): ScaffoldStep[] {
     .filter((name) => name.endsWith('.md'))
     .sort()
     .map((name) => [`.opencode/agent/${name}`, readFileSync(join(agents, name), 'utf8')]);
-  files.push(['conductor.config.yaml', configTemplate()], ['tasks/.gitkeep', ''], ['specs/.gitkeep', '']);
+  // The request's template, filled in and passed to `conductor run` (at most 5 KB; see docs/workflow.md in the package).
+  const request = readFileSync(templatePath('feature-request.md'), 'utf8');
+  files.push(['conductor.config.yaml', configTemplate()], ['feature-request.md', request], ['tasks/.gitkeep', ''], ['specs/.gitkeep', '']);
   const steps: ScaffoldStep[] = files.map(([path, content]) => {
     if (!existsSync(join(repoRoot, path))) return { path, action: 'create', content };
     return force ? { path, action: 'overwrite', content } : { path, action: 'skip', content, detail: 'exists; --force overwrites it' };

@@ -11,6 +11,7 @@ import { schemaErrors } from '../schema/validators.js';
 import { sortProblems } from '../problems.js';
 import { findRepoRoot } from '../util/repo-root.js';
 import { loadYamlFile } from '../yaml/load-yaml.js';
+import { docPath } from '../paths.js';
 
 export interface FactoryProject {
   /** Short name for output lines: the directory's name, or its path when two share a name. */
@@ -47,7 +48,7 @@ async function readFactoryYaml(path: string, display: string): Promise<ProjectSe
   const loaded = await loadYamlFile(path, display);
   const problems = [...loaded.problems];
   if (!loaded.fatal) problems.push(...schemaProblems(schemaErrors('factory', loaded.value ?? null), loaded));
-  if (problems.length > 0) throw new ConductorError('INPUT_INVALID', `${display} is not valid`, { problems: sortProblems(problems), hint: 'see docs/factory.md' });
+  if (problems.length > 0) throw new ConductorError('INPUT_INVALID', `${display} is not valid`, { problems: sortProblems(problems), hint: `see ${docPath('factory.md')}` });
   const value = loaded.value as { concurrency?: number; projects: Entry[] };
   const projects = resolveEntries(value.projects, dirname(path), display, (index) => ({ file: display, ...loaded.locate(['projects', index]) }));
   return { projects, source: display, ...(value.concurrency !== undefined ? { concurrency: value.concurrency } : {}) };

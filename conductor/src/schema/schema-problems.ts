@@ -4,6 +4,7 @@ import type { ErrorObject } from 'ajv/dist/2020.js';
 import { formatPath, type Problem } from '../problems.js';
 import type { LoadedYaml, YamlPath } from '../yaml/load-yaml.js';
 import { didYouMean } from '../util/did-you-mean.js';
+import { docPath } from '../paths.js';
 
 /** Names a node for messages, e.g. `task T02: depends_on`; supplied per file kind. */
 export type Describe = (path: YamlPath) => string;
@@ -46,7 +47,7 @@ function toProblem(error: ErrorObject, loaded: LoadedYaml, describe: Describe): 
     }
     case 'type': {
       if (path.length === 0 && (error.data === null || error.data === undefined)) {
-        return { ...at(path), kind: 'type', message: 'the file is empty', hint: 'see docs/BACKLOG_SCHEMA.md for the format' };
+        return { ...at(path), kind: 'type', message: 'the file is empty', hint: `see ${docPath('BACKLOG_SCHEMA.md')} for the format` };
       }
       return { ...at(path), kind: 'type', message: `${where} must be ${article(String(params.type))}, got ${typeName(error.data)}`, hint: typeHint(String(params.type), error.data) };
     }

@@ -45,6 +45,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const code = reportRun(demo, outcome);
   const config = (await configOf(demo, repo)).config;
   const report = await writeRunReport(repo, config);
+  const install = installKind();
   ctx.stdout.write(`\n${report.markdown}\n(the report is also in ${report.path}; tokens are the recorded stand-in agent's own estimates)\n`);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   ctx.stdout.write(
@@ -56,16 +57,30 @@ export async function run(ctx: CommandContext): Promise<number> {
       '  ls specs/key-expiry                              # the plan: SPEC, ARCH, QA, PLAN, the backlog',
       '  cat tasks/T02.notes.md tasks/T03.notes.md tasks/T04.notes.md   # the retry, the changes, the rebase',
       `  cat ${report.path}`,
-      `  node ${join(packageRoot(), 'conductor', 'bin', 'conductor.js')} status`,
+      `  ${install.anywhere} status`,
       '',
       'Now on your own repository, with a real agent CLI (opencode, claude, codex or gemini):',
-      `  (cd ${packageRoot()} && npm link)   # once: the conductor command on your PATH`,
-      '  cd path/to/your-repo',
-      '  conductor doctor                  # which agents and keys conductor finds',
-      '  conductor init                    # role prompts and a commented conductor.config.yaml',
-      '  conductor run feature-request.md  # the request\'s template is in docs/workflow.md',
+      ...(install.setup.length > 0 ? install.setup : ['  cd path/to/your-repo']),
+      `  ${install.command} doctor${' '.repeat(Math.max(1, 26 - install.command.length))}# which agents and keys conductor finds`,
+      `  ${install.command} init${' '.repeat(Math.max(1, 28 - install.command.length))}# role prompts, a commented config, a feature-request.md to fill in`,
+      `  ${install.command} run feature-request.md`,
       '',
     ].join('\n'),
   );
   return code;
+}
+
+/**
+ * How the user reaches conductor, from where this copy is installed: a global install is on PATH, a project's
+ * devDependency runs through npx, a clone needs `npm link` once.
+ */
+export function installKind(root: string = packageRoot()): { anywhere: string; command: string; setup: string[] } {
+  const parts = root.split(/[\\/]/);
+  const inModules = parts.lastIndexOf('node_modules');
+  const bin = `node ${join(root, 'conductor', 'bin', 'conductor.js')}`;
+  // npm -g puts packages in <prefix>/lib/node_modules (POSIX): the bin is on PATH already.
+  if (inModules > 0 && parts[inModules - 1] === 'lib') return { anywhere: 'conductor', command: 'conductor', setup: [] };
+  // A project's dependency: npx finds it inside that project only (elsewhere npx would fetch an unrelated package).
+  if (inModules >= 0) return { anywhere: bin, command: 'npx conductor', setup: [`  cd ${parts.slice(0, inModules).join('/') || '/'}   # the project that has conductor as a dependency`] };
+  return { anywhere: bin, command: 'conductor', setup: [`  (cd ${root} && npm link)   # once: the conductor command on your PATH`, '  cd path/to/your-repo'] };
 }

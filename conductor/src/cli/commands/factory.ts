@@ -10,6 +10,7 @@ import type { CommandContext, Output } from '../context.js';
 import { implementOptions } from './implement-report.js';
 import { configOf, repoRootOf } from './shared.js';
 import { withRun } from './run-support.js';
+import { docPath } from '../../paths.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.args.length > 0 && ctx.options.all === true) throw new ConductorError('USAGE', 'name specs or pass --all, not both');
@@ -67,7 +68,7 @@ function prefixed(out: Output, prefix: string): Output {
 }
 
 async function runProjects(ctx: CommandContext, value: string): Promise<number> {
-  if (ctx.args.length > 0) throw new ConductorError('USAGE', 'with --projects, name specs per repository in a factory.yaml, not on the command line', { hint: 'see docs/factory.md' });
+  if (ctx.args.length > 0) throw new ConductorError('USAGE', 'with --projects, name specs per repository in a factory.yaml, not on the command line', { hint: `see ${docPath('factory.md')}` });
   if (typeof ctx.options.config === 'string') throw new ConductorError('USAGE', '--config does not go with --projects: each repository reads its own conductor.config.yaml');
   const set = await readProjects(value, ctx.cwd);
   const projectCtx = (project: FactoryProject): CommandContext => ({ ...ctx, cwd: project.repoRoot, args: [], stdout: prefixed(ctx.stdout, `[${project.name}] `), stderr: prefixed(ctx.stderr, `[${project.name}] `) });

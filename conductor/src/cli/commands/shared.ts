@@ -5,6 +5,7 @@ import { readFeatureRequest, type FeatureRequest } from '../../intake/feature-re
 import { loadConfig, type ConfigResult } from '../../config/load-config.js';
 import { findRepoRoot } from '../../util/repo-root.js';
 import type { CommandContext } from '../context.js';
+import { templatePath } from '../../paths.js';
 
 export const DEFAULT_BACKLOG = join('tasks', 'BACKLOG.yaml');
 
@@ -34,6 +35,6 @@ export async function requestFromArgs(ctx: CommandContext, command: string, budg
   const path = resolve(ctx.cwd, given);
   const request = await readFeatureRequest(path, given, budgetBytes);
   const missing = request.missingSections;
-  if (missing.length > 0) ctx.stderr.write(`warning: ${given} has no ${missing.join(', ')} section${missing.length === 1 ? '' : 's'} (the template is in docs/workflow.md)\n`);
+  if (missing.length > 0) ctx.stderr.write(`warning: ${given} has no ${missing.join(', ')} section${missing.length === 1 ? '' : 's'} (conductor init writes the template to feature-request.md; it is also ${templatePath('feature-request.md')})\n`);
   return { request, path, given };
 }
