@@ -81,7 +81,9 @@ export async function continueRun(runCtx: PhaseContext, start: RunJournal, reque
 async function carryOn(ctx: PhaseContext, state: { journal: RunJournal }, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions, resumed: boolean): Promise<PipelineOutcome> {
   // Every write goes through `state`, so a failure is recorded on the journal as it last was.
   const save = async (next: RunJournal) => (state.journal = await writeJournal(ctx.conductorDir, next));
-  let journal = state.journal;
+  // A run that failed or was interrupted takes up the phase it stopped in again.
+  const { failure: _, ...recorded } = state.journal;
+  let journal: RunJournal = recorded.state === 'failed' || recorded.state === 'interrupted' ? await save({ ...recorded, state: 'running' }) : state.journal;
   const rel = (path: string) => relative(ctx.repoRoot, path) || path;
   const pause = async (checkpoint: 'plan' | 'backlog', files: string[]): Promise<PipelineOutcome> => {
     journal = await save({ ...journal, state: 'paused', checkpoint });
