@@ -27,7 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const { report, rows } = await readTaskRows(repoRoot, path, display);
     if (rows) return { run: view ?? null, tasks: rows };
     if (beforeBacklog) return { run: view, tasks: [] };
-    throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems${view?.state === 'paused' ? ', then conductor resume' : ''}` });
+    throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems${view && view.state !== 'running' ? ', then conductor resume' : ''}` });
   };
   const render = (s: Snapshot) => `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || !s.run ? renderTaskTable(s.tasks) : ''}`;
 
