@@ -14,9 +14,11 @@ function call(runId: string, role: string, s: number, durationS: number, extra: 
   return { at: at(s), runId, sessionId: `${role}-${s}-${extra.taskId ?? ''}`, role, attempt: 1, provider: 'p', model: 'm', promptBytes: 1000, promptSha256: 'x', inputTokens: 1000, outputTokens: 200, durationMs: durationS * 1000, exit: 'ok', log: 'l', ...extra };
 }
 
-function status(id: string, attempt: number, state: TaskStatus['status'], runs: [number, number][], note?: string): TaskStatus {
+function status(id: string, attempt: number, state: TaskStatus['status'], runs: [number, number][], note?: string, cause?: 'cost-cap'): TaskStatus {
   const history: TaskStatus['history'] = [{ at: at(0), to: 'pending' }];
   for (const [start, end] of runs) history.push({ at: at(start), from: 'ready', to: 'running' }, { at: at(end), from: 'running', to: end === runs.at(-1)![1] ? state : 'failed' });
+  // The last change as conductor records it now: a typed event (its kind and cause decide), the note for humans.
+  if (cause) history[history.length - 1] = { ...history.at(-1)!, kind: 'blocked', cause, ...(note ? { note } : {}) };
   return { id, status: state, attempt, createdAt: at(0), updatedAt: at(runs.at(-1)![1]), history, metrics: { contextBytes: 900 + attempt * 100 }, ...(note ? { note } : {}) };
 }
 
@@ -41,7 +43,7 @@ function input(): ReportInput {
     tasks: [
       { id: 'T01', depends_on: [], status: status('T01', 1, 'done', [[10, 20]]) },
       { id: 'T02', depends_on: ['T01'], status: status('T02', 2, 'done', [[20, 27], [28, 40]]) },
-      { id: 'T03', depends_on: [], status: status('T03', 1, 'blocked', [[10, 15]], 'cost cap: T03 spent $0.0100 of its $0.0010 budget (budgets.maxCostUsd.perTask)') },
+      { id: 'T03', depends_on: [], status: status('T03', 1, 'blocked', [[10, 15]], 'cost cap: T03 spent $0.0100 of its $0.0010 budget (budgets.maxCostUsd.perTask)', 'cost-cap') },
       { id: 'T04', depends_on: ['T03'], status: status('T04', 1, 'done', [[100, 101]]) },
     ],
     pricing: { m: { inputPerMillion: 1, outputPerMillion: 5 } },
@@ -99,6 +101,13 @@ describe('report figures (literal data)', () => {
     const caps = computeRunReport(input()).caps;
     // Cumulative by end time: planners 0.004, merge 0.006, backlog 0.506 (at 10 s), T03 unpriced, T01 at 16 s → 0.508, T01 review at 18 s → 0.510 ≥ 0.509.
     expect(caps).toEqual({ perRun: { capUsd: 0.509, reachedAt: at(18), startedAfter: ['T02'] }, perTask: 0.001, blocked: [{ id: 'T03', note: 'cost cap: T03 spent $0.0100 of its $0.0010 budget (budgets.maxCostUsd.perTask)' }] });
+  });
+
+  it('counts a cap block by its event, whatever its note says (#15 item 11)', () => {
+    const data = input();
+    const reworded = 'over budget: T03 may spend no more';
+    data.tasks = data.tasks.map((t) => (t.id === 'T03' ? { ...t, status: status('T03', 1, 'blocked', [[10, 15]], reworded, 'cost-cap') } : t.id === 'T01' ? { ...t, status: { ...status('T01', 1, 'blocked', [[10, 20]], 'cost cap: the words alone'), note: 'cost cap: the words alone' } } : t));
+    expect(computeRunReport(data).caps.blocked).toEqual([{ id: 'T03', note: reworded }]);
   });
 
   it('draws one Gantt bar per task from its start to its end', () => {

@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
@@ -50,9 +51,10 @@ describe('conductor status', () => {
     expect(existsSync(join(repo, 'tasks', 'T03.status.json'))).toBe(true); // read-only: nothing moved
   });
 
-  it('prints the rows as JSON', async () => {
+  it('prints { run, tasks } as JSON (run null when there is no run record)', async () => {
     const repo = setup();
-    const rows = JSON.parse((await conductor(['status', '--json'], { cwd: repo })).stdout) as { id: string; costUsd?: number; elapsedMs?: number }[];
+    const { run, tasks: rows } = JSON.parse((await conductor(['status', '--json'], { cwd: repo })).stdout) as { run: unknown; tasks: { id: string; costUsd?: number; elapsedMs?: number }[] };
+    expect(run).toBeNull();
     expect(rows.map((r) => [r.id, r.costUsd, r.elapsedMs])).toEqual([
       ['T01', 0.42000000000000004, 252_000],
       ['T02', undefined, undefined],
@@ -67,14 +69,29 @@ describe('conductor status', () => {
     expect(result.stderr).toContain('conductor: tasks/BACKLOG.yaml is not valid');
   });
 
-  it('keeps redrawing with --watch until interrupted', async () => {
+  it('keeps redrawing with --watch while a conductor runs, then exits with the run\'s outcome', async () => {
     const repo = setup();
+    const journal = { runId: 'r1', requestPath: 'demo.md', slug: 'demo', specDir: join(repo, 'specs', 'demo'), dontTouch: [], phase: 'implement', state: 'running', startedAt: '2026-11-21T09:00:00.000Z', updatedAt: '2026-11-21T09:00:00.000Z' };
+    writeFileSync(join(repo, '.conductor', 'run.json'), JSON.stringify(journal));
+    // This test's own process stands for the conductor that holds the lock.
+    writeFileSync(join(repo, '.conductor', 'lock'), JSON.stringify({ pid: process.pid, hostname: hostname(), startedAt: journal.startedAt, command: 'conductor run demo.md' }));
     const child = execa(process.execPath, [BIN, 'status', '--watch'], { cwd: repo, reject: false, stdin: 'ignore' });
     let seen = '';
     await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => ((seen += d.toString()), seen.split('3 tasks:').length > 2 && resolve())));
-    child.kill('SIGINT');
+    expect(seen).toContain('run: demo, running (implement phase)\nnext: nothing: it is running (conductor status --watch follows it to the end)\n');
+    writeFileSync(join(repo, '.conductor', 'run.json'), JSON.stringify({ ...journal, state: 'finished', unfinished: ['T02', 'T03'] }));
+    rmSync(join(repo, '.conductor', 'lock'));
     const result = await child;
-    expect(result.signal ?? result.exitCode).toBeTruthy();
-    expect(seen.split('3 tasks: 1 done, 1 running, 1 pending').length - 1).toBeGreaterThanOrEqual(2);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('run: demo, finished\nnot done: T02, T03\n');
   });
+
+  it('--watch on a run a crash left running (no conductor holds the lock) ends at once: interrupted, exit 130', async () => {
+    const repo = setup();
+    writeFileSync(join(repo, '.conductor', 'run.json'), JSON.stringify({ runId: 'r1', requestPath: 'demo.md', slug: 'demo', specDir: join(repo, 'specs', 'demo'), dontTouch: [], phase: 'implement', state: 'running', startedAt: '2026-11-21T09:00:00.000Z', updatedAt: '2026-11-21T09:00:00.000Z' }));
+    const result = await conductor(['status', '--watch'], { cwd: repo });
+    expect(result.exitCode).toBe(130);
+    expect(result.stdout.startsWith('run: demo, interrupted (implement phase)\nnext: conductor resume\n')).toBe(true);
+  });
+
 });

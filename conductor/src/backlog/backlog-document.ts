@@ -244,8 +244,11 @@ function renderTaskIn(text: string, node: YAMLMap): { out: string; splice: Splic
     .split('\n')
     .map((line, i) => (i === 0 || line === '' ? line : indent + line))
     .join('\n');
-  const trailing = text.slice(start, end).endsWith('\n') ? '\n' : '';
-  const splice = { start, end, text: body + trailing };
+  // The node's range runs on over the blank lines and the indentation of the next item when a comment
+  // ends the task: stop after the first of those newlines, so the next item keeps its indentation.
+  const tail = /\n\s*$/.exec(text.slice(start, end));
+  const stop = tail ? start + tail.index + 1 : end;
+  const splice = { start, end: stop, text: body + (tail ? '\n' : '') };
   return { out: applySplices(text, [splice]), splice, rendered, indent };
 }
 

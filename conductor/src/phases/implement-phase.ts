@@ -18,11 +18,12 @@ import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
-import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
+import { NO_VERDICT } from '../review/no-verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
 import type { PoolMember } from '../scheduler/slot-pool.js';
 import type { TaskStatus } from '../state/status-file.js';
+import type { EventInput, Stage } from '../state/task-events.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
 import { loadStatus, recoverInFlight } from './recover-in-flight.js';
@@ -214,20 +215,20 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   let lastReason = '';
   let failedInARow = 0;
   const tried: string[] = [];
-  const move = async (to: TaskState, patch: Partial<TaskStatus> = {}, note?: string) => {
-    status = (await recordTransition(files, status, to, patch, note)).status;
+  const move = async (to: TaskState, patch: Partial<TaskStatus> = {}, note?: string, event?: EventInput) => {
+    status = (await recordTransition(files, status, to, patch, note, event)).status;
   };
-  /** A rate limit is not the task's fault: new starts pause and the task waits, interrupted, for resume (cutShortAt reads the note). */
-  const rateLimited = async (reason: string, patch: Partial<TaskStatus>, onResume?: string) => {
+  /** A rate limit is not the task's fault: new starts pause and the task waits, interrupted, for resume (cutShortAt reads the event's stage). */
+  const rateLimited = async (reason: string, patch: Partial<TaskStatus>, stage: Stage, onResume?: string) => {
     run.onQuota(`${task.id}: ${reason}`);
-    await move('interrupted', { ...patch, pid: undefined }, `${RATE_LIMITED}: ${reason}${onResume ? `; ${onResume}` : ''}`);
+    await move('interrupted', { ...patch, pid: undefined }, `${RATE_LIMITED}: ${reason}${onResume ? `; ${onResume}` : ''}`, { cause: 'rate-limit', stage });
   };
-  const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus> = {}) => {
+  const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus>, cause: NonNullable<EventInput['cause']>) => {
     lastReason = reason;
     notes = [...lessons];
     failedInARow++;
     tried.push(`attempt ${attempt}: ${reason}`);
-    await move('failed', { ...patch, pid: undefined }, reason);
+    await move('failed', { ...patch, pid: undefined }, reason, { cause });
     ctx.report(`implement: ${task.id} attempt ${attempt} failed: ${reason}`);
   };
   /**
@@ -246,7 +247,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     });
     if (!rewritten.ok && rewritten.stopped === 'quota') {
       await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The rebase agent hit a rate limit (${rewritten.reason}); new starts are paused, and the task is rewritten when the run is resumed.`]);
-      await rateLimited(rewritten.reason, {}, 'the task is rewritten on resume');
+      await rateLimited(rewritten.reason, {}, 'rewrite', 'the task is rewritten on resume');
       return true;
     }
     await run.worktrees.removeTask(task.id, run.integrationBranch);
@@ -265,17 +266,17 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   };
   let attempt = Math.max(task.attempts, status.attempt);
   /** Where a rate limit stopped this task last time, if that is where it picks up again. */
-  let resumeAt = cutShortAt(task, status);
-  const cutBy = { [STOPPED_IN_REVIEW]: 'Ctrl-C', [REVIEW_AGAIN]: 'a reviewer that gave no usable verdict' }[status.history.at(-1)?.note ?? ''] ?? 'a rate limit';
+  const cut = cutShortAt(task, status);
+  let resumeAt = cut?.at;
   while (attempt < ctx.config.attempts) {
     const capped = await taskCapReached(ctx, task.id);
-    if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped);
+    if (capped) return move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, capped, { cause: 'cost-cap' });
     if (resumeAt === 'rewrite' || failedInARow >= AUTO_REBASE_AFTER) {
       const retry = resumeAt === 'rewrite' ? await rewriteToRetry(ctx, task, status) : undefined;
       resumeAt = undefined;
       if (retry) notes = retry.lessons;
       if (await rebase(retry?.why ?? `${AUTO_REBASE_AFTER} failed attempts in a row`, retry?.work, retry?.reviewNotes ?? tried.slice(-AUTO_REBASE_AFTER).join('\n'))) return;
-      if (ctx.signal?.aborted) return move('interrupted', {}, STOPPED);
+      if (ctx.signal?.aborted) return move('interrupted', {}, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
     }
     attempt++;
     if (status.status !== 'ready') await move('ready');
@@ -283,17 +284,17 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}), onGates: () => move('verifying') };
     // The review a rate limit or Ctrl-C cut short is done again on the attempt's commit, not on new work.
     const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
-    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cutBy}; its commit is checked and reviewed again`);
+    if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cut?.by ?? 'a rate limit'}; its commit is checked and reviewed again`);
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
     const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
-    if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED);
-    if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 });
-    if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason);
+    if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
+    if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');
+    if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason, { cause: 'worker-blocked' });
     if (work.result === 'failed') {
-      await failed(work.reason ?? 'failed', work.negativeEvidence, patch);
+      await failed(work.reason ?? 'failed', work.negativeEvidence, patch, work.gates.some((g) => !g.passed) ? 'gates' : 'worker');
       if (work.discard) await run.worktrees.removeTask(task.id, run.integrationBranch); // salvaged first
       continue;
     }
@@ -301,18 +302,18 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     if (status.status !== 'verifying') await move('verifying', patch);
     await move('review', patch);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
-    if (ctx.signal?.aborted) return move('interrupted', { pid: undefined, attempt: attempt - 1 }, STOPPED_IN_REVIEW);
+    if (ctx.signal?.aborted) return move('interrupted', { pid: undefined, attempt: attempt - 1 }, STOPPED_IN_REVIEW, { cause: 'ctrl-c', stage: 'review' });
     if (!review.ok && review.stopped === 'quota') {
       // Not the work's fault: the attempt is given back and its commit, kept in the worktree, is reviewed on resume.
       await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: cut short`, '', `The reviewer hit a rate limit (${review.reason}); new starts are paused, and this attempt's commit is reviewed again when the run is resumed.`]);
-      return rateLimited(review.reason, { attempt: attempt - 1 }, `attempt ${attempt}'s commit is reviewed again on resume`);
+      return rateLimited(review.reason, { attempt: attempt - 1 }, 'review', `attempt ${attempt}'s commit is reviewed again on resume`);
     }
     if (!review.ok) {
       // A reviewer's format problem is not the worker's fault: the task waits in review, its attempt uncounted, and resume reviews its commit again.
       const left = `${NO_VERDICT} after ${1 + ctx.config.review.formatRetries} sessions (last reply saved in ${review.reply ?? 'no file'}): ${review.reason}`;
       await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${NO_VERDICT}`, '', `${left}.`, '', `The attempt is not held against the worker; its commit stays on ${work.branch}. Read the reply, then run conductor resume (or conductor implement) to have a new reviewer look at that commit, or set the task's status in tasks/BACKLOG.yaml by hand.`]);
       ctx.report(`implement: ${task.id} attempt ${attempt}: ${left}; the task waits in review for you`);
-      return move('review', { pid: undefined }, left);
+      return move('review', { pid: undefined }, left, { kind: 'waiting', cause: 'no-verdict' });
     }
     const verdict = review.verdict;
     const reviewed = { review: { verdict: verdict.verdict, summary: verdict.summary } };
@@ -321,7 +322,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       const gated = await runGates(run.gates, gateOptions(ctx, work.worktree, task.id, `attempt-${attempt}-approved`));
       const failing = newlyFailing(gated, run.baselineFailures);
       if (failing.length > 0) {
-        await failed(`gates failed after approval: ${failing.map((g) => g.name).join(', ')}`, failing.map((gate) => gateEvidence(gate, attempt)), reviewed);
+        await failed(`gates failed after approval: ${failing.map((g) => g.name).join(', ')}`, failing.map((gate) => gateEvidence(gate, attempt)), reviewed, 'gates-after-approval');
         continue;
       }
     }
@@ -330,20 +331,20 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
       const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`, run.afterMergeCheck(task.id, attempt));
       if (merged.ok) {
         run.merged(task.id);
-        await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`);
+        await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`, { cause: 'merge' });
         ctx.report(`implement: ${task.id} merged into ${run.integrationBranch} (attempt ${attempt})`);
         await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
         run.mergedTree();
         return;
       }
       if (merged.kind === 'check') {
-        await failed(`gates failed after merging into ${run.integrationBranch}: ${merged.detail}; the merge was undone`, merged.evidence);
+        await failed(`gates failed after merging into ${run.integrationBranch}: ${merged.detail}; the merge was undone`, merged.evidence, {}, 'gates-after-merge');
       } else {
         // Not the worker's fault: regenerated from the new tip, told which files collided.
         lastReason = `merge conflict in ${merged.conflicts.join(', ') || 'the merge'}`;
         notes = [`attempt ${attempt}: merging hit a conflict in ${merged.conflicts.join(', ') || 'the merge'}; start from the current integration code`];
         tried.push(`attempt ${attempt}: ${lastReason}`);
-        await move('conflict', { pid: undefined }, lastReason);
+        await move('conflict', { pid: undefined }, lastReason, { cause: 'merge-conflict' });
         ctx.report(`implement: ${task.id} ${lastReason}; regenerating it from the new integration tip`);
       }
       await run.worktrees.removeTask(task.id, run.integrationBranch); // regenerated from the new tip; work saved to a salvage ref
@@ -352,10 +353,10 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
     const reviewNotes = notesOfReview(verdict);
     await appendNotes(ctx, task.id, [`## Review of attempt ${attempt}: ${verdict.verdict}`, '', verdict.summary, ...(verdict.required_changes.length ? ['', 'Required changes:', ...verdict.required_changes.map((l) => `- ${l}`)] : []), ...(verdict.negative_evidence.length ? ['', 'Negative evidence:', ...verdict.negative_evidence.map((l) => `- ${l}`)] : [])]);
     // changes: a fresh worker in the same worktree gets the required changes.
-    await failed(`review asked for ${verdict.verdict}: ${verdict.summary}`, [...verdict.required_changes, ...verdict.negative_evidence], reviewed);
+    await failed(`review asked for ${verdict.verdict}: ${verdict.summary}`, [...verdict.required_changes, ...verdict.negative_evidence], reviewed, verdict.verdict === 'rebase' ? 'review-rebase' : 'review-changes');
     if (verdict.verdict === 'rebase' && attempt < ctx.config.attempts && (await rebase(REBASE_VERDICT, work, reviewNotes))) return;
   }
-  await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
+  await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`, { cause: 'attempts-used-up' });
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
 }

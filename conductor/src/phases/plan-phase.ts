@@ -5,7 +5,7 @@
 // taken as models write it: a preamble before its first heading, or a fence
 // around the whole of it, is left out (the reply itself stays in the session's
 // output.md).
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, stat, writeFile, mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { replyPathOf } from '../agents/session.js';
 import { ConductorError } from '../errors.js';
@@ -29,7 +29,12 @@ export interface PlanResult {
   missingSections: string[];
 }
 
-export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest): Promise<PlanResult> {
+/**
+ * `keepSince`: a resumed run keeps the documents it had written since it started (a document is written only
+ * when whole), and runs no session for them; an older one, from an earlier run of the same feature, is redone.
+ */
+export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest, options: { keepSince?: number } = {}): Promise<PlanResult> {
+  const keep = async (path: string) => (options.keepSince === undefined ? undefined : written(path, options.keepSince));
   const specDir = join(ctx.repoRoot, 'specs', request.slug);
   await mkdir(specDir, { recursive: true });
   const map = await refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes });
@@ -39,6 +44,7 @@ export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest): 
 
   const outcomes = await Promise.allSettled(
     PLANNERS.map(async ([role, file]) => {
+      if ((await keep(join(specDir, file))) !== undefined) return ctx.report(`plan: ${file} kept (written before the run stopped)`);
       const text = await documentWithRetry(ctx, role, { context });
       await writeFile(join(specDir, file), text);
       ctx.report(`plan: ${file} written (${role})`);
@@ -50,18 +56,27 @@ export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest): 
   }
 
   const [spec, arch, qa] = await Promise.all(PLANNERS.map(([, file]) => readFile(join(specDir, file), 'utf8')));
-  const plan = await documentWithRetry(ctx, 'plan-merge', { spec, arch, qa }).catch((error: unknown) => {
+  const planPath = join(specDir, 'PLAN.md');
+  const kept = await keep(planPath);
+  if (kept !== undefined) ctx.report('plan: PLAN.md kept (written before the run stopped)');
+  const plan = kept ?? await documentWithRetry(ctx, 'plan-merge', { spec, arch, qa }).catch((error: unknown) => {
     if (error instanceof ConductorError && error.code === 'PHASE_FAILED') {
       throw new ConductorError('PHASE_FAILED', `planning failed: ${error.message}`, { hint: `SPEC.md, ARCH.md and QA.md are kept in specs/${request.slug}/; fix the cause and run the plan again` });
     }
     throw error;
   });
-  const planPath = join(specDir, 'PLAN.md');
-  await writeFile(planPath, plan.endsWith('\n') ? plan : `${plan}\n`);
+  if (kept === undefined) await writeFile(planPath, plan.endsWith('\n') ? plan : `${plan}\n`);
   const headings = [...plan.matchAll(/^#{1,3}\s+(.+?)\s*$/gm)].map((m) => m[1]!.toLowerCase());
   const missingSections = PLAN_SECTIONS.filter((s) => !headings.some((h) => h.includes(s.toLowerCase())));
   ctx.report(`plan: PLAN.md written${missingSections.length ? ` (missing sections: ${missingSections.join(', ')})` : ''}`);
   return { specDir, planPath, missingSections };
+}
+
+/** A document's text when it was written since `since` (ms) and is not empty. */
+async function written(path: string, since: number): Promise<string | undefined> {
+  const modified = await stat(path).then((s) => s.mtimeMs, () => -Infinity);
+  const text = modified >= since ? await readFile(path, 'utf8').catch(() => '') : '';
+  return text.trim() === '' ? undefined : text;
 }
 
 /** A document from a role: one retry in a new session, then a clear failure. */

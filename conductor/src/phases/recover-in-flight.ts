@@ -5,11 +5,12 @@
 // branches of done tasks that a crash kept from being removed are removed.
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { isContainedIn } from '../git/git.js';
-import { NO_VERDICT, REVIEW_AGAIN } from '../review/no-verdict.js';
+import { REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, type TaskFiles } from '../state/task-record.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
+import { nextStep } from './next-step.js';
 
 const IN_FLIGHT: ReadonlySet<TaskState> = new Set(['ready', 'running', 'verifying', 'review', 'merging']);
 
@@ -27,16 +28,18 @@ export async function recoverInFlight(ctx: PhaseContext, { backlog, files, workt
   for (const task of backlog.tasks) {
     if (!IN_FLIGHT.has(task.status) || task.status === 'ready') continue;
     const status = { ...(await loadStatus(ctx, task)), status: task.status };
-    if (task.status === 'merging' && (await isContainedIn(integrationPath, worktrees.naming.taskBranch(task.id), 'HEAD'))) {
-      await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`);
+    const merged = task.status === 'merging' && (await isContainedIn(integrationPath, worktrees.naming.taskBranch(task.id), 'HEAD'));
+    const next = nextStep(task, status, { merged });
+    if (next.step === 'record-merge') {
+      await recordTransition(files, status, 'done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${integrationBranch} (found on resume)`, { cause: 'merge-found-on-resume' });
       await worktrees.removeTask(task.id, integrationBranch).catch(() => undefined);
       continue;
     }
+    if (next.step !== 'recover') continue;
     // The crash is not the task's fault: the attempt it cut short is given back (as a rate limit's is).
     // A task left in review without a verdict waits for this: its attempt's commit goes to a new reviewer.
-    const last = status.history.at(-1);
-    const noVerdict = task.status === 'review' && last?.to === 'review' && last.note?.startsWith(NO_VERDICT);
-    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, noVerdict ? REVIEW_AGAIN : 'conductor stopped while this task was in flight');
+    const note = next.cause === 'no-verdict' ? REVIEW_AGAIN : 'conductor stopped while this task was in flight';
+    await recordTransition(files, status, 'interrupted', { pid: undefined, attempt: Math.max(0, Math.max(task.attempts, status.attempt) - 1) }, note, { cause: next.cause, stage: next.then });
   }
   // A crash between a task's merge and the removal of its worktree left them behind (the removal waits its turn).
   for (const id of await worktrees.taskLeftovers(backlog.tasks.filter((t) => t.status === 'done').map((t) => t.id))) {

@@ -1,14 +1,15 @@
 // Where a task that stopped part-way picks up again on resume, decided from
 // its status record: the review of the attempt it had committed, the rewrite
-// of the task, or a new attempt. The notes these states carry are the
-// markers; they are written only here and in implement-phase.ts.
+// of the task, or a new attempt — from the typed event that stopped it
+// (next-step.ts), never from its note.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task } from '../backlog/types.js';
-import { REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { Verdict } from '../review/verdict.js';
 import type { TaskStatus } from '../state/status-file.js';
+import type { EventCause } from '../state/task-events.js';
+import { nextStep } from './next-step.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { notesOfReview } from './task-notes.js';
@@ -16,7 +17,7 @@ import { notesOfReview } from './task-notes.js';
 /** After this many failed attempts in a row, conductor rebases the task on its own (the guide's rule). */
 export const AUTO_REBASE_AFTER = 2;
 
-/** How the note of a task a rate limit interrupted starts. */
+/** How the note of a task a rate limit interrupted starts (for humans; resume reads the event's cause). */
 export const RATE_LIMITED = "rate-limited (not the task's fault)";
 /** The note of a task whose worker or reviewer Ctrl-C stopped: the attempt is given back, as a crash's is. */
 export const STOPPED = 'stopped by Ctrl-C; resume re-queues it';
@@ -27,16 +28,17 @@ export const REBASE_VERDICT = 'the reviewer asked for a rebase';
 /**
  * Where a task a rate limit or Ctrl-C interrupted picks up again: the review of the attempt it had
  * committed (its reviewer was limited or stopped), or the rewrite of the task (the rebase agent was
- * limited). Undefined for a new attempt: a worker or compressor was limited or stopped, the task was
- * stopped some other way, or a human has changed its state since.
+ * limited). Undefined for a new attempt. Decided by nextStep from the record's last event.
  */
-export function cutShortAt(task: Task, status: TaskStatus): 'review' | 'rewrite' | undefined {
-  const last = status.history.at(-1);
-  if (task.status !== 'interrupted' || last?.to !== 'interrupted') return undefined;
-  if (last.from === 'review' && (last.note === STOPPED_IN_REVIEW || last.note === REVIEW_AGAIN)) return 'review';
-  if (!last.note?.startsWith(RATE_LIMITED)) return undefined;
-  return last.from === 'review' ? 'review' : last.from === 'failed' ? 'rewrite' : undefined;
+export function cutShortAt(task: Task, status: TaskStatus): { at: 'review' | 'rewrite'; by: string } | undefined {
+  const next = nextStep(task, status, { merged: false });
+  if (next.step === 'rewrite') return { at: 'rewrite', by: CUT_BY['rate-limit']! };
+  if (next.step === 'review') return { at: 'review', by: CUT_BY[next.cause] ?? next.cause };
+  return undefined;
 }
+
+/** What cut a review short, in the words of the report line. */
+const CUT_BY: Partial<Record<EventCause, string>> = { 'ctrl-c': 'Ctrl-C', 'no-verdict': 'a reviewer that gave no usable verdict', 'rate-limit': 'a rate limit' };
 
 /** What the rewrite a rate limit stopped was given, rebuilt from the task's records: the saved verdict, or the last two failures. */
 export async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus): Promise<{ why: string; reviewNotes: string; lessons: string[]; work?: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> }> {

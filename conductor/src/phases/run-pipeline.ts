@@ -1,16 +1,19 @@
 // `conductor run` and `conductor resume`: the phases in order, pausing at the
 // configured checkpoints (unless --yes), with every step recorded in the run
 // journal first, so a resume continues where the run stopped.
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { ConductorError } from '../errors.js';
+import { ConductorError, messageOf } from '../errors.js';
+import { validateBacklogFile } from '../backlog/validate-backlog.js';
+import { writeFileAtomically } from '../state/atomic-write.js';
+import { renderBacklogMd } from '../state/backlog-md.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { routeFor } from '../agents/routing.js';
 import { ROLES } from '../config/types.js';
 import { branchCreatedAt, git, headCommit } from '../git/git.js';
 import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
 import { archiveRun } from '../state/archive-run.js';
-import { readJournal, writeJournal, type RunJournal } from '../state/run-journal.js';
+import { readJournal, writeJournal, type RunJournal, type RunOptions } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
 import { runPlanPhase } from './plan-phase.js';
@@ -24,12 +27,12 @@ export interface PipelineOutcome {
   implement?: ImplementSummary;
 }
 
-export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions, options: { restart?: boolean } = {}): Promise<PipelineOutcome> {
-  await headCommit(ctx.repoRoot); // before any agent runs: implementation would stop on a repository with no commit
+export async function startRun(ctx: PhaseContext, request: FeatureRequest, requestPath: string, yes: boolean, implement: ImplementOptions, options: { restart?: boolean; remember?: RunOptions } = {}): Promise<PipelineOutcome> {
+  const baseCommit = await headCommit(ctx.repoRoot); // before any agent runs: implementation would stop on a repository with no commit
   const previous = await readJournal(ctx.conductorDir);
   if (previous && previous.state !== 'finished' && !options.restart) {
     // `run` where `resume` was meant would re-plan and overwrite the human's review of the backlog.
-    const where = previous.state === 'paused' ? `paused at the ${previous.checkpoint ?? previous.phase} checkpoint` : `stopped during ${previous.phase} (interrupted)`;
+    const where = previous.state === 'paused' ? `paused at the ${previous.checkpoint ?? previous.phase} checkpoint` : previous.state === 'failed' ? `stopped during ${previous.phase} (failed)` : `stopped during ${previous.phase} (interrupted)`;
     throw new ConductorError('USAGE', `the run of "${previous.slug}" is not finished: it is ${where}; conductor run would start over`, {
       hint: `continue it with: conductor resume — or start over with: conductor run ${requestPath} --restart (its files move to .conductor/runs/; its branches and specs stay)`,
     });
@@ -47,26 +50,49 @@ export async function startRun(ctx: PhaseContext, request: FeatureRequest, reque
     dontTouch: request.dontTouch,
     phase: 'plan',
     state: 'running',
+    options: options.remember ?? {},
+    baseCommit,
     startedAt: now,
     updatedAt: now,
   });
-  return continueRun(ctx, journal, request, yes, implement);
+  return continueRun(ctx, journal, request, yes, implement, { resumed: false });
 }
 
-/** Carry a run on from its journal. `request` is re-read from the journal when not given. */
-export async function continueRun(runCtx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions): Promise<PipelineOutcome> {
+/**
+ * Carry a run on from its journal. `request` is re-read from the journal when not given. A resumed run
+ * continues from the first phase whose output is missing or invalid: planner documents already written are
+ * kept, and a valid tasks/BACKLOG.yaml written during the run (by the agent, or by hand after it failed) is
+ * taken without a backlog session. The journal ends interrupted or failed when the run does.
+ */
+export async function continueRun(runCtx: PhaseContext, start: RunJournal, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions, how: { resumed: boolean }): Promise<PipelineOutcome> {
   // A resumed run keeps its id: its agent calls are recorded as the same run.
   const ctx: PhaseContext = { ...runCtx, runId: start.runId };
-  let journal = start;
+  const state = { journal: start };
+  try {
+    return await carryOn(ctx, state, request, yes, implement, how.resumed);
+  } catch (error) {
+    const { failure: _, ...rest } = state.journal;
+    const stopped = ctx.signal?.aborted || (error instanceof ConductorError && error.code === 'INTERRUPTED');
+    await writeJournal(ctx.conductorDir, stopped ? { ...rest, state: 'interrupted' } : { ...rest, state: 'failed', failure: messageOf(error) }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function carryOn(ctx: PhaseContext, state: { journal: RunJournal }, request: FeatureRequest | undefined, yes: boolean, implement: ImplementOptions, resumed: boolean): Promise<PipelineOutcome> {
+  // Every write goes through `state`, so a failure is recorded on the journal as it last was.
+  const save = async (next: RunJournal) => (state.journal = await writeJournal(ctx.conductorDir, next));
+  // A run that failed or was interrupted takes up the phase it stopped in again.
+  const { failure: _, ...recorded } = state.journal;
+  let journal: RunJournal = recorded.state === 'failed' || recorded.state === 'interrupted' ? await save({ ...recorded, state: 'running' }) : state.journal;
   const rel = (path: string) => relative(ctx.repoRoot, path) || path;
   const pause = async (checkpoint: 'plan' | 'backlog', files: string[]): Promise<PipelineOutcome> => {
-    journal = await writeJournal(ctx.conductorDir, { ...journal, state: 'paused', checkpoint });
+    journal = await save({ ...journal, state: 'paused', checkpoint });
     return { journal, message: `paused at the ${checkpoint} checkpoint: review ${files.join(', ')} (edit them as you like), then run conductor resume` };
   };
 
   if (journal.phase === 'plan' && journal.state === 'running') {
     if (!request) throw new ConductorError('STATE_CORRUPT', 'the run stopped during planning and its feature request is unknown', { hint: 'start again with conductor run <feature-request.md>' });
-    await runPlanPhase(ctx, request);
+    await runPlanPhase(ctx, request, resumed ? { keepSince: Date.parse(journal.startedAt) } : {});
     const baseCommit = await headCommit(ctx.repoRoot);
     const roles = Object.fromEntries(
       ROLES.map((role) => {
@@ -75,26 +101,47 @@ export async function continueRun(runCtx: PhaseContext, start: RunJournal, reque
       }),
     );
     await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, baseCommit, roles });
-    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'plan', state: 'finished' });
+    journal = await save({ ...journal, phase: 'plan', state: 'finished' });
     if (ctx.config.checkpoints.includes('plan') && !yes) return pause('plan', ['SPEC.md', 'ARCH.md', 'QA.md', 'PLAN.md'].map((f) => rel(join(journal.specDir, f))));
   }
   if (journal.phase === 'plan' || (journal.phase === 'backlog' && journal.state === 'running')) {
-    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'backlog', state: 'running', checkpoint: undefined });
+    journal = await save({ ...journal, phase: 'backlog', state: 'running', checkpoint: undefined });
     const plan = await readFile(join(journal.specDir, 'PLAN.md'), 'utf8').catch(() => {
       throw new ConductorError('INPUT_INVALID', `${rel(join(journal.specDir, 'PLAN.md'))} is missing`, { hint: 'run conductor plan again' });
     });
-    await runBacklogPhase(ctx, { plan, slug: journal.slug, dontTouch: journal.dontTouch, specDir: journal.specDir });
+    const taken = resumed && journal.phase === 'backlog' ? await takeWrittenBacklog(ctx, journal) : false;
+    if (!taken) await runBacklogPhase(ctx, { plan, slug: journal.slug, dontTouch: journal.dontTouch, specDir: journal.specDir });
     await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId });
-    journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'backlog', state: 'finished' });
+    journal = await save({ ...journal, phase: 'backlog', state: 'finished' });
     if (ctx.config.checkpoints.includes('backlog') && !yes) return pause('backlog', ['tasks/BACKLOG.yaml']);
   }
 
   // Implementation re-validates the backlog (hand edits at the checkpoint) before anything runs.
-  journal = await writeJournal(ctx.conductorDir, { ...journal, phase: 'implement', state: 'running', checkpoint: undefined });
+  journal = await save({ ...journal, phase: 'implement', state: 'running', checkpoint: undefined });
   const summary = await runImplementPhase(ctx, { ...implement, rerunCommand: 'conductor resume' });
   if (!ctx.signal?.aborted && Object.values(summary.states).every((s) => s === 'done' || s === 'skipped')) await recordBuild(ctx, journal, summary);
-  journal = await writeJournal(ctx.conductorDir, { ...journal, state: ctx.signal?.aborted ? 'running' : 'finished' });
+  const unfinished = Object.entries(summary.states).filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+  journal = await save(ctx.signal?.aborted ? { ...journal, state: 'interrupted' } : { ...journal, state: 'finished', unfinished });
   return { journal, implement: summary };
+}
+
+/**
+ * On resume of a run whose backlog phase had started: a valid tasks/BACKLOG.yaml written since the run began
+ * (by the agent before a crash, or by the human after the agent failed) is the phase's output; no session runs.
+ */
+async function takeWrittenBacklog(ctx: PhaseContext, journal: RunJournal): Promise<boolean> {
+  const path = join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml');
+  const written = await stat(path).then((s) => s.mtimeMs, () => undefined);
+  if (written === undefined || written < Date.parse(journal.startedAt)) return false;
+  const report = await validateBacklogFile(path, 'tasks/BACKLOG.yaml', { repoRoot: ctx.repoRoot, taskContextBytes: Number.POSITIVE_INFINITY });
+  if (!report.backlog) {
+    ctx.report(`backlog: tasks/BACKLOG.yaml is not valid (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}); the backlog phase runs again`);
+    return false;
+  }
+  await writeFileAtomically(join(ctx.repoRoot, 'tasks', 'BACKLOG.md'), renderBacklogMd(report.backlog), { derived: true });
+  await copyFile(path, join(journal.specDir, 'BACKLOG.yaml'));
+  ctx.report(`backlog: tasks/BACKLOG.yaml is valid (${report.backlog.tasks.length} task${report.backlog.tasks.length === 1 ? '' : 's'}); taken as written, no backlog session`);
+  return true;
 }
 
 /** Every task merged: the final backlog (rebased tasks included) joins the spec, and the build is recorded against it. */

@@ -5,6 +5,7 @@
 import { sessionReuseCount, type LedgerEntry } from '../agents/ledger.js';
 import type { CostCaps, ModelPrice } from '../config/types.js';
 import type { TaskStatus } from '../state/status-file.js';
+import { lastEvent } from '../state/task-events.js';
 import { callCost } from './cost.js';
 import { lowerBound, type LowerBound } from './critical-path.js';
 import type { DebrisHit } from './planning-debris.js';
@@ -199,7 +200,13 @@ export function computeRunReport(input: ReportInput): RunReport {
 
 /** When the per-run cap was crossed (the end of the call that crossed it), and which tasks a per-task cap blocked. */
 function capReport(input: ReportInput, runEntries: readonly LedgerEntry[], tasks: readonly TaskReport[]): RunReport['caps'] {
-  const caps: RunReport['caps'] = { blocked: tasks.filter((t) => t.state === 'blocked' && t.note?.startsWith('cost cap:')).map((t) => ({ id: t.id, note: t.note! })) };
+  // Blocked by a cap: the blocking event's cause says so (the note is prose and may be reworded).
+  const capped = (id: string) => {
+    const history = input.tasks.find((t) => t.id === id)?.status?.history ?? [];
+    const last = lastEvent(history);
+    return last?.kind === 'blocked' && last.cause === 'cost-cap';
+  };
+  const caps: RunReport['caps'] = { blocked: tasks.filter((t) => t.state === 'blocked' && capped(t.id)).map((t) => ({ id: t.id, note: t.note ?? '' })) };
   if (input.caps.perTask !== undefined) caps.perTask = input.caps.perTask;
   const cap = input.caps.perRun;
   if (cap === undefined) return caps;

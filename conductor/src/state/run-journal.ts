@@ -1,10 +1,24 @@
-// .conductor/run.json: where a run is, so `conductor resume` continues after
-// a checkpoint, a crash or Ctrl-C by reading it — never by guessing.
+// .conductor/run.json: the run as an explicit record (#15) — the feature, the
+// phase, the state, the options it was started with and its base commit — so
+// `conductor resume` continues after a checkpoint, a crash or Ctrl-C by
+// reading it, never by guessing, and `conductor status` can say where the run
+// is. Fields are only ever added: a journal an older conductor wrote still reads.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomically } from './atomic-write.js';
 
 export type RunPhase = 'plan' | 'backlog' | 'implement';
+
+/**
+ * running: a conductor is on it (or was, until a crash: `status` tells the two apart by the lock);
+ * paused: at a checkpoint, for the human; interrupted: stopped by Ctrl-C or a signal;
+ * failed: a phase failed (see `failure`); finished: implementation ran to its end (see `unfinished`).
+ */
+export type RunState = 'running' | 'paused' | 'interrupted' | 'failed' | 'finished';
+
+/** The command-line options a resume takes over, by their CLI names. */
+export const REMEMBERED_OPTIONS = ['yes', 'provider', 'concurrency', 'merge', 'allow-failing-baseline'] as const;
+export type RunOptions = Partial<Record<(typeof REMEMBERED_OPTIONS)[number], string | boolean>>;
 
 export interface RunJournal {
   runId: string;
@@ -14,11 +28,29 @@ export interface RunJournal {
   dontTouch: string[];
   /** The phase under way or last finished. */
   phase: RunPhase;
-  state: 'running' | 'paused' | 'finished';
+  state: RunState;
   /** Set while paused at a checkpoint: what the human is to review. */
   checkpoint?: 'plan' | 'backlog';
+  /** The options `conductor run` was given; a resume uses them unless it is given others (added by #15). */
+  options?: RunOptions;
+  /** HEAD when the run started. */
+  baseCommit?: string;
+  /** Why the run failed, when state is failed. */
+  failure?: string;
+  /** Tasks not done or skipped when implementation ended (state finished). */
+  unfinished?: string[];
   startedAt: string;
   updatedAt: string;
+}
+
+/** The options of a command line a run remembers. */
+export function runOptionsOf(options: Readonly<Record<string, string | boolean | undefined>>): RunOptions {
+  const kept: RunOptions = {};
+  for (const name of REMEMBERED_OPTIONS) {
+    const value = options[name];
+    if (value !== undefined && value !== false) kept[name] = value;
+  }
+  return kept;
 }
 
 export function journalPath(conductorDir: string): string {

@@ -88,6 +88,12 @@ async function readHolder(path: string): Promise<LockHolder | 'missing' | 'unrea
   }
 }
 
+/** Whether a live conductor holds the repository's lock now: for onlookers such as `conductor status`. */
+export async function lockHeld(conductorDir: string): Promise<boolean> {
+  const holder = await readHolder(join(conductorDir, 'lock'));
+  return holder === 'unreadable' || (holder !== 'missing' && isAlive(holder));
+}
+
 /** Is the recorded holder still running? Another host's holder is assumed alive. */
 export function isAlive(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true;

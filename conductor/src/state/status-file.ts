@@ -7,6 +7,7 @@ import { ConductorError, messageOf } from '../errors.js';
 import { schemaErrors } from '../schema/validators.js';
 import { writeJsonAtomically } from './atomic-write.js';
 import { canTransition, type Actor } from './task-states.js';
+import { defaultKind, type EventInput, type TaskEvent } from './task-events.js';
 import type { TaskState } from '../backlog/types.js';
 
 export interface GateResult {
@@ -35,7 +36,8 @@ export interface TaskStatus {
   metrics?: { inputTokens?: number; outputTokens?: number; costUsd?: number; contextBytes?: number; durationMs?: number };
   review?: { verdict: 'approve' | 'changes' | 'rebase'; summary?: string };
   note?: string;
-  history: { at: string; from?: string; to: string; note?: string }[];
+  /** Every state change, oldest first, as a typed event (task-events.ts). */
+  history: TaskEvent[];
 }
 
 export type StatusRead =
@@ -49,17 +51,23 @@ export function statusPath(tasksDir: string, id: string): string {
 
 export function newTaskStatus(id: string, now: Date = new Date()): TaskStatus {
   const at = now.toISOString();
-  return { id, status: 'pending', attempt: 0, createdAt: at, updatedAt: at, history: [{ at, to: 'pending' }] };
+  return { id, status: 'pending', attempt: 0, createdAt: at, updatedAt: at, history: [{ at, to: 'pending', kind: 'created', attempt: 0 }] };
 }
 
-/** A new record with the state changed and the change appended to `history`. */
-export function transition(status: TaskStatus, to: TaskState, options: { by?: Actor; note?: string; now?: Date } = {}): TaskStatus {
+/**
+ * A new record with the state changed and the change appended to `history` as a typed event. `attempt`
+ * is the attempt the event belongs to (default: the record's); the note is for humans only.
+ */
+export function transition(status: TaskStatus, to: TaskState, options: { by?: Actor; note?: string; now?: Date; event?: EventInput; attempt?: number } = {}): TaskStatus {
   const by = options.by ?? 'conductor';
   if (status.status !== to && !canTransition(status.status, to, by)) {
     throw new ConductorError('STATE_CORRUPT', `task ${status.id} cannot go from ${status.status} to ${to}`, { hint: 'this is a bug in conductor; please report it' });
   }
   const at = (options.now ?? new Date()).toISOString();
-  const entry: TaskStatus['history'][number] = { at, from: status.status, to };
+  const event = options.event ?? {};
+  const entry: TaskEvent = { at, from: status.status, to, kind: event.kind ?? (by === 'human' ? 'human' : defaultKind(to)), attempt: options.attempt ?? status.attempt };
+  if (event.cause !== undefined) entry.cause = event.cause;
+  if (event.stage !== undefined || event.data !== undefined) entry.data = { ...event.data, ...(event.stage ? { stage: event.stage } : {}) };
   if (options.note !== undefined) entry.note = options.note;
   const next: TaskStatus = { ...status, status: to, updatedAt: at, history: [...status.history, entry] };
   if (options.note !== undefined) next.note = options.note;

@@ -10,6 +10,7 @@ import { validateBacklogText } from '../backlog/validate-backlog.js';
 import { writeFileAtomically } from './atomic-write.js';
 import { renderBacklogMd } from './backlog-md.js';
 import { transition, writeTaskStatus, type TaskStatus } from './status-file.js';
+import type { EventInput } from './task-events.js';
 
 export interface TaskFiles {
   tasksDir: string;
@@ -27,8 +28,11 @@ export interface Recorded {
   humanOverride?: TaskState;
 }
 
-export async function recordTransition(files: TaskFiles, current: TaskStatus, to: TaskState, patch: Partial<TaskStatus> = {}, note?: string): Promise<Recorded> {
-  const next: TaskStatus = { ...transition(current, to, note === undefined ? {} : { note }), ...patch };
+/** `event` says what kind of change this is and why (task-events.ts); `note` is the same for humans. */
+export async function recordTransition(files: TaskFiles, current: TaskStatus, to: TaskState, patch: Partial<TaskStatus> = {}, note?: string, event?: EventInput): Promise<Recorded> {
+  // The event belongs to the attempt that ran: a new one (running) or the one given back (interrupted).
+  const attempt = Math.max(patch.attempt ?? current.attempt, current.attempt);
+  const next: TaskStatus = { ...transition(current, to, { ...(note === undefined ? {} : { note }), ...(event ? { event } : {}), attempt }), ...patch };
   await writeTaskStatus(files.tasksDir, next);
 
   let humanOverride: TaskState | undefined;

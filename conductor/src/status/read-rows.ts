@@ -3,10 +3,14 @@
 import { join } from 'node:path';
 import { readLedger } from '../agents/ledger.js';
 import { validateBacklogFile, type BacklogReport } from '../backlog/validate-backlog.js';
+import { readJournal } from '../state/run-journal.js';
 import { peekTaskStatus, type StatusRead } from '../state/status-file.js';
 import { taskRows, type TaskRow } from './task-table.js';
 
-/** The backlog's report (its problems when invalid) and, when valid, its rows. */
+/**
+ * The backlog's report (its problems when invalid) and, when valid, its rows. Tokens and cost count the calls
+ * made since the run began (.conductor/run.json): an earlier feature's T01 is not this one's.
+ */
 export async function readTaskRows(repoRoot: string, backlogPath: string, display: string, now: () => Date = () => new Date()): Promise<{ report: BacklogReport; rows?: TaskRow[] }> {
   // A context over budget is `validate`'s concern; it does not stop a task from being shown.
   const report = await validateBacklogFile(backlogPath, display, { repoRoot, taskContextBytes: Number.POSITIVE_INFINITY });
@@ -15,5 +19,7 @@ export async function readTaskRows(repoRoot: string, backlogPath: string, displa
   const records = new Map<string, StatusRead>();
   for (const task of report.backlog.tasks) records.set(task.id, await peekTaskStatus(tasksDir, task.id));
   const { entries } = await readLedger(join(repoRoot, '.conductor'));
-  return { report, rows: taskRows(report.backlog, records, entries, now()) };
+  const journal = await readJournal(join(repoRoot, '.conductor'));
+  const since = journal ? Date.parse(journal.startedAt) : -Infinity;
+  return { report, rows: taskRows(report.backlog, records, entries.filter((e) => !(Date.parse(e.at) < since)), now()) };
 }

@@ -2,7 +2,7 @@
 // the sessions ledger. Read-only: a corrupt status file is reported, not moved.
 import type { Backlog, TaskState } from '../backlog/types.js';
 import type { LedgerEntry } from '../agents/ledger.js';
-import { NO_VERDICT } from '../review/no-verdict.js';
+import { nextStep } from '../phases/next-step.js';
 import type { StatusRead } from '../state/status-file.js';
 
 export interface TaskRow {
@@ -45,8 +45,7 @@ export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRe
 const FOR_A_HUMAN = "waiting for you: read that reply, then run conductor resume (or conductor implement) to have a new reviewer look at the attempt's commit, or set the task's status in tasks/BACKLOG.yaml by hand";
 
 function leftForHuman(record: Extract<StatusRead, { kind: 'ok' }>['status']): boolean {
-  const last = record.history.at(-1);
-  return last?.to === 'review' && last.note?.startsWith(NO_VERDICT) === true && record.pid === undefined;
+  return nextStep({ status: 'review' }, record, { merged: false }, false).step === 'wait-for-human';
 }
 
 export function renderTaskTable(rows: readonly TaskRow[]): string {
