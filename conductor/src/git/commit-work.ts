@@ -24,6 +24,10 @@ export async function commitWork(worktree: string, message: string, lock: IndexL
   // index as it is, so the list is the same whichever runs first. With nothing staged, git commits nothing.
   const [staged, committed] = await Promise.all([g.raw(['diff', '--cached', '--name-only', '-z', before]), g.run(['commit', '-q', '--no-verify', '-m', message])]);
   const files = staged.split('\0').filter(Boolean);
-  if (files.length > 0 && committed.exitCode !== 0) throw new GitCommandError(`${committed.stdout}${committed.stderr}`, committed.exitCode);
+  // git commit exits 1 when there is nothing to commit: only a failure with something staged is one.
+  if (files.length > 0 && committed.exitCode !== 0) {
+    const said = committed.stderr.trim() || committed.stdout.trim() || 'no message';
+    throw new GitCommandError(`git commit failed (exit ${committed.exitCode}): ${said}`, committed.exitCode, committed.stdout, committed.stderr, 'git commit');
+  }
   return { files, parent: before };
 }

@@ -7,9 +7,8 @@
 // passed.
 // A stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { git, headCommit, isContainedIn } from './git.js';
-import { gitDirOf } from './git-files.js';
+import { gitPath } from './repo-state.js';
 import { clearStaleIndexLock } from './index-lock.js';
 
 export type MergeOutcome =
@@ -41,14 +40,13 @@ export class MergeQueue {
 
   private async mergeInProgress(): Promise<boolean> {
     // Where git keeps MERGE_HEAD for this worktree does not change: find it once.
-    const gitDir = gitDirOf(this.integrationPath);
-    this.mergeHeadPath ??= gitDir ? join(gitDir, 'MERGE_HEAD') : (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
+    this.mergeHeadPath ??= await gitPath(this.integrationPath, 'MERGE_HEAD');
     return existsSync(this.mergeHeadPath);
   }
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
-    // git's messages in English whatever the user's locale: "Already up to date" and the conflict line are read below.
-    const g = git(this.integrationPath, { LC_ALL: 'C' });
+    // git's messages are in English (LC_ALL=C, gitEnv): "Already up to date" and the conflict line are read below.
+    const g = git(this.integrationPath);
     await clearStaleIndexLock(this.integrationPath);
     await this.abortHalfDoneMerge();
     const merged = await g.run(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
@@ -67,7 +65,7 @@ export class MergeQueue {
     }
     if (!inProgress && (await isContainedIn(this.integrationPath, branch, 'HEAD'))) return { ok: true, commit: await head(), alreadyMerged: true };
     const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
-    await g.raw(['merge', '--abort']).catch(() => undefined);
+    if (inProgress) await g.raw(['merge', '--abort']);
     const detail = `${merged.stdout}${merged.stderr}`;
     const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';
     return { ok: false, kind: 'conflict', conflicts, detail: line.trim() };
