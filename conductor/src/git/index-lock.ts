@@ -14,11 +14,13 @@ export interface IndexLockOptions {
   /** How long to wait for a live git process to finish (default 10 s). */
   waitMs?: number;
   pollMs?: number;
+  /** The worktree's git directory, when the caller has just asked git for it. */
+  gitDir?: string;
 }
 
 /** Make sure the worktree at `worktree` has no stale index.lock; returns the lock removed, if any. */
 export async function clearStaleIndexLock(worktree: string, options: IndexLockOptions = {}): Promise<string | undefined> {
-  const { gitDir } = await gitDirs(worktree); // git says where: the worktree's `.git` is a file pointing elsewhere
+  const gitDir = options.gitDir ?? (await gitDirs(worktree)).gitDir; // git says where: the worktree's `.git` is a file pointing elsewhere
   const lock = join(gitDir, 'index.lock');
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {

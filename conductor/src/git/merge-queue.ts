@@ -7,8 +7,9 @@
 // passed.
 // A stale index.lock a killed git left in the integration worktree is cleared.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { git, headCommit, isContainedIn } from './git.js';
-import { gitPath } from './repo-state.js';
+import { gitDirs } from './repo-state.js';
 import { clearStaleIndexLock } from './index-lock.js';
 
 export type MergeOutcome =
@@ -21,7 +22,8 @@ export type MergeCheck = () => Promise<{ detail: string; evidence: string[] } | 
 
 export class MergeQueue {
   private queue: Promise<unknown> = Promise.resolve();
-  private mergeHeadPath: string | undefined;
+  /** The integration worktree's git directory: conductor made it and it does not move during a run, so git is asked once. */
+  private gitDir: string | undefined;
 
   constructor(readonly integrationPath: string) {}
 
@@ -40,14 +42,18 @@ export class MergeQueue {
 
   private async mergeInProgress(): Promise<boolean> {
     // Where git keeps MERGE_HEAD for this worktree does not change: find it once.
-    this.mergeHeadPath ??= await gitPath(this.integrationPath, 'MERGE_HEAD');
-    return existsSync(this.mergeHeadPath);
+    return existsSync(join(await this.ownGitDir(), 'MERGE_HEAD')); // MERGE_HEAD is per worktree: in its own git directory
+  }
+
+  private async ownGitDir(): Promise<string> {
+    this.gitDir ??= (await gitDirs(this.integrationPath)).gitDir;
+    return this.gitDir;
   }
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
     // git's messages are in English (LC_ALL=C, gitEnv): "Already up to date" and the conflict line are read below.
     const g = git(this.integrationPath);
-    await clearStaleIndexLock(this.integrationPath);
+    await clearStaleIndexLock(this.integrationPath, { gitDir: await this.ownGitDir() });
     await this.abortHalfDoneMerge();
     const merged = await g.run(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
     // A conflict exits 1 and leaves MERGE_HEAD; git refusing to start (an untracked file in the way) exits non-zero without it.

@@ -34,7 +34,6 @@ interface ReflogEntry {
 
 export interface GuardSnapshot {
   repoRoot: string;
-  commonDir: string;
   worktree: string;
   /** The worktree's own git directory, as git found it through the worktree's `.git` link: a worker that rewrites the link points git elsewhere. */
   worktreeGitDir: string;
@@ -55,7 +54,7 @@ export interface Tampering {
 }
 
 export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: { sandboxed?: boolean } = {}): Promise<GuardSnapshot> {
-  const [{ commonDir }, { gitDir: worktreeGitDir }] = await Promise.all([gitDirs(repoRoot), gitDirs(worktree)]);
+  const { gitDir: worktreeGitDir } = await gitDirs(worktree);
   // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
   // merge), and a move between the two reads must show up as a new reflog line, not vanish into the snapshot.
   const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/'));
@@ -69,7 +68,7 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   }
   // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
   // during the session is the human's (they may go on working), so it is not looked at.
-  return { repoRoot, commonDir, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
+  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -82,8 +81,10 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   const ownRef = `refs/heads/${before.taskBranch}`;
   const ownBefore = before.refs.get(ownRef);
   const link = join(before.worktree, '.git');
-  // Whether the link still leads to the worktree's own git directory is git's answer, not a reading of the file.
-  const linkNow = !existsSync(link) ? 'removed' : (await gitDirs(before.worktree).catch(() => undefined))?.gitDir === before.worktreeGitDir ? 'intact' : 'rewritten';
+  // Whether the link still leads to the worktree's own git directory is git's answer, not a reading of the file
+  // (one call, which says where HEAD is too).
+  const state = existsSync(link) ? await repoState(before.worktree).catch(() => undefined) : undefined;
+  const linkNow = !existsSync(link) ? 'removed' : state?.gitDir === before.worktreeGitDir ? 'intact' : 'rewritten';
   if (linkNow === 'removed') {
     problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
   } else if (linkNow === 'rewritten') {
@@ -92,8 +93,8 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     problems.push(`the worker rewrote its worktree's git link (${join('worktrees', taskId, '.git')}); conductor put it back`);
     await rm(link, { recursive: true, force: true });
     await writeFile(link, `gitdir: ${before.worktreeGitDir}\n`); // what `git worktree add` writes
-  } else {
-    const { symref, head } = await headOf(before.worktree);
+  } else if (state) {
+    const { symref, head } = state;
     if (symref !== ownRef) {
       problems.push(symref ? `the worker switched its branch to ${symref.replace(/^refs\/heads\//, '')}` : 'the worker detached its HEAD');
       if (head) await keep('worker-head', head);
