@@ -166,7 +166,7 @@ esac
       writeFileSync(join(repo, 'src', 'app.ts'), 'export {};\n');
       writeFileSync(join(repo, '.gitignore'), 'worktrees/\n.conductor/\n');
       writeFileSync(join(repo, 'agent.sh'), agent);
-      writeFileSync(join(repo, 'conductor.config.yaml'), `provider: instant\nconcurrency: 1\ngates:\n  - { name: trivial, run: [true] }\nproviders:\n  instant:\n    command: [sh, ${JSON.stringify(join(repo, 'agent.sh'))}]\n`);
+      writeFileSync(join(repo, 'conductor.config.yaml'), `provider: instant\nconcurrency: 1\ngates:\n  - { name: trivial, run: ["true"] }\nproviders:\n  instant:\n    command: [sh, ${JSON.stringify(join(repo, 'agent.sh'))}]\n`);
       let backlog = 'version: 1\nfeature: bench\ntasks:\n';
       for (let i = 1; i <= n; i++) backlog += `  - { id: ${id(i)}, title: Part ${i}, description: Write src/${id(i)}.ts., acceptance: [it exists], scope: { files_hint: [src/${id(i)}.ts] } }\n`;
       writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
