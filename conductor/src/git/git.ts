@@ -38,6 +38,7 @@ export function gitEnv(extra: Record<string, string> = {}): Record<string, strin
 }
 
 let hooksDir: string | undefined;
+const madeHooksDirs: string[] = [];
 /**
  * An empty directory of this process's own for `core.hooksPath`: a hook planted in the repository's hooks
  * directory, or a `core.hooksPath` planted in its config, is never run by conductor's git. Made anew should
@@ -52,7 +53,8 @@ export function emptyHooksDir(): string {
     }
   }
   const made = mkdtempSync(join(tmpdir(), 'conductor-no-hooks-'));
-  if (hooksDir === undefined) process.once('exit', () => rmSync(hooksDir ?? made, { recursive: true, force: true }));
+  if (madeHooksDirs.length === 0) process.once('exit', () => madeHooksDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  madeHooksDirs.push(made);
   hooksDir = made;
   return made;
 }
