@@ -189,6 +189,13 @@ esac
   };
   const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
   process.stdout.write(`      conductor's own time per task: a whole \`conductor implement\`, one task at a time, instant agent, gate \`true\`;\n      its wall time minus the agents' and the gate's time, over the number of tasks (one run each)\n`);
+  // A yardstick for this machine's load: one plain git process, as conductor's calls are mostly git processes.
+  const gitCallMs = median(Array.from({ length: runs }, () => {
+    const start = process.hrtime.bigint();
+    execFileSync('git', ['--version'], { stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  }));
+  line('one plain git process (git --version), reference', `${gitCallMs.toFixed(1)} ms`, '-', true);
   const own = [];
   for (const n of counts) {
     const { wallMs, agentMs, gateMs, ownMs } = ownPerTask(n);
