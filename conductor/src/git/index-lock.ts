@@ -8,18 +8,19 @@ import { readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConductorError } from '../errors.js';
-import { git } from './git.js';
-import { gitDirOf } from './git-files.js';
+import { gitDirs } from './repo-state.js';
 
 export interface IndexLockOptions {
   /** How long to wait for a live git process to finish (default 10 s). */
   waitMs?: number;
   pollMs?: number;
+  /** The worktree's git directory, when the caller has just asked git for it. */
+  gitDir?: string;
 }
 
 /** Make sure the worktree at `worktree` has no stale index.lock; returns the lock removed, if any. */
 export async function clearStaleIndexLock(worktree: string, options: IndexLockOptions = {}): Promise<string | undefined> {
-  const gitDir = gitDirOf(worktree) ?? (await git(worktree).raw(['rev-parse', '--path-format=absolute', '--git-dir'])).trim();
+  const gitDir = options.gitDir ?? (await gitDirs(worktree)).gitDir; // git says where: the worktree's `.git` is a file pointing elsewhere
   const lock = join(gitDir, 'index.lock');
   const deadline = Date.now() + (options.waitMs ?? 10_000);
   for (;;) {

@@ -4,7 +4,7 @@
 // the user is told exactly what to type instead.
 import { existsSync } from 'node:fs';
 import { git } from './git.js';
-import { messageOf } from '../errors.js';
+import { gitPath as gitPathIn } from './repo-state.js';
 
 export interface CheckoutMerge {
   merged: boolean;
@@ -24,9 +24,10 @@ const BUSY = [
 export async function mergeIntoCheckout(repoRoot: string, branch: string): Promise<CheckoutMerge> {
   const g = git(repoRoot);
   const yourself = `git merge --no-ff ${branch}`;
-  const current = (await g.raw(['symbolic-ref', '--short', '-q', 'HEAD']).catch(() => '')).trim();
+  const onBranch = await g.run(['symbolic-ref', '--short', '-q', 'HEAD']); // exit 1: detached
+  const current = onBranch.exitCode === 0 ? onBranch.stdout.trim() : '';
+  const gitPath = (name: string) => gitPathIn(repoRoot, name);
   if (!current) return { merged: false, message: `not merged: your checkout is on a detached HEAD; check out a branch, then run: ${yourself}` };
-  const gitPath = async (name: string) => (await g.raw(['rev-parse', '--path-format=absolute', '--git-path', name])).trim();
   for (const [marker, what] of BUSY) {
     if (existsSync(await gitPath(marker))) return { merged: false, message: `not merged: a ${what} is in progress in your checkout; finish it, then run: ${yourself}` };
   }
@@ -35,7 +36,9 @@ export async function mergeIntoCheckout(repoRoot: string, branch: string): Promi
   if (dirty.length > 0) return { merged: false, message: `not merged: your checkout has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}); commit or stash them, then run: ${yourself}` };
 
   const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
-  const detail = await g.raw(['merge', '--no-ff', '--no-edit', '-m', `Merge ${branch} (conductor)`, branch]).catch((error: unknown) => messageOf(error));
+  // A conflict exits 1 and says so on stdout: the outcome is read below, whatever the exit code.
+  const merge = await g.run(['merge', '--no-ff', '--no-edit', '-m', `Merge ${branch} (conductor)`, branch]);
+  const detail = `${merge.stdout}${merge.stderr}`;
   const after = (await g.raw(['rev-parse', 'HEAD'])).trim();
   const inProgress = existsSync(await gitPath('MERGE_HEAD'));
   if (!inProgress && after !== before) return { merged: true, message: `merged ${branch} into ${current} (${after.slice(0, 12)})` };
@@ -45,6 +48,6 @@ export async function mergeIntoCheckout(repoRoot: string, branch: string): Promi
     return { merged: false, message: `not merged into ${current}: ${line}; nothing was changed. Run: ${yourself}` };
   }
   const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
-  await g.raw(['merge', '--abort']).catch(() => undefined);
+  await g.raw(['merge', '--abort']);
   return { merged: false, message: `not merged: ${branch} conflicts with ${current} in ${conflicts.join(', ') || 'some files'}; the merge was aborted and nothing changed. Resolve it yourself: ${yourself}` };
 }

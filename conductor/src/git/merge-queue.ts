@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { git, headCommit, isContainedIn } from './git.js';
-import { gitDirOf } from './git-files.js';
+import { gitDirs } from './repo-state.js';
 import { clearStaleIndexLock } from './index-lock.js';
 
 export type MergeOutcome =
@@ -22,12 +22,13 @@ export type MergeCheck = () => Promise<{ detail: string; evidence: string[] } | 
 
 export class MergeQueue {
   private queue: Promise<unknown> = Promise.resolve();
-  private mergeHeadPath: string | undefined;
+  /** The integration worktree's git directory: conductor made it and it does not move during a run, so git is asked once. */
+  private gitDir: string | undefined;
 
-  /** `ready` runs before every merge: it puts the integration worktree back when something removed it mid-run. */
+  /** `ready` runs before every merge: it puts the integration worktree back when something removed it mid-run (true then). */
   constructor(
     readonly integrationPath: string,
-    private readonly ready: () => Promise<unknown> = async () => undefined,
+    private readonly ready: () => Promise<boolean> = async () => false,
   ) {}
 
   merge(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
@@ -45,16 +46,20 @@ export class MergeQueue {
 
   private async mergeInProgress(): Promise<boolean> {
     // Where git keeps MERGE_HEAD for this worktree does not change: find it once.
-    const gitDir = gitDirOf(this.integrationPath);
-    this.mergeHeadPath ??= gitDir ? join(gitDir, 'MERGE_HEAD') : (await git(this.integrationPath).raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim();
-    return existsSync(this.mergeHeadPath);
+    return existsSync(join(await this.ownGitDir(), 'MERGE_HEAD')); // MERGE_HEAD is per worktree: in its own git directory
+  }
+
+  private async ownGitDir(): Promise<string> {
+    this.gitDir ??= (await gitDirs(this.integrationPath)).gitDir;
+    return this.gitDir;
   }
 
   private async mergeNow(branch: string, message: string, check?: MergeCheck): Promise<MergeOutcome> {
-    // git's messages in English whatever the user's locale: "Already up to date" and the conflict line are read below.
-    await this.ready();
-    const g = git(this.integrationPath, { LC_ALL: 'C' });
-    await clearStaleIndexLock(this.integrationPath);
+    // A worktree re-created by `ready` has a new git directory: ask git again.
+    if (await this.ready()) this.gitDir = undefined;
+    // git's messages are in English (LC_ALL=C, gitEnv): "Already up to date" and the conflict line are read below.
+    const g = git(this.integrationPath);
+    await clearStaleIndexLock(this.integrationPath, { gitDir: await this.ownGitDir() });
     await this.abortHalfDoneMerge();
     const merged = await g.run(['merge', '--no-ff', '--no-edit', '-m', message, branch]);
     // A conflict exits 1 and leaves MERGE_HEAD; git refusing to start (an untracked file in the way) exits non-zero without it.
@@ -72,7 +77,7 @@ export class MergeQueue {
     }
     if (!inProgress && (await isContainedIn(this.integrationPath, branch, 'HEAD'))) return { ok: true, commit: await head(), alreadyMerged: true };
     const conflicts = (await g.raw(['diff', '--name-only', '--diff-filter=U']).catch(() => '')).split('\n').filter(Boolean);
-    await g.raw(['merge', '--abort']).catch(() => undefined);
+    if (inProgress) await g.raw(['merge', '--abort']);
     const detail = `${merged.stdout}${merged.stderr}`;
     const line = detail.split('\n').find((l) => /conflict|fail|error|fatal/i.test(l)) ?? 'merge failed';
     return { ok: false, kind: 'conflict', conflicts, detail: line.trim() };

@@ -6,11 +6,11 @@
 // never used; work is saved to refs/conductor/salvage/… before any removal.
 // The user's own checkout is never switched, reset or committed to.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { CONTEXT_COPY } from './commit-work.js';
 import { git, headCommit, isContainedIn } from './git.js';
-import { commonDirOf, gitDirOf, looseRef, readHead } from './git-files.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
 import { worktreesDir } from './worktree-location.js';
@@ -109,15 +109,15 @@ export class WorktreeManager {
     const path = join(this.worktreesDir, name);
     const movedAside: string[] = [];
     await ensureOwnedDir(this.worktreesDir);
-    await this.pruneOurMissing();
 
-    // The usual case costs one git call: nothing at the path (a registration whose directory is gone was just
-    // pruned) and no branch yet, which `worktree add -b` checks itself. Anything else is looked at below.
+    // The usual case costs two git calls: nothing at the path and no branch yet, which `worktree add -b` checks
+    // itself (it refuses a path still registered for a directory that is gone). Anything else is looked at below.
     if (!options.reuseAlways && !existsSync(path)) {
       const start = await this.startCommit(fromRef);
-      const added = await this.g().raw(['worktree', 'add', '--no-track', '-b', branch, path, start]).then(() => true, () => false);
-      if (added) return { path, branch, reused: false, head: start, movedAside };
+      const added = await this.g().run(['worktree', 'add', '--no-track', '-b', branch, path, start]);
+      if (added.exitCode === 0) return { path, branch, reused: false, head: start, movedAside };
     }
+    await this.pruneOurMissing();
 
     let entries = await this.list();
     let registered = entries.find((entry) => entry.path === resolve(path));
@@ -218,7 +218,9 @@ export class WorktreeManager {
    */
   private async removeMergedQuickly(path: string, branch: string, mergedInto: string): Promise<boolean> {
     const integration = join(this.worktreesDir, this.naming.integrationDir);
-    if (readHead(path)?.symref !== `refs/heads/${branch}` || readHead(integration)?.symref !== `refs/heads/${mergedInto}`) return false;
+    const entries = await this.list(); // one git call answers for both checkouts
+    const on = (dir: string) => entries.find((entry) => entry.path === resolve(dir) && !entry.prunable)?.branch;
+    if (on(path) !== branch || on(integration) !== mergedInto || !existsSync(path)) return false;
     await rm(join(path, CONTEXT_COPY), { force: true }); // conductor's own file, not work
     if ((await this.g().run(['worktree', 'remove', path])).exitCode !== 0) return false;
     return (await git(integration).run(['branch', '-d', branch])).exitCode === 0;
@@ -255,7 +257,9 @@ export class WorktreeManager {
     const status = await wt.raw(['status', '--porcelain', '--untracked-files=all', '--', '.', `:(exclude)${CONTEXT_COPY}`]);
     let commit = head;
     if (status.trim() !== '') {
-      const scratch = join(this.repoRoot, '.git', `conductor-salvage-index-${process.pid}`);
+      // A throwaway index outside the repository: the checkout's `.git` may be a file (a linked worktree).
+      const scratchDir = await mkdtemp(join(tmpdir(), 'conductor-salvage-'));
+      const scratch = join(scratchDir, 'index');
       try {
         const temp = git(path, { GIT_INDEX_FILE: scratch });
         await temp.raw(['read-tree', 'HEAD']);
@@ -263,7 +267,7 @@ export class WorktreeManager {
         const tree = (await temp.raw(['write-tree'])).trim();
         commit = (await wt.raw(['commit-tree', tree, '-p', head, '-m', `conductor: salvaged uncommitted work of ${name}`])).trim();
       } finally {
-        await rm(scratch, { force: true });
+        await rm(scratchDir, { recursive: true, force: true });
       }
     } else if (await this.isAncestor(head, mergedInto)) {
       return undefined; // nothing that is not already merged
@@ -299,29 +303,17 @@ export class WorktreeManager {
 
   /** Drop registrations of conductor's worktrees whose directory is gone; leave every other worktree alone. */
   private async pruneOurMissing(): Promise<void> {
-    const admin = join(this.repoRoot, '.git', 'worktrees');
-    let names: string[];
-    try {
-      names = await readdir(admin);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const gitdirFile = join(admin, name, 'gitdir');
-      const gitdir = (await readFile(gitdirFile, 'utf8').catch(() => '')).trim();
-      if (!gitdir) continue;
-      const worktree = resolve(gitdir.replace(/[\\/]\.git$/, ''));
-      const ours = worktree.startsWith(`${resolve(this.worktreesDir)}${sep}`);
-      if (ours && !existsSync(worktree)) await rm(join(admin, name), { recursive: true, force: true });
+    // git's own list, not its admin files: the checkout may itself be a linked worktree (`.git` a file).
+    // `git worktree prune` would drop every missing registration, the user's too; this drops ours one by one.
+    for (const entry of await this.list()) {
+      const ours = entry.path.startsWith(`${resolve(this.worktreesDir)}${sep}`);
+      if (ours && !existsSync(entry.path)) await this.g().raw(['worktree', 'remove', '--force', '--force', entry.path]);
     }
   }
 
-  /** The commit a new worktree starts at: the user's HEAD, or a branch's tip read from its loose ref when it is one. */
+  /** The commit a new worktree starts at: the user's HEAD, or a branch's tip (asked of git: refs may be packed). */
   private async startCommit(fromRef: string): Promise<string> {
     if (fromRef === 'HEAD') return headCommit(this.repoRoot);
-    const common = gitDirOf(this.repoRoot);
-    const loose = common && looseRef(commonDirOf(common), `refs/heads/${fromRef}`);
-    if (loose) return loose;
     return this.revParse(fromRef).catch(() => {
       throw deletedBranch(fromRef);
     });

@@ -8,10 +8,10 @@
 // integration branch (conductor owns it) is undone. A committed symlink
 // that leads out of the worktree is refused too.
 import { existsSync, realpathSync } from 'node:fs';
-import { lstat, readFile, readlink, realpath, rm, writeFile } from 'node:fs/promises';
+import { lstat, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
-import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
+import { gitDirs, repoState } from '../git/repo-state.js';
 import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
 import { worktreePath } from '../git/worktree-location.js';
 
@@ -20,18 +20,23 @@ const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo
 
 interface RefState {
   tip: string;
-  /** Size of the ref's reflog file when the snapshot was taken. */
-  logBytes: number;
-  /** Its first line: another one means the ref was deleted and created again. */
+  /** How many entries the ref's reflog had when the snapshot was taken (asked of git: no reflog file is read). */
+  logCount: number;
+  /** Its oldest entry: another one means the ref was deleted and created again. */
   logHead: string;
+}
+
+/** One reflog entry: the commit the ref moved to and the move's message. */
+interface ReflogEntry {
+  to: string;
+  message: string;
 }
 
 export interface GuardSnapshot {
   repoRoot: string;
-  commonDir: string;
   worktree: string;
-  /** The worktree's `.git` link as conductor made it (`gitdir: …`): a worker that rewrites it points git elsewhere. */
-  gitLink: string;
+  /** The worktree's own git directory, as git found it through the worktree's `.git` link: a worker that rewrites the link points git elsewhere. */
+  worktreeGitDir: string;
   taskBranch: string;
   integrationBranch: string;
   /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
@@ -49,23 +54,21 @@ export interface Tampering {
 }
 
 export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: { sandboxed?: boolean } = {}): Promise<GuardSnapshot> {
-  const g = git(repoRoot);
-  const gitDir = gitDirOf(repoRoot);
-  const commonDir = gitDir ? commonDirOf(gitDir) : (await g.raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  const { gitDir: worktreeGitDir } = await gitDirs(worktree);
   // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
   // merge), and a move between the two reads must show up as a new reflog line, not vanish into the snapshot.
   const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/'));
-  const logs = new Map(await Promise.all(guarded.map(async (ref) => [ref, await logState(commonDir, ref)] as const)));
+  const logs = await reflogs(repoRoot, guarded);
   const tips = await branchTips(repoRoot);
   const refs = new Map<string, RefState>();
-  for (const [ref, log] of logs) {
+  for (const ref of guarded) {
     const tip = tips.get(ref);
-    if (tip !== undefined) refs.set(ref, { tip, ...log });
+    const log = logs.get(ref) ?? [];
+    if (tip !== undefined) refs.set(ref, { tip, logCount: log.length, logHead: entryLine(log[0]) });
   }
   // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
   // during the session is the human's (they may go on working), so it is not looked at.
-  const gitLink = await readFile(join(worktree, '.git'), 'utf8');
-  return { repoRoot, commonDir, worktree, gitLink, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
+  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -78,17 +81,20 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   const ownRef = `refs/heads/${before.taskBranch}`;
   const ownBefore = before.refs.get(ownRef);
   const link = join(before.worktree, '.git');
-  const linkNow = await readFile(link, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : 'unreadable'));
-  if (linkNow === undefined) {
+  // Whether the link still leads to the worktree's own git directory is git's answer, not a reading of the file
+  // (one call, which says where HEAD is too).
+  const state = existsSync(link) ? await repoState(before.worktree).catch(() => undefined) : undefined;
+  const linkNow = !existsSync(link) ? 'removed' : state?.gitDir === before.worktreeGitDir ? 'intact' : 'rewritten';
+  if (linkNow === 'removed') {
     problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
-  } else if (linkNow !== before.gitLink) {
+  } else if (linkNow === 'rewritten') {
     // Pointed elsewhere (the user's repository) or wrecked: put it back before any git runs there again.
     // Read through the worker's link, HEAD and branch would describe another repository: they are not looked at.
     problems.push(`the worker rewrote its worktree's git link (${join('worktrees', taskId, '.git')}); conductor put it back`);
     await rm(link, { recursive: true, force: true });
-    await writeFile(link, before.gitLink);
-  } else {
-    const { symref, head } = await headOf(before.worktree);
+    await writeFile(link, `gitdir: ${before.worktreeGitDir}\n`); // what `git worktree add` writes
+  } else if (state) {
+    const { symref, head } = state;
     if (symref !== ownRef) {
       problems.push(symref ? `the worker switched its branch to ${symref.replace(/^refs\/heads\//, '')}` : 'the worker detached its HEAD');
       if (head) await keep('worker-head', head);
@@ -109,7 +115,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     if (ref === ownRef) continue;
     const tip = tips.get(ref);
     if (tip === undefined || tip === state.tip) continue;
-    const foreign = await foreignMoves(before.commonDir, ref, state, tip);
+    const foreign = foreignMoves(ref, state, tip, (await reflogs(before.repoRoot, [ref])).get(ref) ?? []);
     if (!foreign) continue;
     const name = ref.replace(/^refs\/heads\//, '');
     const integration = ref === `refs/heads/${before.integrationBranch}`;
@@ -119,7 +125,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   }
 
   if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user)));
-  return problems.length > 0 ? { problems, salvaged, ...(linkNow !== before.gitLink ? { linkTouched: true } : {}) } : undefined;
+  return problems.length > 0 ? { problems, salvaged, ...(linkNow !== 'intact' ? { linkTouched: true } : {}) } : undefined;
 }
 
 /** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
@@ -186,10 +192,33 @@ async function branchTips(repoRoot: string): Promise<Map<string, string>> {
   return new Map(out.split('\n').filter(Boolean).map((line) => line.split(' ') as [string, string]));
 }
 
-async function logState(commonDir: string, ref: string): Promise<Pick<RefState, 'logBytes' | 'logHead'>> {
-  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
-  const end = log.indexOf(10);
-  return { logBytes: log.length, logHead: log.subarray(0, end === -1 ? log.length : end).toString('utf8') };
+const entryLine = (entry: ReflogEntry | undefined) => (entry ? `${entry.to} ${entry.message}` : '');
+
+/**
+ * The reflogs of `refs`, oldest entry first, asked of git in one call (`log -g` walks several reflogs):
+ * reflog files are never read, so packed refs and reftable repositories need nothing else. Should one ref
+ * have gone in the meantime, git refuses the whole call: then each is asked alone.
+ */
+async function reflogs(repoRoot: string, refs: readonly string[]): Promise<Map<string, ReflogEntry[]>> {
+  const found = new Map<string, ReflogEntry[]>();
+  if (refs.length === 0) return found;
+  const g = git(repoRoot);
+  const ask = (which: readonly string[]) => g.run(['log', '-g', '--format=%gD%x09%H%x09%gs', ...which, '--']);
+  let answers = [await ask(refs)];
+  if (answers[0]!.exitCode !== 0) answers = await Promise.all(refs.map((ref) => ask([ref])));
+  const indexed = new Map<string, { index: number; entry: ReflogEntry }[]>();
+  for (const answer of answers) {
+    if (answer.exitCode !== 0) continue;
+    for (const line of answer.stdout.split('\n')) {
+      const match = /^(.+)@\{(\d+)\}\t([0-9a-f]{40,64})\t(.*)$/.exec(line);
+      if (!match) continue;
+      const list = indexed.get(match[1]!) ?? [];
+      list.push({ index: Number(match[2]), entry: { to: match[3]!, message: match[4]! } });
+      indexed.set(match[1]!, list);
+    }
+  }
+  for (const [ref, list] of indexed) found.set(ref, list.sort((a, b) => b.index - a.index).map((item) => item.entry));
+  return found;
 }
 
 /**
@@ -197,17 +226,10 @@ async function logState(commonDir: string, ref: string): Promise<Pick<RefState, 
  * reflog line must be conductor's and the last one must name the tip. When
  * the foreign moves sit on top of conductor's, `undo` is the tip to go back to.
  */
-async function foreignMoves(commonDir: string, ref: string, before: RefState, tip: string): Promise<{ undo?: string } | undefined> {
-  const log = await readFile(join(commonDir, 'logs', ref)).catch(() => Buffer.alloc(0));
-  const end = log.indexOf(10);
-  const recreated = log.length < before.logBytes || log.subarray(0, end === -1 ? log.length : end).toString('utf8') !== before.logHead;
+function foreignMoves(ref: string, before: RefState, tip: string, log: readonly ReflogEntry[]): { undo?: string } | undefined {
+  const recreated = log.length < before.logCount || entryLine(log[0]) !== before.logHead;
   if (recreated) return ref.startsWith('refs/heads/task/') ? undefined : {}; // conductor restarts task branches, never the integration branch
-  const lines = log.subarray(before.logBytes).toString('utf8').split('\n').filter(Boolean);
-  const moves = lines.map((line) => {
-    const [head = '', message = ''] = line.split('\t');
-    const [, to = ''] = head.split(' ');
-    return { to, ours: message.startsWith(`${REFLOG_ACTION}:`) };
-  });
+  const moves = log.slice(before.logCount).map((entry) => ({ to: entry.to, ours: entry.message.startsWith(`${REFLOG_ACTION}:`) }));
   const lastTo = moves.at(-1)?.to;
   if (moves.every((m) => m.ours) && lastTo === tip) return undefined;
   // Conductor's moves first, then only foreign ones: go back to the last of conductor's.
@@ -224,18 +246,15 @@ async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: strin
   if (!ok) return false;
   const integration = worktreePath(before.repoRoot, INTEGRATION_DIR);
   const ig = git(integration);
-  const onBranch = existsSync(join(integration, '.git')) && (await ig.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim() === ref;
+  const onBranch = existsSync(integration) && (await ig.run(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === ref;
   const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());
   if (onBranch && !merging) await ig.raw(['reset', '-q', '--hard']);
   return true;
 }
 
-/** The ref a checkout's HEAD is on ('' when detached) and its commit ('' when there is none): from git's files where it can, else from git. */
+/** The ref a checkout's HEAD is on ('' when detached) and its commit ('' when there is none), asked of git in one call. */
 async function headOf(dir: string): Promise<{ symref: string; head: string }> {
-  const g = git(dir);
-  const onDisk = readHead(dir);
-  const symref = onDisk ? onDisk.symref : (await g.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim();
-  const head = onDisk?.commit ?? (await g.raw(['rev-parse', '-q', '--verify', 'HEAD']).catch(() => '')).trim();
+  const { symref, head } = await repoState(dir);
   return { symref, head };
 }
 
