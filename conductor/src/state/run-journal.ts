@@ -19,6 +19,8 @@ export interface RunJournal {
   checkpoint?: 'plan' | 'backlog';
   startedAt: string;
   updatedAt: string;
+  /** Set by `conductor finish` or `conductor abandon`: nothing more happens in this run. */
+  closed?: { how: 'finished' | 'abandoned'; at: string };
 }
 
 export function journalPath(conductorDir: string): string {
