@@ -77,11 +77,17 @@ describe('two features and a re-run of one in a repository', () => {
   }, 180_000);
 
   it('re-runs a finished feature from the user\'s branch even without finish or abandon', async () => {
-    const { repo } = project();
+    const { repo, implementers } = project();
     expect((await conductor(['run', 'audit-log.md', '--yes'], { cwd: repo })).exitCode).toBe(0);
+    const earlier = sh(repo, 'rev-parse', 'conductor/audit-log');
+    const earlierRun = journal(repo).runId;
     const rerun = await conductor(['run', 'audit-log.md', '--yes'], { cwd: repo });
     expect(rerun.exitCode, rerun.stdout).toBe(0);
     expect(rerun.stdout).toBe('2 tasks: 2 done\nall merged into conductor/audit-log; merge it into your branch with: git merge conductor/audit-log');
+    // One attempt each: on the old branch every first attempt found its file already written ("no changes").
+    expect(implementers()).toBe(4);
+    expect(tryGit(repo, 'merge-base', '--is-ancestor', earlier, 'conductor/audit-log')).toBe(1);
+    expect(sh(repo, 'rev-parse', `conductor/audit-log.run-${earlierRun.slice(0, 8)}`)).toBe(earlier);
   }, 120_000);
 });
 
