@@ -44,7 +44,6 @@ describe('a factory build stopped by Ctrl-C', () => {
     build.kill('SIGINT');
     const stopped = await build;
     expect(stopped.exitCode).toBe(130);
-    expect(JSON.parse(readFileSync(join(records, 'run.json'), 'utf8'))).toMatchObject({ spec: 'rate-limiter', version: 1, tag: 'rate-limiter-v1', state: 'running' });
 
     writeFileSync(join(repo, 'conductor.config.yaml'), configText(log));
     const implementersBefore = readFileSync(log, 'utf8').trim().split('\n').filter((l) => (JSON.parse(l) as { role: string }).role === 'implementer').length;

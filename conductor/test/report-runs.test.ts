@@ -35,8 +35,9 @@ describe('conductor report beyond the live run', () => {
     writeFileSync(join(repo, 'conductor.config.yaml'), configText(log));
     expect((await conductor(['run', 'audit-log.md', '--yes'], { cwd: repo })).exitCode).toBe(0);
 
+    // Soft: each of the two reports is checked even when the other is wrong.
     const earlier = await jsonReport(repo, '--run', firstRun.slice(0, 8));
-    expect(earlier.tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 2]]);
+    expect.soft(earlier.tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 2]]);
     expect((await jsonReport(repo)).tasks.map((t) => [t.id, t.state, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 1]]);
 
     sh(repo, 'add', 'specs', 'conductor.config.yaml');
@@ -45,7 +46,7 @@ describe('conductor report beyond the live run', () => {
     expect(factory.exitCode, factory.stderr).toBe(0);
     const both = await jsonReport(repo);
     // Each spec's tasks with their own calls (the second spec builds on the first, so its attempts differ).
-    expect(both.tasks.map((t) => [t.id, t.state])).toEqual([['audit-log:T01', 'done'], ['audit-log:T02', 'done'], ['rate-limiter:T01', 'done'], ['rate-limiter:T02', 'done']]);
+    expect.soft(both.tasks.map((t) => [t.id, t.state])).toEqual([['audit-log:T01', 'done'], ['audit-log:T02', 'done'], ['rate-limiter:T01', 'done'], ['rate-limiter:T02', 'done']]);
     expect(both.tasks.map((t) => t.calls)).toEqual(both.tasks.map((t) => t.attempts + 1));
   }, 180_000);
 });

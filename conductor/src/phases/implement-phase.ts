@@ -377,7 +377,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`);
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
-  await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
+  await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', `To try again: conductor retry ${task.id} (edit the task in tasks/BACKLOG.yaml first if it needs it), then conductor resume.`]);
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {
