@@ -37,7 +37,7 @@ function project(extraEnv: Record<string, string> = {}, extra = '') {
 
 describe('two features and a re-run of one in a repository', () => {
   it('finishes, abandons and re-runs from the user\'s branch', async () => {
-    const { repo, implementers } = project();
+    const { repo, log, implementers } = project();
     const first = await conductor(['run', 'rate-limiter.md', '--yes'], { cwd: repo });
     expect(first.exitCode, first.stderr).toBe(0);
 
@@ -52,6 +52,9 @@ describe('two features and a re-run of one in a repository', () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/^the run of "rate-limiter" was finished at \S+\nno salvage refs from this run$/);
 
+    // The second feature writes files of its own: the first one's are in main now.
+    writeFileSync(join(repo, 'conductor.config.yaml'), configText(log, { SCRIPT_EDIT: 'src/audit-{task}.ts=export const written = "{task} {attempt}";' }));
+    sh(repo, 'commit', '-qam', 'audit-log config');
     const second = await conductor(['run', 'audit-log.md', '--yes'], { cwd: repo });
     expect(second.exitCode, second.stderr).toBe(0);
     expect(second.stdout).toBe('2 tasks: 2 done\nall merged into conductor/audit-log; merge it into your branch with: git merge conductor/audit-log');

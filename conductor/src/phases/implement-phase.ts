@@ -195,6 +195,8 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   }
   pool?.pool.idle(pool.project);
   await Promise.allSettled(running.values());
+  // The loop ticks while tasks run, so the cap may have been seen mid-task: the figure said is the spend once they finished.
+  if (costStop) costStop = (await runCapReached(ctx)) ?? costStop;
   await mapRefresh;
   const final = await withRecordedDone((await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog);
   const states = Object.fromEntries(final.tasks.map((t) => [t.id, t.status]));
