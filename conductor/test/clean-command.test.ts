@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { WorktreeManager } from '../src/git/worktrees.js';
+import { factoryNaming, WorktreeManager } from '../src/git/worktrees.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const BACKLOG = `version: 1
 feature: demo
@@ -32,5 +33,34 @@ describe('conductor clean', () => {
     expect(execFileSync('git', ['branch', '--list', 'task/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim()).toBe('task/T03');
     const ref = lines[1]!.match(/refs\/conductor\/salvage\/T02\/\S+(?=\))/)![0];
     expect(execFileSync('git', ['show', `${ref}:b.ts`], { cwd: repo, encoding: 'utf8' })).toBe('unmerged work\n');
+  });
+
+  it('cleans a factory build that ended, with no live backlog, and leaves one that stopped for factory to resume', async () => {
+    const repo = gitdir({ 'a.ts': 'a\n' });
+    const build = (tag: string, state: string) => {
+      mkdirSync(join(repo, '.conductor', 'factory', tag), { recursive: true });
+      writeFileSync(join(repo, '.conductor', 'factory', tag, 'BACKLOG.yaml'), BACKLOG);
+      writeFileSync(join(repo, '.conductor', 'factory', tag, 'run.json'), JSON.stringify({ runId: `run-${tag}`, spec: 'demo', version: 1, tag, state, startedAt: new Date().toISOString() }));
+    };
+    build('demo-v1', 'failed');
+    build('demo-v1-2', 'running');
+    for (const tag of ['demo-v1', 'demo-v1-2']) {
+      const manager = new WorktreeManager(repo, factoryNaming(tag));
+      await manager.ensureIntegration(tag, 'HEAD');
+      for (const id of ['T01', 'T03']) await manager.ensureTask(id, `factory/${tag}`);
+    }
+    const result = await conductor(['clean'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(
+      [
+        'removed worktrees/factory-demo-v1-T01 and factory/demo-v1-T01',
+        'removed worktrees/_factory-demo-v1 (the branch factory/demo-v1 stays)',
+        'factory build demo-v1: kept T03 (not finished)',
+        'kept factory build demo-v1-2: it stopped before it finished, and conductor factory resumes it',
+      ].join('\n'),
+    );
+    expect(existsSync(worktreePath(repo, '_factory-demo-v1'))).toBe(false);
+    expect(existsSync(worktreePath(repo, '_factory-demo-v1-2'))).toBe(true);
+    expect(execFileSync('git', ['branch', '--list', 'factory/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim().split('\n')).toEqual(['factory/demo-v1', 'factory/demo-v1-2', 'factory/demo-v1-2-T01', 'factory/demo-v1-2-T03', 'factory/demo-v1-T03']);
   });
 });

@@ -52,7 +52,7 @@ describe('conductor CLI', () => {
     const result = await conductor(['--help'], { cwd: testdir() });
     expect(result.exitCode).toBe(0);
     const commands = result.stdout.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
-    expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
+    expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'finish', 'abandon', 'retry', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
   });
 
   it('prints a command\'s help with its usage line first', async () => {

@@ -14,4 +14,6 @@ export interface CommandContext {
   stdout: Output;
   stderr: Output;
   verbose: boolean;
+  /** Ask the human a yes/no question; absent when no one can answer (stdin is not a terminal). */
+  confirm?: (question: string) => Promise<boolean>;
 }

@@ -1,5 +1,6 @@
 // The CLI boundary: parse, lazy-load the command, map errors to exit codes.
 // The only place that looks at process.argv or sets the exit code.
+import { createInterface } from 'node:readline/promises';
 import { exitCodeOf } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import type { Output } from './context.js';
@@ -13,6 +14,7 @@ export interface RunIO {
   stdout: Output;
   stderr: Output;
   cwd: string;
+  confirm?: (question: string) => Promise<boolean>;
 }
 
 export async function runCLI(argv: readonly string[], io: RunIO): Promise<number> {
@@ -30,7 +32,7 @@ export async function runCLI(argv: readonly string[], io: RunIO): Promise<number
     }
     faultPoint('cli:before-command');
     const module = await parsed.command.load();
-    return await module.run({ args: parsed.args, options: parsed.options, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, verbose: parsed.verbose });
+    return await module.run({ args: parsed.args, options: parsed.options, cwd: io.cwd, stdout: io.stdout, stderr: io.stderr, verbose: parsed.verbose, ...(io.confirm ? { confirm: io.confirm } : {}) });
   } catch (thrown) {
     // A full disk or a read-only directory is the machine's fault, not a bug: said as such, exit 1.
     const error = asIoFailure(thrown);
@@ -59,6 +61,17 @@ export async function main(): Promise<void> {
       },
     },
     cwd: process.cwd(),
+    ...(process.stdin.isTTY ? { confirm } : {}),
   };
   process.exitCode = await runCLI(process.argv.slice(2), io);
+}
+
+/** A yes/no question on the terminal: only "y" or "yes" is yes. */
+async function confirm(question: string): Promise<boolean> {
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(?:es)?$/i.test((await prompt.question(question)).trim());
+  } finally {
+    prompt.close();
+  }
 }

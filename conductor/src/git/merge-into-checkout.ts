@@ -21,20 +21,34 @@ const BUSY = [
   ['REVERT_HEAD', 'revert'],
 ] as const;
 
-export async function mergeIntoCheckout(repoRoot: string, branch: string): Promise<CheckoutMerge> {
+/**
+ * Why `branch` could not be merged into the checkout now (detached HEAD, a
+ * merge or rebase under way, uncommitted changes), or undefined when nothing
+ * stands in the way. `--merge` asks this at the start of a run too, so a dirty
+ * checkout is said before the work, not only after it.
+ */
+export async function checkoutBlocker(repoRoot: string): Promise<string | undefined> {
   const g = git(repoRoot);
-  const yourself = `git merge --no-ff ${branch}`;
   const onBranch = await g.run(['symbolic-ref', '--short', '-q', 'HEAD']); // exit 1: detached
   const current = onBranch.exitCode === 0 ? onBranch.stdout.trim() : '';
+  if (!current) return 'your checkout is on a detached HEAD; check out a branch';
   const gitPath = (name: string) => gitPathIn(repoRoot, name);
-  if (!current) return { merged: false, message: `not merged: your checkout is on a detached HEAD; check out a branch, then run: ${yourself}` };
   for (const [marker, what] of BUSY) {
-    if (existsSync(await gitPath(marker))) return { merged: false, message: `not merged: a ${what} is in progress in your checkout; finish it, then run: ${yourself}` };
+    if (existsSync(await gitPath(marker))) return `a ${what} is in progress in your checkout; finish it`;
   }
   // conductor's own files (status updates to a committed BACKLOG.yaml, say) do not count; git itself refuses a merge that would overwrite them.
   const dirty = (await g.raw(['status', '--porcelain', '--untracked-files=no', '--', '.', ...OWN_PATHS.map((p) => `:(exclude)${p}`)])).split('\n').filter(Boolean);
-  if (dirty.length > 0) return { merged: false, message: `not merged: your checkout has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}); commit or stash them, then run: ${yourself}` };
+  if (dirty.length > 0) return `your checkout has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}); commit or stash them`;
+  return undefined;
+}
 
+export async function mergeIntoCheckout(repoRoot: string, branch: string): Promise<CheckoutMerge> {
+  const g = git(repoRoot);
+  const yourself = `git merge --no-ff ${branch}`;
+  const blocker = await checkoutBlocker(repoRoot);
+  if (blocker) return { merged: false, message: `not merged: ${blocker}, then run: ${yourself}` };
+  const current = (await g.raw(['symbolic-ref', '--short', '-q', 'HEAD'])).trim();
+  const gitPath = (name: string) => gitPathIn(repoRoot, name);
   const before = (await g.raw(['rev-parse', 'HEAD'])).trim();
   // A conflict exits 1 and says so on stdout: the outcome is read below, whatever the exit code.
   const merge = await g.run(['merge', '--no-ff', '--no-edit', '-m', `Merge ${branch} (conductor)`, branch]);

@@ -226,14 +226,15 @@ export class WorktreeManager {
     return (await git(integration).run(['branch', '-d', branch])).exitCode === 0;
   }
 
-  /** Remove the integration worktree (its branch stays), saving any uncommitted change first. */
-  async removeIntegration(feature: string): Promise<void> {
+  /** Remove the integration worktree (its branch stays), saving any uncommitted change first. Returns the salvage ref, if any. */
+  async removeIntegration(feature: string): Promise<string | undefined> {
     return this.serialize(async () => {
       const path = join(this.worktreesDir, this.naming.integrationDir);
       const entry = (await this.list()).find((e) => e.path === resolve(path));
-      if (!entry || !existsSync(path)) return;
-      await this.salvage(path, this.naming.integrationDir, this.naming.integrationBranch(feature));
+      if (!entry || !existsSync(path)) return undefined;
+      const salvaged = await this.salvage(path, this.naming.integrationDir, this.naming.integrationBranch(feature));
       await this.g().raw(['worktree', 'remove', '--force', path]);
+      return salvaged;
     });
   }
 

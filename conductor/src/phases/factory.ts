@@ -66,7 +66,11 @@ export interface FactoryBuild {
   unfinished?: string[];
 }
 
-export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Promise<FactoryBuild[]> {
+export async function runFactory(runCtx: PhaseContext, options: FactoryOptions): Promise<FactoryBuild[]> {
+  // A build a Ctrl-C or crash left unfinished is taken up again, as `resume` takes up a run, under its run's id.
+  const stopped = await unfinishedBuilds(runCtx.conductorDir);
+  const resumed = stopped.find((b) => options.specs.some((spec) => spec.slug === b.spec && spec.record.version === b.version));
+  const ctx: PhaseContext = resumed ? { ...runCtx, runId: resumed.runId } : runCtx;
   const builds: FactoryBuild[] = [];
   const g = git(ctx.repoRoot);
   let previousResult: string | undefined;
@@ -79,17 +83,25 @@ export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Pr
     const baseCommit = (await g.raw(['rev-parse', '--verify', `${base}^{commit}`]).catch(() => '')).trim();
     if (!baseCommit) throw new ConductorError('INPUT_INVALID', `--onto ${base}: no such commit in this repository`, { hint: 'give a branch, tag or commit that exists' });
 
-    const tag = await freshTag(ctx.repoRoot, `${spec.slug}-v${spec.record.version}`);
+    const earlier = stopped.find((b) => b.spec === spec.slug && b.version === spec.record.version);
+    const tag = earlier?.tag ?? (await freshTag(ctx.repoRoot, `${spec.slug}-v${spec.record.version}`));
     const tasksDir = join(ctx.conductorDir, 'factory', tag);
-    await mkdir(tasksDir, { recursive: true });
-    await writeFileAtomically(join(tasksDir, 'BACKLOG.yaml'), await freshBacklog(join(spec.dir, 'BACKLOG.yaml'), `${specName}/BACKLOG.yaml`));
-    // Which run built here: `conductor report` reads this build's task records, not the live run's.
-    await writeFileAtomically(join(tasksDir, 'run.json'), `${JSON.stringify({ runId: ctx.runId, spec: spec.slug, version: spec.record.version })}\n`);
-    ctx.report(`factory: ${spec.slug} v${spec.record.version} onto ${baseCommit.slice(0, 12)} as factory/${tag}`);
+    const record: FactoryBuildRecord = earlier ?? { runId: ctx.runId, spec: spec.slug, version: spec.record.version, tag, state: 'running', startedAt: new Date().toISOString() };
+    if (earlier) {
+      ctx.report(`factory: ${spec.slug} v${spec.record.version} resumes factory/${tag}, which stopped before it finished; its tasks keep their states`);
+    } else {
+      await mkdir(tasksDir, { recursive: true });
+      await writeFileAtomically(join(tasksDir, 'BACKLOG.yaml'), await freshBacklog(join(spec.dir, 'BACKLOG.yaml'), `${specName}/BACKLOG.yaml`));
+      ctx.report(`factory: ${spec.slug} v${spec.record.version} onto ${baseCommit.slice(0, 12)} as factory/${tag}`);
+    }
+    // Which run built here (`conductor report` reads this build's task records, not the live run's) and whether it ended.
+    await writeBuildRecord(tasksDir, { ...record, state: 'running' });
 
     const naming = factoryNaming(tag);
     const summary = await runImplementPhase({ ...ctx, tasksDir }, { ...options, baseRef: baseCommit, naming, rerunCommand: 'conductor factory' });
     const unfinished = Object.entries(summary.states).filter(([, s]) => s !== 'done' && s !== 'skipped').map(([id]) => id);
+    // Stopped by Ctrl-C it stays `running`, to be resumed; with tasks blocked it is over.
+    if (!ctx.signal?.aborted) await writeBuildRecord(tasksDir, { ...record, state: unfinished.length > 0 ? 'failed' : 'finished', endedAt: new Date().toISOString() });
     if (unfinished.length > 0 || ctx.signal?.aborted) {
       builds.push({ slug: spec.slug, version: spec.record.version, branch: summary.integrationBranch, ok: false, unfinished });
       break; // later specs build on this one
@@ -105,6 +117,42 @@ export async function runFactory(ctx: PhaseContext, options: FactoryOptions): Pr
     previousResult = resultCommit;
   }
   return builds;
+}
+
+/** `.conductor/factory/<tag>/run.json`: which run made a build, and whether it ended. */
+export interface FactoryBuildRecord {
+  runId: string;
+  spec: string;
+  version: number;
+  tag: string;
+  /** running: under way, or stopped by Ctrl-C or a crash (resumed by the next `conductor factory` of it). */
+  state: 'running' | 'finished' | 'failed';
+  startedAt?: string;
+  endedAt?: string;
+}
+
+async function writeBuildRecord(tasksDir: string, record: FactoryBuildRecord): Promise<void> {
+  await writeFileAtomically(join(tasksDir, 'run.json'), `${JSON.stringify(record)}\n`);
+}
+
+/** Every factory build's record, oldest first (records written before `state` existed count as ended). */
+export async function readBuildRecords(conductorDir: string): Promise<FactoryBuildRecord[]> {
+  const root = join(conductorDir, 'factory');
+  if (!existsSync(root)) return [];
+  const records: FactoryBuildRecord[] = [];
+  for (const tag of await readdir(root)) {
+    try {
+      const value = JSON.parse(await readFile(join(root, tag, 'run.json'), 'utf8')) as Partial<FactoryBuildRecord>;
+      if (typeof value.runId === 'string' && typeof value.spec === 'string' && typeof value.version === 'number') records.push({ state: 'finished', ...value, tag } as FactoryBuildRecord);
+    } catch {
+      // not a build's record
+    }
+  }
+  return records.sort((a, b) => (a.startedAt ?? '').localeCompare(b.startedAt ?? ''));
+}
+
+async function unfinishedBuilds(conductorDir: string): Promise<FactoryBuildRecord[]> {
+  return (await readBuildRecords(conductorDir)).filter((r) => r.state === 'running');
 }
 
 /** The spec's archived backlog, every task back to pending with no attempts: a rebuild starts from the spec alone. */

@@ -33,7 +33,17 @@ import { rebaseTask } from './rebase-task.js';
 import { AUTO_REBASE_AFTER, cutShortAt, RATE_LIMITED, REBASE_VERDICT, rewriteToRetry, STOPPED, STOPPED_IN_REVIEW } from './resume-point.js';
 import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.js';
 import { reviewAttempt } from './review-attempt.js';
+import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
+
+const STOP_POLL_MS = 1000;
+
+/** A timer to race against, cancelled once the race is decided (no timer keeps the process up). */
+function delay(ms: number): { promise: Promise<void>; cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  return { promise, cancel: () => clearTimeout(timer) };
+}
 
 export interface ImplementOptions {
   only?: ReadonlySet<string>;
@@ -106,6 +116,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   };
 
   const running = new Map<string, Promise<void>>();
+  const stops = new HumanStops();
   let quotaPause: string | undefined;
   let costStop: string | undefined;
   let shownProblem = '';
@@ -152,6 +163,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     }
     shownProblem = '';
     const backlog = await withRecordedDone(report.backlog);
+    for (const stop of await stops.check(backlog, files.tasksDir)) ctx.report(`implement: ${stop.id} was set to ${stop.state} in tasks/BACKLOG.yaml while it ran; stopping it`);
     costStop ??= await runCapReached(ctx);
     if (!quotaPause && !costStop) {
       // A task in review that this run is not running waits for a human (no usable verdict): it holds no slot.
@@ -164,9 +176,15 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         const task = backlog.tasks.find((t) => t.id === id)!;
         ctx.report(`implement: ${id} starts (${task.status === 'pending' ? 'new' : `was ${task.status}`})`);
         pool?.pool.take(pool.project);
+        const signal = stops.signalFor(id, ctx.signal);
         running.set(
           id,
-          runTask(run, task).finally(() => {
+          runTask(run, task, signal)
+            .then(async () => {
+              const stopped = stops.finished(id);
+              if (stopped) await settleStopped(ctx, worktrees, integrationBranch, files.tasksDir, id, stopped);
+            })
+            .finally(() => {
             running.delete(id);
             pool?.pool.release(pool.project);
           }),
@@ -174,10 +192,15 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       }
     } else waitingForSlot = false;
     if (running.size === 0 && !waitingForSlot) break;
-    await Promise.race([...running.values(), ...(pool && waitingForSlot ? [pool.pool.changed()] : [])]);
+    // A tick while tasks run: a human's edit that stops one (see human-stop.ts) is seen within a second.
+    const tick = running.size > 0 ? delay(STOP_POLL_MS) : undefined;
+    await Promise.race([...running.values(), ...(pool && waitingForSlot ? [pool.pool.changed()] : []), ...(tick ? [tick.promise] : [])]);
+    tick?.cancel();
   }
   pool?.pool.idle(pool.project);
   await Promise.allSettled(running.values());
+  // The loop ticks while tasks run, so the cap may have been seen mid-task: the figure said is the spend once they finished.
+  if (costStop) costStop = (await runCapReached(ctx)) ?? costStop;
   await mapRefresh;
   const final = await withRecordedDone((await readBacklog(ctx, files.backlogPath)).backlog ?? initial.backlog);
   const states = Object.fromEntries(final.tasks.map((t) => [t.id, t.status]));
@@ -206,8 +229,10 @@ interface Run {
   mergedTree: () => void;
 }
 
-async function runTask(run: Run, initialTask: Task): Promise<void> {
-  const { ctx, files } = run;
+async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promise<void> {
+  const { files } = run;
+  // The task's own signal: the run's Ctrl-C, or a human who set it to skipped or blocked.
+  const ctx: PhaseContext = { ...run.ctx, signal };
   let task = initialTask;
   let status = await loadStatus(ctx, task);
   /** What the next worker gets besides its context: review notes or gate failures, one line each. */
@@ -358,7 +383,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
   }
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`, { cause: 'attempts-used-up' });
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
-  await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', 'To try again: edit the task in tasks/BACKLOG.yaml, set its status to pending and its attempts to 0, then run conductor resume.']);
+  await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', `To try again: conductor retry ${task.id} (edit the task in tasks/BACKLOG.yaml first if it needs it), then conductor resume.`]);
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {

@@ -10,9 +10,11 @@ import { renderBacklogMd } from '../state/backlog-md.js';
 import type { FeatureRequest } from '../intake/feature-request.js';
 import { routeFor } from '../agents/routing.js';
 import { ROLES } from '../config/types.js';
-import { branchCreatedAt, git, headCommit } from '../git/git.js';
+import { branchCreatedAt, git, headCommit, isContainedIn } from '../git/git.js';
 import { readSpecRecord, updateSpecRecord } from '../specs/spec-record.js';
 import { archiveRun } from '../state/archive-run.js';
+import { freeLiveWorktrees, setAsideIntegrationBranch } from '../git/run-leftovers.js';
+import { LIVE_NAMING, WorktreeManager } from '../git/worktrees.js';
 import { readJournal, writeJournal, type RunJournal, type RunOptions } from '../state/run-journal.js';
 import { runBacklogPhase } from './backlog-phase.js';
 import type { PhaseContext } from './call-role.js';
@@ -39,8 +41,12 @@ export async function startRun(ctx: PhaseContext, request: FeatureRequest, reque
   }
   if (previous) {
     const archived = await archiveRun(ctx.repoRoot, ctx.conductorDir, previous);
-    ctx.report(`run: the earlier run of "${previous.slug}" (${previous.state}) is kept in ${archived}/; this run starts with no tasks of its own yet`);
+    ctx.report(`run: the earlier run of "${previous.slug}" (${previous.closed?.how ?? previous.state}) is kept in ${archived}/; this run starts with no tasks of its own yet`);
+    // Its task branches would be taken up by this run's tasks of the same id: their work goes to salvage refs.
+    const freed = await freeLiveWorktrees(ctx.repoRoot, previous.slug);
+    for (const ref of freed.salvaged) ctx.report(`run: work the earlier run left unmerged is kept in ${ref}`);
   }
+  await setAsideEarlierBranch(ctx, request.slug, previous);
   const now = new Date().toISOString();
   const journal = await writeJournal(ctx.conductorDir, {
     runId: ctx.runId,
@@ -154,4 +160,26 @@ async function recordBuild(ctx: PhaseContext, journal: RunJournal, summary: Impl
   // The integration branch starts at HEAD when implementation starts, which may be later than planning (a commit at a checkpoint).
   const base = (await branchCreatedAt(ctx.repoRoot, summary.integrationBranch)) ?? record?.baseCommit ?? '';
   await updateSpecRecord(journal.specDir, journal.slug, { runId: journal.runId, build: { resultCommit, resultTree, branch: summary.integrationBranch, base, runId: journal.runId, mode: 'run', builtAt: new Date().toISOString() } });
+}
+
+/**
+ * A new run of a feature starts from the user's HEAD, never on the branch an
+ * earlier run of it left (every worker then found its work already there and
+ * was blocked on "no changes"). A branch merged into HEAD is deleted (nothing
+ * is lost); any other is renamed conductor/<slug>.run-<its run id>.
+ */
+async function setAsideEarlierBranch(ctx: PhaseContext, slug: string, previous: RunJournal | undefined): Promise<void> {
+  const branch = LIVE_NAMING.integrationBranch(slug);
+  const tip = (await git(ctx.repoRoot).run(['rev-parse', '--verify', '-q', `refs/heads/${branch}`])).stdout.trim();
+  if (!tip) return;
+  if (await isContainedIn(ctx.repoRoot, tip, 'HEAD')) {
+    await new WorktreeManager(ctx.repoRoot).removeIntegration(slug);
+    await git(ctx.repoRoot).raw(['branch', '-D', branch]);
+    ctx.report(`run: deleted ${branch}, which an earlier run left and your branch already contains; this run starts from your HEAD`);
+    return;
+  }
+  const earlierRun = previous?.slug === slug ? previous.runId : (await readSpecRecord(join(ctx.repoRoot, 'specs', slug)))?.runId;
+  const label = earlierRun ? `run-${earlierRun.slice(0, 8)}` : `before-${new Date().toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
+  const kept = await setAsideIntegrationBranch(ctx.repoRoot, slug, label);
+  ctx.report(`run: an earlier run of "${slug}" left ${branch}, not merged into your branch; it is kept as ${kept}, and this run starts from your HEAD`);
 }

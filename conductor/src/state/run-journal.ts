@@ -41,6 +41,8 @@ export interface RunJournal {
   unfinished?: string[];
   startedAt: string;
   updatedAt: string;
+  /** Set by `conductor finish` or `conductor abandon`: nothing more happens in this run. */
+  closed?: { how: 'finished' | 'abandoned'; at: string };
 }
 
 /** The options of a command line a run remembers. */

@@ -1,13 +1,16 @@
 // conductor clean: remove the worktrees and task branches of finished tasks
-// (done or skipped). Anything not merged into the integration branch is saved
-// under refs/conductor/salvage/ first; unfinished tasks are left alone.
+// (done or skipped), of the live run and of factory builds that ended.
+// Anything not merged into the integration branch is saved under
+// refs/conductor/salvage/ first; unfinished tasks are left alone.
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../../errors.js';
 import { validateBacklogFile } from '../../backlog/validate-backlog.js';
 import { TASK_ID_PATTERN } from '../../backlog/types.js';
-import { WorktreeManager } from '../../git/worktrees.js';
+import { factoryNaming, WorktreeManager } from '../../git/worktrees.js';
+import type { Backlog } from '../../backlog/types.js';
+import { readBuildRecords } from '../../phases/factory.js';
 import { git } from '../../git/git.js';
 import { worktreesDir } from '../../git/worktree-location.js';
 import { acquireRunLock } from '../../state/run-lock.js';
@@ -17,27 +20,66 @@ import { backlogPathOf, repoRootOf } from './shared.js';
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
   const { path, display } = backlogPathOf(ctx, repoRoot);
-  const report = await validateBacklogFile(path, display);
-  if (!report.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: 'clean reads task states from it; fix it first' });
+  // With no live backlog (after `conductor abandon`, say) there may still be factory builds to clean.
+  const live = ctx.args[0] !== undefined || existsSync(path) ? await validateBacklogFile(path, display) : undefined;
+  if (live && !live.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: live.problems, hint: 'clean reads task states from it; fix it first' });
   const lock = await acquireRunLock(join(repoRoot, '.conductor'), 'conductor clean');
   try {
-    const integration = `conductor/${report.backlog.feature}`;
-    const hasIntegration = (await git(repoRoot).raw(['branch', '--list', integration])).trim() !== '';
-    const mergedInto = hasIntegration ? integration : 'HEAD';
-    const finished = new Set(report.backlog.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
-    const dir = worktreesDir(repoRoot);
-    const present = existsSync(dir) ? (await readdir(dir)).filter((name) => TASK_ID_PATTERN.test(name)) : [];
-    const branches = (await git(repoRoot).raw(['branch', '--list', 'task/*', '--format=%(refname:short)'])).split('\n').map((b) => b.trim().replace(/^task\//, '')).filter(Boolean);
-    const candidates = [...new Set([...present, ...branches])].filter((id) => finished.has(id)).sort();
-    const manager = new WorktreeManager(repoRoot);
-    for (const id of candidates) {
-      const salvaged = await manager.removeTask(id, mergedInto);
-      ctx.stdout.write(`removed worktrees/${id} and task/${id}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
-    }
-    const kept = [...new Set([...present, ...branches])].filter((id) => !finished.has(id)).sort();
-    ctx.stdout.write(`${candidates.length} finished task${candidates.length === 1 ? '' : 's'} cleaned${kept.length ? `; kept ${kept.join(', ')} (not finished)` : ''}\n`);
+    if (live?.backlog) await cleanLive(ctx, repoRoot, live.backlog);
+    await cleanFactoryBuilds(ctx, repoRoot);
     return 0;
   } finally {
     await lock.release();
+  }
+}
+
+async function cleanLive(ctx: CommandContext, repoRoot: string, backlog: Backlog): Promise<void> {
+  const integration = `conductor/${backlog.feature}`;
+  const hasIntegration = (await git(repoRoot).raw(['branch', '--list', integration])).trim() !== '';
+  const mergedInto = hasIntegration ? integration : 'HEAD';
+  const finished = new Set(backlog.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
+  const dir = worktreesDir(repoRoot);
+  const present = existsSync(dir) ? (await readdir(dir)).filter((name) => TASK_ID_PATTERN.test(name)) : [];
+  const branches = (await git(repoRoot).raw(['branch', '--list', 'task/*', '--format=%(refname:short)'])).split('\n').map((b) => b.trim().replace(/^task\//, '')).filter(Boolean);
+  const candidates = [...new Set([...present, ...branches])].filter((id) => finished.has(id)).sort();
+  const manager = new WorktreeManager(repoRoot);
+  for (const id of candidates) {
+    const salvaged = await manager.removeTask(id, mergedInto);
+    ctx.stdout.write(`removed worktrees/${id} and task/${id}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
+  }
+  const kept = [...new Set([...present, ...branches])].filter((id) => !finished.has(id)).sort();
+  ctx.stdout.write(`${candidates.length} finished task${candidates.length === 1 ? '' : 's'} cleaned${kept.length ? `; kept ${kept.join(', ')} (not finished)` : ''}\n`);
+}
+
+/**
+ * Factory builds that ended: the worktrees and branches of their finished tasks, and their integration
+ * worktree (the branch factory/<tag> is the result and stays). A build stopped before it ended is left
+ * whole: the next `conductor factory` of its spec resumes it.
+ */
+async function cleanFactoryBuilds(ctx: CommandContext, repoRoot: string): Promise<void> {
+  const conductorDir = join(repoRoot, '.conductor');
+  for (const build of await readBuildRecords(conductorDir)) {
+    const naming = factoryNaming(build.tag);
+    const manager = new WorktreeManager(repoRoot, naming);
+    const report = await validateBacklogFile(join(conductorDir, 'factory', build.tag, 'BACKLOG.yaml'), `.conductor/factory/${build.tag}/BACKLOG.yaml`);
+    const ids = report.backlog?.tasks.map((t) => t.id) ?? [];
+    const leftovers = await manager.taskLeftovers(ids);
+    const hasIntegration = existsSync(join(worktreesDir(repoRoot), naming.integrationDir));
+    if (leftovers.length === 0 && !hasIntegration) continue;
+    if (build.state === 'running') {
+      ctx.stdout.write(`kept factory build ${build.tag}: it stopped before it finished, and conductor factory resumes it\n`);
+      continue;
+    }
+    const finished = new Set(report.backlog?.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
+    for (const id of leftovers.filter((i) => finished.has(i))) {
+      const salvaged = await manager.removeTask(id, naming.integrationBranch(build.tag));
+      ctx.stdout.write(`removed worktrees/${naming.taskDir(id)} and ${naming.taskBranch(id)}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
+    }
+    if (hasIntegration) {
+      const salvaged = await manager.removeIntegration(build.tag);
+      ctx.stdout.write(`removed worktrees/${naming.integrationDir} (the branch ${naming.integrationBranch(build.tag)} stays)${salvaged ? `; uncommitted work saved to ${salvaged}` : ''}\n`);
+    }
+    const kept = leftovers.filter((i) => !finished.has(i));
+    if (kept.length) ctx.stdout.write(`factory build ${build.tag}: kept ${kept.join(', ')} (not finished)\n`);
   }
 }

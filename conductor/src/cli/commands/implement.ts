@@ -3,10 +3,14 @@ import { ConductorError } from '../../errors.js';
 import { runImplementPhase } from '../../phases/implement-phase.js';
 import type { CommandContext } from '../context.js';
 import { withRun } from './run-support.js';
-import { implementOptions, reportImplement } from './implement-report.js';
+import { implementOptions, reportImplement, warnIfMergeBlocked } from './implement-report.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.args.length > 0) throw new ConductorError('USAGE', 'implement takes no arguments', { hint: 'use --only T01,T02 to pick tasks' });
-  const summary = await withRun(ctx, 'conductor implement', async (phase) => runImplementPhase(phase, implementOptions(ctx, phase.config.concurrency)), { live: true });
+  const summary = await withRun(ctx, 'conductor implement', async (phase) => {
+    const options = implementOptions(ctx, phase.config.concurrency);
+    await warnIfMergeBlocked(phase, options);
+    return runImplementPhase(phase, options);
+  }, { live: true });
   return reportImplement(ctx, summary);
 }

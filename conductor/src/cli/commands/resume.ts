@@ -8,7 +8,7 @@ import { continueRun } from '../../phases/run-pipeline.js';
 import { readJournal } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { withRun } from './run-support.js';
-import { implementOptions, reportRun } from './implement-report.js';
+import { implementOptions, reportRun, warnIfMergeBlocked } from './implement-report.js';
 import { repoRootOf } from './shared.js';
 
 export async function run(given: CommandContext): Promise<number> {
@@ -23,7 +23,10 @@ export async function run(given: CommandContext): Promise<number> {
     if (taken.length > 0) phase.report(`resume: with the options the run was started with: ${taken.map(([name, value]) => (value === true ? `--${name}` : `--${name} ${String(value)}`)).join(' ')}`);
     const requestFile = join(phase.repoRoot, journal.requestPath);
     const request = existsSync(requestFile) ? await readFeatureRequest(requestFile, journal.requestPath, phase.config.budgets.featureRequestBytes) : undefined;
-    return continueRun(phase, journal, request, ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency), { resumed: true });
+    if (journal.closed) throw new ConductorError('USAGE', `the run of "${journal.slug}" was ${journal.closed.how} at ${journal.closed.at}; there is nothing to resume`, { hint: 'start the next one with conductor run <feature-request.md>' });
+    const options = implementOptions(ctx, phase.config.concurrency);
+    await warnIfMergeBlocked(phase, options);
+    return continueRun(phase, journal, request, ctx.options.yes === true, options, { resumed: true });
   }, { live: true });
   return reportRun(ctx, outcome);
 }

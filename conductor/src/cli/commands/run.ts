@@ -5,12 +5,14 @@ import { runOptionsOf } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { requestFromArgs } from './shared.js';
 import { withRun } from './run-support.js';
-import { implementOptions, reportRun } from './implement-report.js';
+import { implementOptions, reportRun, warnIfMergeBlocked } from './implement-report.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const outcome = await withRun(ctx, `conductor run ${ctx.args[0] ?? ''}`.trim(), async (phase) => {
     const { request, path } = await requestFromArgs(ctx, 'run', phase.config.budgets.featureRequestBytes);
-    return startRun(phase, request, relative(phase.repoRoot, path), ctx.options.yes === true, implementOptions(ctx, phase.config.concurrency), { restart: ctx.options.restart === true, remember: runOptionsOf(ctx.options) });
+    const options = implementOptions(ctx, phase.config.concurrency);
+    await warnIfMergeBlocked(phase, options);
+    return startRun(phase, request, relative(phase.repoRoot, path), ctx.options.yes === true, options, { restart: ctx.options.restart === true, remember: runOptionsOf(ctx.options) });
   }, { live: true });
   return reportRun(ctx, outcome);
 }
