@@ -51,7 +51,8 @@ describe('conductor CLI', () => {
   it('lists only the commands that work', async () => {
     const result = await conductor(['--help'], { cwd: testdir() });
     expect(result.exitCode).toBe(0);
-    const commands = result.stdout.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
+    const listed = result.stdout.split('\n\nOptions:')[0]!; // the Commands section; Examples come later
+    const commands = listed.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
     expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'finish', 'abandon', 'retry', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
   });
 

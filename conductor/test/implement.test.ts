@@ -276,7 +276,10 @@ describe('--merge', () => {
     writeFileSync(join(repo, 'src', 'app.ts'), 'export const mine = 1;\n');
     const result = await conductor(['implement', '--merge'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(1); // the merge asked for did not happen
-    expect(result.stderr.split('\n')[0]).toBe('warning: --merge: your checkout has uncommitted changes (1 file); commit or stash them; unless that changes by the end, the merge will not happen and the run exits 1');
+    expect(result.stderr.split('\n').slice(0, 2)).toEqual([
+      'sandbox: none (CONDUCTOR_SANDBOX); agents can write outside their worktree, the boundary check undoes it',
+      'warning: --merge: your checkout has uncommitted changes (1 file); commit or stash them; unless that changes by the end, the merge will not happen and the run exits 1',
+    ]);
     expect(result.stdout).toBe('3 tasks: 3 done\nall merged into conductor/demo; not merged: your checkout has uncommitted changes (1 file); commit or stash them, then run: git merge --no-ff conductor/demo');
     expect(sh(repo, 'rev-parse', 'HEAD')).toBe(head);
     expect(readFileSync(join(repo, 'src', 'app.ts'), 'utf8')).toBe('export const mine = 1;\n');

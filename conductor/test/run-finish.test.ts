@@ -136,7 +136,8 @@ describe('--merge on a dirty checkout', () => {
     const run = await conductor(['run', 'rate-limiter.md', '--yes', '--merge'], { cwd: repo });
     expect(run.exitCode).toBe(1);
     const warning = 'warning: --merge: your checkout has uncommitted changes (1 file); commit or stash them; unless that changes by the end, the merge will not happen and the run exits 1';
-    expect(run.stderr.split('\n')[0]).toBe(warning);
+    // After the sandbox line, before anything else: before any agent runs.
+    expect(run.stderr.split('\n').slice(0, 2)).toEqual(['sandbox: none (CONDUCTOR_SANDBOX); agents can write outside their worktree, the boundary check undoes it', warning]);
     expect(run.stdout).toBe('2 tasks: 2 done\nall merged into conductor/rate-limiter; not merged: your checkout has uncommitted changes (1 file); commit or stash them, then run: git merge --no-ff conductor/rate-limiter');
   }, 120_000);
 });
