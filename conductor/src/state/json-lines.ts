@@ -4,6 +4,7 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
+import { noteOwnWrite } from './own-writes.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -22,6 +23,7 @@ async function appendLine(path: string, line: string): Promise<void> {
     handle = await open(path, 'a');
     await handle.write(line);
     await handle.sync();
+    noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
   } catch (error) {
     throw new ConductorError('IO', `cannot append to ${path}: ${messageOf(error)}`, { cause: error });
   } finally {
