@@ -41,7 +41,7 @@ export interface SnapshotBudget {
 
 export const newBudget = (): SnapshotBudget => ({ keptBytes: 0, treeEntries: 0 });
 
-/** Every file below `dir` (relative to `root`), recursively, except the top-level names in `skip`. */
+/** Every file below `dir` (relative to `root`), recursively, except entries named in `skip` (at any depth). */
 export function walkFiles(root: string, dir: string, skip: ReadonlySet<string> = new Set()): string[] {
   const found: string[] = [];
   const visit = (rel: string) => {
@@ -53,7 +53,7 @@ export function walkFiles(root: string, dir: string, skip: ReadonlySet<string> =
     }
     for (const name of names) {
       const path = rel ? `${rel}/${name}` : name;
-      if (rel === dir && skip.has(name)) continue;
+      if (skip.has(name)) continue;
       const stat = lstatSync(join(root, path), { throwIfNoEntry: false });
       if (stat?.isDirectory()) visit(path);
       else if (stat) found.push(path);
