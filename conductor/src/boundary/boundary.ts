@@ -9,8 +9,12 @@ import { git } from '../git/git.js';
 import { isOwnWrite, noteOwnValue } from '../state/own-writes.js';
 import { compareAndUndo, describeChanges, newBudget, snapshotFiles, walkFiles, type FileSet } from './file-set.js';
 
-/** Directories of conductor's records that it writes while workers run and that hold only transcripts: not compared. */
-const LIVE_RECORDS = new Set(['sessions', 'scratch', 'logs', 'recordings', 'lock']);
+/**
+ * Not compared in conductor's records: transcripts and logs it writes while workers run, and BACKLOG.yaml, which is
+ * the human's to edit during a run (picked up at the next decision, never overwritten; a forged `done` in it is
+ * done-authority.ts's to ignore).
+ */
+const NOT_COMPARED = new Set(['sessions', 'scratch', 'logs', 'recordings', 'lock', 'BACKLOG.yaml']);
 
 export interface BoundaryPlaces {
   repoRoot: string;
@@ -38,10 +42,13 @@ export interface BoundarySnapshot {
 export async function snapshotBoundary(places: BoundaryPlaces): Promise<BoundarySnapshot> {
   const commonDir = (await git(places.repoRoot).raw(['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
   const budget = newBudget();
-  const admin = snapshotFiles(commonDir, adminPaths(commonDir), budget);
-  const records = places.records.map((dir) => snapshotFiles(dir, walkFiles(dir, '', LIVE_RECORDS), budget));
-  const ignored = places.sandboxed ? undefined : snapshotFiles(places.repoRoot, await ignoredPaths(places), budget);
-  const refs = await allRefs(places.repoRoot);
+  // Under the sandbox the worker can write none of these (only its worktree and its own git directory): a change
+  // there is the user's, who may go on working, so nothing is taken.
+  const guarded = !places.sandboxed;
+  const admin = snapshotFiles(commonDir, guarded ? adminPaths(commonDir) : [], budget);
+  const records = guarded ? places.records.map((dir) => snapshotFiles(dir, walkFiles(dir, '', NOT_COMPARED), budget)) : [];
+  const ignored = guarded ? snapshotFiles(places.repoRoot, await ignoredPaths(places), budget) : undefined;
+  const refs = guarded ? await allRefs(places.repoRoot) : new Map<string, string>();
   const index = places.sandboxed ? undefined : await stagedEntries(places.repoRoot);
   return { places, commonDir, admin, records, ...(ignored ? { ignored } : {}), refs, ...(index !== undefined ? { index } : {}), uncompared: ignored?.uncompared ?? [] };
 }
@@ -67,7 +74,7 @@ export interface RefRules {
   own: string;
   /** Refs tamper-check judges itself (the task's own branch, the branches conductor moves). */
   judgedElsewhere: (ref: string) => boolean;
-  /** The branch the user's checkout is on: named so in the notes; under the sandbox it is the user's own and never judged. */
+  /** The branch the user's checkout is on: named so in the notes. */
   userBranch?: string;
   /** Keep a commit in a salvage ref (returns its name). */
   keep: (name: string, commit: string) => Promise<string>;
@@ -77,12 +84,13 @@ export interface RefRules {
 export async function checkBoundary(before: BoundarySnapshot, rules: RefRules): Promise<string[]> {
   const { places } = before;
   const problems: string[] = [];
+  if (places.sandboxed) return [];
   problems.push(...describeChanges('the shared repository (.git)', compareAndUndo(before.admin, adminPaths(before.commonDir), { removeAdded: true })));
   problems.push(...(await checkRefs(before, rules)));
   if (before.index !== undefined) problems.push(...(await checkIndex(places.repoRoot, before.index)));
   for (const set of before.records) {
     const name = set.root.startsWith(`${places.repoRoot}/`) ? set.root.slice(places.repoRoot.length + 1) : set.root;
-    problems.push(...describeChanges(`conductor's records (${name})`, compareAndUndo(set, walkFiles(set.root, '', LIVE_RECORDS), { removeAdded: true })));
+    problems.push(...describeChanges(`conductor's records (${name})`, compareAndUndo(set, walkFiles(set.root, '', NOT_COMPARED), { removeAdded: true })));
   }
   if (before.ignored) {
     // An ignored file the worker added may as well be the user's (they may go on working): reported, left in place.
@@ -98,7 +106,6 @@ async function checkRefs(before: BoundarySnapshot, rules: RefRules): Promise<str
   const problems: string[] = [];
   for (const ref of [...new Set([...before.refs.keys(), ...now.keys()])].sort()) {
     if (ref === rules.own || ref.startsWith('refs/conductor/')) continue;
-    if (before.places.sandboxed && ref === rules.userBranch) continue; // the user may go on working meanwhile
     const was = before.refs.get(ref);
     const tip = now.get(ref);
     if (was === tip || isOwnWrite(`ref:${ref}`, tip ?? '')) continue;
