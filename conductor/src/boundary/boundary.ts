@@ -45,11 +45,11 @@ export async function snapshotBoundary(places: BoundaryPlaces): Promise<Boundary
   // Under the sandbox the worker can write none of these (only its worktree and its own git directory): a change
   // there is the user's, who may go on working, so nothing is taken.
   const guarded = !places.sandboxed;
+  // The three git calls at once: under load each costs a process start.
+  const [ignoredList, refs, index] = guarded ? await Promise.all([ignoredPaths(places), allRefs(places.repoRoot), stagedEntries(places.repoRoot)]) : [undefined, new Map<string, string>(), undefined];
   const admin = snapshotFiles(commonDir, guarded ? adminPaths(commonDir) : [], budget);
   const records = guarded ? places.records.map((dir) => snapshotFiles(dir, walkFiles(dir, '', NOT_COMPARED), budget)) : [];
-  const ignored = guarded ? snapshotFiles(places.repoRoot, await ignoredPaths(places), budget) : undefined;
-  const refs = guarded ? await allRefs(places.repoRoot) : new Map<string, string>();
-  const index = places.sandboxed ? undefined : await stagedEntries(places.repoRoot);
+  const ignored = ignoredList ? snapshotFiles(places.repoRoot, ignoredList, budget) : undefined;
   return { places, commonDir, admin, records, ...(ignored ? { ignored } : {}), refs, ...(index !== undefined ? { index } : {}), uncompared: ignored?.uncompared ?? [] };
 }
 
