@@ -45,18 +45,19 @@ describe('a worker that moves its own branch (row 13)', () => {
     const { repo, attempt } = await setup();
     const outcome = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, 'checkout', '-q', '-b', 'side'], [...WGIT, 'commit', '-q', '-am', 'worker wip']]);
     expect(outcome.result).toBe('failed');
-    expect(outcome.reason).toMatch(new RegExp(`^the worker switched its branch to side \\(commits kept in ${SALVAGE}\\)$`));
-    const ref = /\((?:commits kept in )(\S+)\)/.exec(outcome.reason!)![1]!;
+    // The branch it made stays while its own worktree is on it (the worktree is set aside after a failed attempt); its commits are kept.
+    expect(outcome.reason).toMatch(new RegExp(`^the worker switched its branch to side; the worker created the branch side \\(commits kept in ${SALVAGE}, ${SALVAGE}\\)$`));
+    const ref = /\(commits kept in (\S+?),? /.exec(outcome.reason!)![1]!;
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('worker wip');
     expect(sh(repo, 'rev-parse', 'task/T01')).toBe(sh(repo, 'rev-parse', 'conductor/demo')); // conductor committed nothing
-    expect(outcome.negativeEvidence).toEqual(['attempt 1: the worker switched its branch to side; work only inside your worktree and leave branches to conductor']);
+    expect(outcome.negativeEvidence).toEqual(['attempt 1: the worker switched its branch to side; the worker created the branch side; work only inside your worktree and leave branches to conductor']);
   });
 
   it('fails when it detaches or renames its branch', async () => {
     const { attempt } = await setup();
     expect((await attempt(1, 'src/bucket.ts=export const x = 1;', [['git', 'checkout', '-q', '--detach']])).reason).toMatch(/^the worker detached its HEAD \(commits kept in /);
     const renamed = await attempt(2, 'src/bucket.ts=export const x = 1;', [['git', 'checkout', '-q', 'task/T01'], ['git', 'branch', '-m', 'task/T01', 'mine']]);
-    expect(renamed.reason).toMatch(/^the worker switched its branch to mine; the worker renamed or deleted its branch task\/T01 \(commits kept in /);
+    expect(renamed.reason).toMatch(/^the worker switched its branch to mine; the worker renamed or deleted its branch task\/T01; the worker created the branch mine \(commits kept in /);
   });
 });
 
@@ -73,13 +74,17 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('sneaky');
   });
 
-  it('commits to or switches the user\'s branch: detected, and the user\'s checkout is not touched by conductor', async () => {
+  it('commits to or switches the user\'s branch: detected, undone, the commits kept', async () => {
     const { repo, attempt } = await setup();
+    const main = sh(repo, 'rev-parse', 'main');
     const moved = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'commit', '-q', '--allow-empty', '-m', 'on main']]);
-    expect(moved.reason).toBe("the worker moved the user's branch main");
-    expect(sh(repo, 'log', '-1', '--format=%s', 'main')).toBe('on main'); // conductor never resets the user's branch
+    expect(moved.reason).toMatch(new RegExp(`^the worker moved the user's branch main; conductor put it back \\(commits kept in ${SALVAGE}\\)$`));
+    expect(sh(repo, 'rev-parse', 'main')).toBe(main);
+    expect(sh(repo, 'log', '-1', '--format=%s', /commits kept in (\S+)\)/.exec(moved.reason!)![1]!)).toBe('on main');
     const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'checkout', '-q', '-b', 'elsewhere']]);
-    expect(switched.reason).toBe("the worker switched the user's checkout from main to elsewhere");
+    expect(switched.reason).toMatch(new RegExp(`^the worker switched the user's checkout from main to elsewhere; conductor switched it back; the worker created the branch elsewhere; conductor removed it \\(commits kept in ${SALVAGE}\\)$`));
+    expect(sh(repo, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
+    expect(sh(repo, 'branch', '--list', 'elsewhere')).toBe('');
   });
 
   it('does not blame a worker for conductor\'s own merges and commits made meanwhile', async () => {

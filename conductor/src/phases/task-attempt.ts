@@ -17,9 +17,14 @@ import { git } from '../git/git.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkScope, type ScopeReport } from '../review/scope-check.js';
 import { escapingSymlinks, findTampering, snapshotGuarded } from '../review/tamper-check.js';
+import { uncomparedNote } from '../boundary/boundary.js';
+import { changedSubmodules, snapshotSubmodules } from '../boundary/submodules.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { callRole, gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
 import { prepareTaskContext } from './prepare-context.js';
+
+/** Cap notes already said in this process (once per run, not per attempt). */
+const notedCaps = new Set<string>();
 
 export interface AttemptInput {
   task: Task;
@@ -69,14 +74,31 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   await writeFileAtomically(contextFile, fitted.text, { derived: true }); // rendered from the backlog on every attempt
   await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
 
-  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch, { sandboxed: ctx.config.sandbox === 'bwrap' });
+  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch, {
+    sandboxed: ctx.config.sandbox === 'bwrap',
+    records: [tasksDirOf(ctx), ctx.conductorDir],
+    taskBranchPrefix: input.worktrees.naming.taskBranch(''),
+  });
+  const capNote = uncomparedNote(guarded.boundary);
+  if (capNote && !notedCaps.has(capNote)) {
+    notedCaps.add(capNote);
+    ctx.report(capNote);
+  }
+  const submodules = await snapshotSubmodules(wt.path);
   const agent = await callRole(ctx, 'implementer', { context: fitted.text, ...(input.notes ? { notes: input.notes } : {}) }, { attempt, taskId: task.id, task, cwd: wt.path });
   outcome.agent = agent;
   const tampered = await findTampering(guarded, input.worktrees, task.id);
   if (tampered) {
     const kept = tampered.salvaged.length > 0 ? ` (commits kept in ${tampered.salvaged.join(', ')})` : '';
-    if (tampered.linkTouched) outcome.discard = true; // set aside (its work salvaged) and made again
+    // Never built on: the next attempt starts clean at the integration tip (a touched .git link: set aside and made again).
+    outcome.discard = true;
     return fail('failed', `${tampered.problems.join('; ')}${kept}`, `attempt ${attempt}: ${tampered.problems.join('; ')}; work only inside your worktree and leave branches to conductor`);
+  }
+  const inSubmodules = changedSubmodules(submodules);
+  if (inSubmodules.length > 0) {
+    outcome.discard = true;
+    const where = inSubmodules.join(', ');
+    return fail('failed', `the worker edited inside a submodule (${where}): conductor commits the task's worktree, not its submodules`, `attempt ${attempt}: never edit files inside a submodule (${where}); change the files of this repository only`);
   }
   if (agent.exit === 'cancelled') return fail('cancelled', 'cancelled');
   if (agent.exit === 'quota') return fail('quota', `the agent hit a rate limit: ${agent.detail ?? ''}`.trim());

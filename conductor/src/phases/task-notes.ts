@@ -3,6 +3,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../git/git.js';
+import { noteOwnWrite } from '../state/own-writes.js';
 import type { Verdict } from '../review/verdict.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
 import type { AttemptOutcome } from './task-attempt.js';
@@ -16,7 +17,9 @@ export async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseComm
 }
 
 export async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
-  await appendFile(join(tasksDirOf(ctx), `${id}.notes.md`), `${lines.join('\n')}\n\n`);
+  const path = join(tasksDirOf(ctx), `${id}.notes.md`);
+  await appendFile(path, `${lines.join('\n')}\n\n`);
+  noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
 }
 
 export async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {

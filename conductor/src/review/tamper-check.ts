@@ -12,8 +12,9 @@ import { lstat, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { gitDirs, repoState } from '../git/repo-state.js';
-import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
+import type { WorktreeManager } from '../git/worktrees.js';
 import { worktreePath } from '../git/worktree-location.js';
+import { checkBoundary, snapshotBoundary, type BoundarySnapshot } from '../boundary/boundary.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
 const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
@@ -42,6 +43,10 @@ export interface GuardSnapshot {
   /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
   user?: { head: string; symref: string; files: Map<string, string> };
   refs: Map<string, RefState>;
+  /** The branch the user's checkout was on. */
+  userBranch?: string;
+  /** The shared repository's files, every other ref, the user's ignored files, conductor's records. */
+  boundary: BoundarySnapshot;
 }
 
 export interface Tampering {
@@ -53,11 +58,20 @@ export interface Tampering {
   salvaged: string[];
 }
 
-export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: { sandboxed?: boolean } = {}): Promise<GuardSnapshot> {
+export interface GuardOptions {
+  sandboxed?: boolean;
+  /** conductor's records to guard (tasks/, .conductor/); none when omitted. */
+  records?: readonly string[];
+  /** Where the other tasks' branches live (`task/`, a factory build's `factory/<tag>-`). */
+  taskBranchPrefix?: string;
+}
+
+export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: GuardOptions = {}): Promise<GuardSnapshot> {
+  const taskPrefix = `refs/heads/${options.taskBranchPrefix ?? 'task/'}`;
   const { gitDir: worktreeGitDir } = await gitDirs(worktree);
   // Each reflog is read before its tip: conductor may move a branch at any moment (another task's commit or
   // merge), and a move between the two reads must show up as a new reflog line, not vanish into the snapshot.
-  const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith('refs/heads/task/'));
+  const guarded = [...(await branchTips(repoRoot)).keys()].filter((ref) => ref === `refs/heads/${integrationBranch}` || ref.startsWith(taskPrefix));
   const logs = await reflogs(repoRoot, guarded);
   const tips = await branchTips(repoRoot);
   const refs = new Map<string, RefState>();
@@ -68,7 +82,9 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   }
   // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
   // during the session is the human's (they may go on working), so it is not looked at.
-  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs };
+  const boundary = await snapshotBoundary({ repoRoot, records: options.records ?? [], conductorPaths: CONDUCTOR_PATHS, sandboxed: options.sandboxed === true });
+  const userBranch = (await headOf(repoRoot)).symref;
+  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs, boundary, ...(userBranch ? { userBranch } : {}) };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -120,11 +136,14 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     const name = ref.replace(/^refs\/heads\//, '');
     const integration = ref === `refs/heads/${before.integrationBranch}`;
     await keep(integration ? 'integration' : name.replace(/\//g, '-'), tip);
-    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, ref, foreign.undo, tip));
+    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, worktrees.naming.integrationDir, ref, foreign.undo, tip));
     problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
   if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user)));
+  // conductor's own namespaces (the integration branch, task and factory branches) are judged above, by their reflogs.
+  const judgedElsewhere = (ref: string) => ref === ownRef || before.refs.has(ref) || /^refs\/heads\/(task|factory|conductor)\//.test(ref);
+  problems.push(...(await checkBoundary(before.boundary, { own: ownRef, ...(before.userBranch ? { userBranch: before.userBranch } : {}), judgedElsewhere, keep: async (name, commit) => (await keep(name, commit), salvaged.at(-1)!) })));
   return problems.length > 0 ? { problems, salvaged, ...(linkNow !== 'intact' ? { linkTouched: true } : {}) } : undefined;
 }
 
@@ -133,9 +152,12 @@ async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapsh
   const problems: string[] = [];
   const user = await userCheckout(repoRoot);
   if (user.symref !== before.symref) {
-    problems.push(`the worker switched the user's checkout from ${short(before.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}`);
-  } else if (user.head !== before.head) {
-    problems.push(`the worker moved the user's branch ${short(user.symref) || 'HEAD'}`);
+    // HEAD back where the user left it (their files are judged below): the branch the worker made is the ref check's.
+    const g = git(repoRoot);
+    const back = before.symref ? await g.run(['symbolic-ref', '-m', `${REFLOG_ACTION}: undo a worker's switch`, 'HEAD', before.symref]) : await g.run(['update-ref', '--no-deref', 'HEAD', before.head]);
+    problems.push(`the worker switched the user's checkout from ${short(before.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}${back.exitCode === 0 ? '; conductor switched it back' : ''}`);
+  } else if (user.head !== before.head && !user.symref) {
+    problems.push("the worker moved the user's detached HEAD"); // a branch's move is the ref check's (boundary.ts), which puts it back
   }
   const changed = [...new Set([...before.files.keys(), ...user.files.keys()])].filter((path) => before.files.get(path) !== user.files.get(path)).sort();
   if (changed.length > 0) {
@@ -240,11 +262,11 @@ function foreignMoves(ref: string, before: RefState, tip: string, log: readonly 
 }
 
 /** Put conductor's integration branch back (compare-and-swap, so a concurrent merge wins) and its worktree with it. */
-async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: string, from: string): Promise<boolean> {
+async function undoIntegrationMove(before: GuardSnapshot, integrationDir: string, ref: string, to: string, from: string): Promise<boolean> {
   const g = git(before.repoRoot);
   const ok = await g.raw(['update-ref', '-m', `${REFLOG_ACTION}: undo a worker's move`, ref, to, from]).then(() => true, () => false);
   if (!ok) return false;
-  const integration = worktreePath(before.repoRoot, INTEGRATION_DIR);
+  const integration = worktreePath(before.repoRoot, integrationDir); // `_integration`, or a factory build's `_factory-<tag>`
   const ig = git(integration);
   const onBranch = existsSync(integration) && (await ig.run(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === ref;
   const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());

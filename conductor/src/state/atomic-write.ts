@@ -14,6 +14,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { ioFailure } from '../io-failure.js';
+import { noteOwnWrite } from './own-writes.js';
 
 // async so a failure reaches callers as a rejection, as before.
 export async function writeFileAtomically(path: string, data: string | Buffer, options: { derived?: boolean } = {}): Promise<void> {
@@ -21,6 +22,7 @@ export async function writeFileAtomically(path: string, data: string | Buffer, o
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic.sync(path, data, { fsync: durable });
+    noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
     if (durable) fsyncDirectory(dirname(path));
   } catch (error) {
     throw ioFailure('write', path, error);

@@ -5,6 +5,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
 import { ioFailure } from '../io-failure.js';
+import { noteOwnWrite } from './own-writes.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -23,6 +24,7 @@ async function appendLine(path: string, line: string): Promise<void> {
     handle = await open(path, 'a');
     await handle.write(line);
     await handle.sync();
+    noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
   } catch (error) {
     throw ioFailure('append to', path, error);
   } finally {
