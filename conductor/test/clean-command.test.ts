@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const BACKLOG = `version: 1
 feature: demo
@@ -20,17 +21,30 @@ describe('conductor clean', () => {
     const manager = new WorktreeManager(repo);
     await manager.ensureIntegration('demo', 'HEAD');
     for (const id of ['T01', 'T02', 'T03']) await manager.ensureTask(id, 'conductor/demo');
-    writeFileSync(join(repo, 'worktrees', 'T02', 'b.ts'), 'unmerged work\n');
+    writeFileSync(join(worktreePath(repo, 'T02'), 'b.ts'), 'unmerged work\n');
     const result = await conductor(['clean'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe('removed worktrees/T01 and task/T01');
-    expect(lines[1]).toMatch(/^removed worktrees\/T02 and task\/T02 \(unmerged work saved to refs\/conductor\/salvage\/T02\/\S+\)$/);
+    expect(lines[0]).toBe(`removed the worktree ${worktreePath(repo, 'T01')} and task/T01`);
+    expect(lines[1]).toMatch(new RegExp(`^removed the worktree ${worktreePath(repo, 'T02')} and task/T02 \\(unmerged work saved to refs/conductor/salvage/T02/\\S+\\)$`));
     expect(lines[2]).toBe('2 finished tasks cleaned; kept T03 (not finished)');
-    expect(existsSync(join(repo, 'worktrees', 'T01'))).toBe(false);
-    expect(existsSync(join(repo, 'worktrees', 'T03'))).toBe(true);
+    expect(existsSync(worktreePath(repo, 'T01'))).toBe(false);
+    expect(existsSync(worktreePath(repo, 'T03'))).toBe(true);
     expect(execFileSync('git', ['branch', '--list', 'task/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim()).toBe('task/T03');
     const ref = lines[1]!.match(/refs\/conductor\/salvage\/T02\/\S+(?=\))/)![0];
     expect(execFileSync('git', ['show', `${ref}:b.ts`], { cwd: repo, encoding: 'utf8' })).toBe('unmerged work\n');
+  });
+
+  it('also cleans a finished task\'s worktree that an earlier run left in <repo>/worktrees/, and keeps an unfinished one', async () => {
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG, 'a.ts': 'a\n', '.gitignore': 'worktrees/\n' });
+    const legacy = (id: string) => join(repo, 'worktrees', id); // the old place, on purpose: worktreePath names the new one
+    execFileSync('git', ['branch', 'conductor/demo'], { cwd: repo });
+    for (const id of ['T01', 'T03']) execFileSync('git', ['worktree', 'add', '-q', '--no-track', '-b', `task/${id}`, legacy(id), 'conductor/demo'], { cwd: repo });
+    const result = await conductor(['clean'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`removed the worktree ${legacy('T01')} and task/T01\n1 finished task cleaned; kept T03 (not finished)\n`);
+    expect(existsSync(legacy('T01'))).toBe(false);
+    expect(existsSync(legacy('T03'))).toBe(true);
+    expect(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' })).not.toContain(legacy('T01'));
   });
 });

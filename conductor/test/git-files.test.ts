@@ -2,17 +2,18 @@
 // (and then conductor asks git): never a wrong commit.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commonDirOf, gitDirOf, headOnDisk, looseRef, readHead } from '../src/git/git-files.js';
 import { gitdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
 describe('git files read directly', () => {
   it('agree with git in the main checkout and in a linked worktree', () => {
     const repo = gitdir({ 'a.txt': 'a\n' });
-    const wt = join(repo, 'worktrees', 'T01');
+    const wt = worktreePath(repo, 'T01');
     sh(repo, 'worktree', 'add', '-q', '--no-track', '-b', 'task/T01', wt, 'main');
     writeFileSync(join(wt, 'b.txt'), 'b\n');
     sh(wt, 'add', '-A');
@@ -43,10 +44,10 @@ describe('git files read directly', () => {
 
   it('resolve a relative gitdir link from the worktree', () => {
     const repo = gitdir({ 'a.txt': 'a\n' });
-    const wt = join(repo, 'worktrees', 'T02');
+    const wt = worktreePath(repo, 'T02');
     sh(repo, 'worktree', 'add', '-q', '--no-track', '-b', 'task/T02', wt, 'main');
     const absolute = gitDirOf(wt);
-    writeFileSync(join(wt, '.git'), 'gitdir: ../../.git/worktrees/T02\n');
+    writeFileSync(join(wt, '.git'), `gitdir: ${relative(wt, join(repo, '.git', 'worktrees', 'T02'))}\n`);
     expect(gitDirOf(wt)).toBe(absolute);
     expect(headOnDisk(wt)).toBe(sh(repo, 'rev-parse', 'main'));
   });

@@ -42,15 +42,15 @@ describe('conductor init', () => {
     expect(again.stdout.split('\n').slice(-4)).toEqual([
       'skipped tasks/.gitkeep (exists; --force overwrites it)',
       'skipped specs/.gitkeep (exists; --force overwrites it)',
-      'skipped .gitignore (already ignores worktrees/ and .conductor/)',
+      'skipped .gitignore (already ignores .conductor/)',
       `0 written, ${ROLE_FILES.length + 4} skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ]);
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toBe('concurrency: 5\n');
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
     const forced = await conductor(['init', '--force'], { cwd: repo });
     expect(forced.stdout).toContain('overwrote conductor.config.yaml\n');
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toMatch(/^# conductor\.config\.yaml: every key is optional/);
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
   });
 
   it('refuses outside a git repository with exit 2', async () => {

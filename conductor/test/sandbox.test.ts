@@ -5,7 +5,7 @@
 // so with how to install it, and under CI=true they fail instead.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -22,6 +22,7 @@ import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { alive } from './helpers/processes.js';
 import { BWRAP, canRun, requireProgram } from './helpers/system-programs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
@@ -141,7 +142,7 @@ describe('a human editing their checkout while a worker runs', () => {
   /** One attempt whose worker edits its file, then takes a second; meanwhile the human saves notes.txt in their checkout. */
   async function humanEditsDuringAttempt(sandbox: 'bwrap' | 'none') {
     const { repo, attempt } = await startAttempt('src/bucket.ts=export const x = 1;', () => [[node, '-e', 'setTimeout(() => {}, 1500)']], sandbox);
-    const edited = join(repo, 'worktrees', 'T01', 'src', 'bucket.ts');
+    const edited = join(worktreePath(repo, 'T01'), 'src', 'bucket.ts');
     for (let i = 0; i < 200 && !(existsSync(edited) && readFileSync(edited, 'utf8').includes('x = 1')); i++) await new Promise((r) => setTimeout(r, 25));
     writeFileSync(join(repo, 'notes.txt'), 'the human, typing\n');
     return { repo, outcome: await attempt };
@@ -164,14 +165,16 @@ describe('conductor implement under the sandbox', () => {
   it.runIf(withBwrap)('runs workers and reviewers sandboxed to the end', async () => {
     requireBwrap();
     const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }\n';
-    const config = `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../src/escape-{task}.ts=x' })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
-    const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const configFor = (escape: string) => `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: `src/{task}.ts=export const done = 1;${escape}` })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\nconductor.config.yaml\n' });
+    // Into the user's src/, by a path relative to the task's worktree (which lies beside the checkout).
+    writeFileSync(join(repo, 'conductor.config.yaml'), configFor(`|${relative(worktreePath(repo, 'T01'), join(repo, 'src'))}/escape-{task}.ts=x`));
     const result = await conductor(['implement'], { cwd: repo });
     // Every worker tries to write into the user's checkout as well: it cannot, so each attempt fails and the task ends blocked.
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
     expect(result.stdout.split('\n')[0]).toBe('2 tasks: 1 blocked, 1 pending');
     expect(readdirSync(join(repo, 'src'))).toEqual(['app.ts']);
-    const ok = gitdir({ 'conductor.config.yaml': config.replace('|../../src/escape-{task}.ts=x', ''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const ok = gitdir({ 'conductor.config.yaml': configFor(''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
     const done = await conductor(['implement'], { cwd: ok });
     expect(done.exitCode, done.stdout + done.stderr).toBe(0);
     expect(done.stdout.split('\n')[0]).toBe('2 tasks: 2 done');

@@ -15,6 +15,7 @@ import type { PhaseContext } from '../src/phases/call-role.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
 import { findTampering, snapshotGuarded } from '../src/review/tamper-check.js';
 import { gitdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const node = process.execPath;
@@ -68,7 +69,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     expect(outcome.result).toBe('failed');
     expect(outcome.reason).toMatch(new RegExp(`^the worker moved the integration branch conductor/demo; conductor put it back \\(commits kept in ${SALVAGE}\\)$`));
     expect(sh(repo, 'rev-parse', 'conductor/demo')).toBe(tip);
-    expect(sh(join(repo, 'worktrees', '_integration'), 'status', '--porcelain')).toBe('');
+    expect(sh(worktreePath(repo, '_integration'), 'status', '--porcelain')).toBe('');
     const ref = /commits kept in (\S+)\)/.exec(outcome.reason!)![1]!;
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('sneaky');
   });
@@ -89,7 +90,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     writeFileSync(join(t2.path, 'b.ts'), 'b\n');
     await commitWork(t2.path, 'T02: b');
     const before = await snapshotGuarded(repo, t1.path, 'task/T01', 'conductor/demo');
-    expect(await new MergeQueue(join(repo, 'worktrees', '_integration')).merge('task/T02', 'merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
+    expect(await new MergeQueue(worktreePath(repo, '_integration')).merge('task/T02', 'merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
     // T02 sent back for a rebase: its branch removed and made again from the new tip, with a longer reflog than before.
     await worktrees.removeTask('T02', 'conductor/demo');
     const again = await worktrees.ensureTask('T02', 'conductor/demo');
@@ -140,7 +141,7 @@ describe('a worker that wrecks its worktree (row 38)', () => {
 
     sh(repo, 'update-ref', 'refs/heads/task/T01', first); // the human (or a later attempt) picks the work up again
     const wiped = await attempt(3, '', [[node, '-e', "for (const f of require('fs').readdirSync('.')) require('fs').rmSync(f, { recursive: true, force: true })"]]);
-    expect(wiped.reason).toBe("the worker removed its worktree's git link (worktrees/T01/.git)");
+    expect(wiped.reason).toBe(`the worker removed its worktree's git link (${join(worktreePath(repo, 'T01'), '.git')})`);
     expect(sh(repo, 'rev-parse', 'task/T01')).toBe(first);
     expect(userState(repo)).toEqual(before);
 

@@ -28,6 +28,15 @@ export interface ProviderSettings {
   quotaGraceSeconds?: number;
 }
 
+/** How a task's worktree is prepared before the gates (overrides detection; docs/workflow.md "Preparing worktrees"). */
+export interface SetupConfig {
+  /** Run in the worktree instead of the detected preparation, as an argument array. */
+  command?: string[];
+  /** Untracked files of your checkout (`.env`) copied into each worktree. */
+  copy?: string[];
+  timeoutSeconds?: number;
+}
+
 export interface GateConfig {
   name: string;
   run: string[];
@@ -73,6 +82,9 @@ export interface ConductorConfig {
   timeouts: { inactivityMinutes: number; hardMinutes: number; gateMinutes: number };
   /** `bwrap`: agents run under bubblewrap, the filesystem read-only but for their own directories. */
   sandbox: 'none' | 'bwrap';
+  /** Where task worktrees live, relative to the repository; unset: `../<repo>.worktrees/` (worktree-location.ts). */
+  worktreeDir?: string;
+  setup?: SetupConfig;
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {

@@ -24,6 +24,7 @@ providers: {}               # tune a built-in provider or define a command provi
 pricing: {}                 # USD per million tokens per model, for cost figures and caps
 gates_after_merge: false    # true: run the gates again on the integration branch after each merge
 sandbox: none               # bwrap: agents run under bubblewrap, only their worktree writable
+# worktreeDir: default ../<repo>.worktrees (beside the checkout, unseen by your test runners and linters)
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
 `;
 

@@ -73,7 +73,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       hint: guesses.length ? `did you mean ${guesses.join(', ')}?` : `its tasks are ${ids.slice(0, 12).join(', ')}${ids.length > 12 ? ', …' : ''}`,
     });
   }
-  const worktrees = new WorktreeManager(ctx.repoRoot, options.naming);
+  const worktrees = new WorktreeManager(ctx.repoRoot, options.naming, ctx.config.worktreeDir);
   const integrationBranch = worktrees.naming.integrationBranch(initial.backlog.feature);
   const integration = await worktrees.ensureIntegration(initial.backlog.feature, options.baseRef);
   const gates = ctx.config.gates ?? detectGates(integration.path).gates;

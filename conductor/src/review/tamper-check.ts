@@ -12,8 +12,7 @@ import { lstat, readFile, readlink, realpath, rm, writeFile } from 'node:fs/prom
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { commonDirOf, gitDirOf, readHead } from '../git/git-files.js';
-import { INTEGRATION_DIR, type WorktreeManager } from '../git/worktrees.js';
-import { worktreePath } from '../git/worktree-location.js';
+import { type WorktreeManager } from '../git/worktrees.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
 const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
@@ -80,11 +79,11 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   const link = join(before.worktree, '.git');
   const linkNow = await readFile(link, 'utf8').catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : 'unreadable'));
   if (linkNow === undefined) {
-    problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
+    problems.push(`the worker removed its worktree's git link (${join(before.worktree, '.git')})`);
   } else if (linkNow !== before.gitLink) {
     // Pointed elsewhere (the user's repository) or wrecked: put it back before any git runs there again.
     // Read through the worker's link, HEAD and branch would describe another repository: they are not looked at.
-    problems.push(`the worker rewrote its worktree's git link (${join('worktrees', taskId, '.git')}); conductor put it back`);
+    problems.push(`the worker rewrote its worktree's git link (${join(before.worktree, '.git')}); conductor put it back`);
     await rm(link, { recursive: true, force: true });
     await writeFile(link, before.gitLink);
   } else {
@@ -114,7 +113,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     const name = ref.replace(/^refs\/heads\//, '');
     const integration = ref === `refs/heads/${before.integrationBranch}`;
     await keep(integration ? 'integration' : name.replace(/\//g, '-'), tip);
-    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, ref, foreign.undo, tip));
+    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, worktrees.placeOf(worktrees.naming.integrationDir), ref, foreign.undo, tip));
     problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
@@ -218,11 +217,10 @@ async function foreignMoves(commonDir: string, ref: string, before: RefState, ti
 }
 
 /** Put conductor's integration branch back (compare-and-swap, so a concurrent merge wins) and its worktree with it. */
-async function undoIntegrationMove(before: GuardSnapshot, ref: string, to: string, from: string): Promise<boolean> {
+async function undoIntegrationMove(before: GuardSnapshot, integration: string, ref: string, to: string, from: string): Promise<boolean> {
   const g = git(before.repoRoot);
   const ok = await g.raw(['update-ref', '-m', `${REFLOG_ACTION}: undo a worker's move`, ref, to, from]).then(() => true, () => false);
   if (!ok) return false;
-  const integration = worktreePath(before.repoRoot, INTEGRATION_DIR);
   const ig = git(integration);
   const onBranch = existsSync(join(integration, '.git')) && (await ig.raw(['symbolic-ref', '-q', 'HEAD']).catch(() => '')).trim() === ref;
   const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());
