@@ -3,13 +3,14 @@
 // the user's checkout; a task that adds a dependency passes; a failed setup is
 // a setup error, not the worker's fault.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { conductor } from './helpers/cli.js';
-import { gitdir } from './helpers/dirs.js';
+import { gitdir, testdir } from './helpers/dirs.js';
+import { canRun, requireProgram, type SystemProgram } from './helpers/system-programs.js';
 import { backlog } from './helpers/backlogs.js';
 import { worktreePath } from './helpers/worktree-path.js';
 
@@ -89,5 +90,35 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     expect(status.note).toBe(`setup error (not the worker's fault; no attempt used): ${process.execPath} -e ${FAIL_IN_T01} failed with exit code 3; log: ${log}`);
     expect((await conductor(['status'], { cwd: repo })).stdout).toContain("setup error (not the worker's fault");
     expect(readFileSync(log, 'utf8')).toContain('no network');
+  }, 180_000);
+});
+
+const PYTHON: SystemProgram = { program: 'python3', tests: 'the Python editable-install preparation test', install: 'Debian/Ubuntu: apt-get install python3 python3-venv' };
+
+describe('a Python project installed editable in the user\'s venv', () => {
+  const python = canRun(PYTHON);
+  it.runIf(python)("is judged on the worktree's code: a .pth pointing at the checkout's src/ does not make a broken change pass", async () => {
+    requireProgram(PYTHON);
+    const venv = join(testdir(), 'venv');
+    sh(testdir(), 'python3', '-m', 'venv', '--without-pip', venv);
+    const check = 'from durations import minutes\nassert minutes(1) == "1 minute", minutes(1)\n';
+    const config = `provider: scripted\nattempts: 1\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/durations/__init__.py=def minutes(n):\n    return f"{n}m"\n' })}\ngates:\n  - { name: test, run: [${JSON.stringify(join(venv, 'bin', 'python'))}, tests/check.py] }\n`;
+    const repo = gitdir({
+      'conductor.config.yaml': config,
+      'tasks/BACKLOG.yaml': backlog(task('T01', ['src/durations/__init__.py'])),
+      'pyproject.toml': '[project]\nname = "durations"\nversion = "1.0.0"\n',
+      'src/durations/__init__.py': 'def minutes(n):\n    return f"{n} minute" + ("" if n == 1 else "s")\n',
+      'tests/check.py': check,
+      '.gitignore': '.conductor/\n',
+    });
+    // What `pip install -e .` leaves in the venv: a .pth naming the checkout's src/.
+    const siteDir = sh(repo, join(venv, 'bin', 'python'), '-c', 'import sysconfig; print(sysconfig.get_paths()["purelib"])');
+    writeFileSync(join(siteDir, '__editable__.durations.pth'), `${join(repo, 'src')}\n`);
+    const result = await conductor(['implement'], { cwd: repo, timeoutMs: 120_000 });
+    expect(result.exitCode, result.stderr).toBe(1);
+    const status = statusOf(repo, 'T01');
+    expect(status.status).toBe('blocked');
+    expect(status.verification?.gates).toEqual([expect.objectContaining({ name: 'test', passed: false })]);
+    expect(status.verification?.setup?.resolution).toEqual([{ name: 'durations', path: join(worktreePath(repo, 'T01'), 'src', 'durations', '__init__.py'), inside: true }]);
   }, 180_000);
 });

@@ -9,7 +9,7 @@ import { gateOptions, type PhaseContext } from './call-role.js';
 /** Prepare `cwd` (and check it when `check`), then the options its gates run with; `setup.ok` false means a setup error. */
 export async function preparedGates(ctx: PhaseContext, cwd: string, check: boolean, ...logPath: string[]): Promise<{ options: GateOptions; setup: SetupOutcome }> {
   const options = gateOptions(ctx, cwd, ...logPath);
-  const setup = await prepareWorktree({ worktree: cwd, userRoot: ctx.repoRoot, ...(ctx.config.setup ? { setup: ctx.config.setup } : {}), check, gates: options });
+  const setup = await prepareWorktree({ worktree: cwd, userRoot: ctx.repoRoot, ...(ctx.config.setup ? { setup: ctx.config.setup } : {}), check, hardLinks: ctx.config.sandbox !== 'bwrap', gates: options });
   if (!setup.gateEnv) return { options, setup };
   return { options: { ...options, parentEnv: { ...(options.parentEnv ?? process.env), ...setup.gateEnv } }, setup };
 }

@@ -75,11 +75,14 @@ export async function nodeModulesDirs(dir: string): Promise<string[]> {
   return candidates.filter((candidate) => existsSync(join(dir, candidate)));
 }
 
-/** Clone `from` to `to` (which must not exist): copy-on-write when the filesystem can, else hard links, else a copy. */
-export async function cloneTree(from: string, to: string): Promise<'reflink' | 'hardlink' | 'copy'> {
+/**
+ * Clone `from` to `to` (which must not exist): copy-on-write when the filesystem can, else hard links (unless
+ * `hardLinks` is false: a sandboxed worker must not reach the user's files through a shared inode), else a copy.
+ */
+export async function cloneTree(from: string, to: string, hardLinks = true): Promise<'reflink' | 'hardlink' | 'copy'> {
   if ((await execa('cp', ['-a', '--reflink=always', from, to], { reject: false })).exitCode === 0) return 'reflink';
   await rm(to, { recursive: true, force: true });
-  if ((await execa('cp', ['-al', from, to], { reject: false })).exitCode === 0) return 'hardlink';
+  if (hardLinks && (await execa('cp', ['-al', from, to], { reject: false })).exitCode === 0) return 'hardlink';
   await rm(to, { recursive: true, force: true });
   await execa('cp', ['-a', from, to]);
   return 'copy';

@@ -41,6 +41,8 @@ export interface PrepareOptions {
   worktree: string;
   userRoot: string;
   setup?: SetupConfig;
+  /** False under the sandbox: node_modules is then never hard-linked to the user's files. */
+  hardLinks?: boolean;
   /** Run the resolution check too (before the gates; not when the worktree is made for the worker). */
   check: boolean;
   /** How the setup commands run: the gates' options, the log directory included. */
@@ -93,7 +95,7 @@ async function install(options: PrepareOptions, plan: SetupPlan | undefined, log
       const lines: string[] = [];
       for (const tree of trees) {
         await rm(join(worktree, tree), { recursive: true, force: true });
-        const how = await cloneTree(join(userRoot, tree), join(worktree, tree));
+        const how = await cloneTree(join(userRoot, tree), join(worktree, tree), options.hardLinks !== false);
         const relinked = await relinkInto(join(worktree, tree), userRoot, worktree);
         lines.push(`${tree}: cloned from ${join(userRoot, tree)} (${how})${relinked ? `, ${relinked} absolute link${relinked === 1 ? '' : 's'} pointed into the worktree` : ''}`);
       }
