@@ -80,12 +80,39 @@ export async function nodeModulesDirs(dir: string): Promise<string[]> {
  * `hardLinks` is false: a sandboxed worker must not reach the user's files through a shared inode), else a copy.
  */
 export async function cloneTree(from: string, to: string, hardLinks = true): Promise<'reflink' | 'hardlink' | 'copy'> {
-  if ((await execa('cp', ['-a', '--reflink=always', from, to], { reject: false })).exitCode === 0) return 'reflink';
-  await rm(to, { recursive: true, force: true });
+  if (await canReflink(from, to)) {
+    if ((await execa('cp', ['-a', '--reflink=always', from, to], { reject: false })).exitCode === 0) return 'reflink';
+    await rm(to, { recursive: true, force: true });
+  }
   if (hardLinks && (await execa('cp', ['-al', from, to], { reject: false })).exitCode === 0) return 'hardlink';
   await rm(to, { recursive: true, force: true });
   await execa('cp', ['-a', from, to]);
   return 'copy';
+}
+
+/**
+ * Can one file of `from` be cloned copy-on-write next to `to`? Asked first because `cp --reflink=always` on a
+ * filesystem that cannot (ext4) fails file by file through the whole tree, slower than copying it.
+ */
+async function canReflink(from: string, to: string): Promise<boolean> {
+  const file = await firstFile(from, 3);
+  if (!file) return false;
+  const probe = `${to}.reflink-probe`;
+  const ok = (await execa('cp', ['--reflink=always', file, probe], { reject: false })).exitCode === 0;
+  await rm(probe, { force: true });
+  return ok;
+}
+
+async function firstFile(dir: string, depth: number): Promise<string | undefined> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const file = entries.find((e) => e.isFile());
+  if (file) return join(dir, file.name);
+  if (depth === 0) return undefined;
+  for (const entry of entries.filter((e) => e.isDirectory())) {
+    const found = await firstFile(join(dir, entry.name), depth - 1);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**
