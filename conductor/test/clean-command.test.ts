@@ -42,7 +42,7 @@ describe('conductor clean', () => {
     for (const id of ['T01', 'T03']) execFileSync('git', ['worktree', 'add', '-q', '--no-track', '-b', `task/${id}`, legacy(id), 'conductor/demo'], { cwd: repo });
     const result = await conductor(['clean'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toBe(`removed the worktree ${legacy('T01')} and task/T01\n1 finished task cleaned; kept T03 (not finished)\n`);
+    expect(result.stdout).toBe(`removed the worktree ${legacy('T01')} and task/T01\n1 finished task cleaned; kept T03 (not finished)`);
     expect(existsSync(legacy('T01'))).toBe(false);
     expect(existsSync(legacy('T03'))).toBe(true);
     expect(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' })).not.toContain(legacy('T01'));

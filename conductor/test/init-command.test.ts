@@ -63,9 +63,11 @@ describe('conductor init', () => {
     const defaults = await configOf(CONFIG_DEFAULTS_YAML);
     expect(defaults.problems).toEqual([]);
     expect(defaults.config).toEqual({ ...DEFAULT_CONFIG, providerChosen: true });
-    const keys = Object.keys(loadSchema('config').properties as object).filter((k) => k !== 'gates');
+    // Keys whose absence means "detect" or "the default place" are shown commented out, with what that is.
+    const unset = ['gates', 'setup', 'worktreeDir'];
+    const keys = Object.keys(loadSchema('config').properties as object).filter((k) => !unset.includes(k));
     for (const key of keys) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^${key}:`, 'm'));
-    expect(CONFIG_DEFAULTS_YAML).toMatch(/^# gates: /m);
+    for (const key of unset) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^# ${key}: `, 'm'));
     const examples = await configOf(CONFIG_EXAMPLES_YAML);
     expect(examples.problems).toEqual([]);
     expect(examples.config.routing).toEqual([{ match: { type: 'docs' }, use: { provider: 'gemini' } }]);

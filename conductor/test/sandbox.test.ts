@@ -31,20 +31,22 @@ const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.
 
 /** The tests that run bubblewrap: here when it is installed (always under CI=true). */
 const withBwrap = canRun(BWRAP);
+/** The user's checkout as T01's worktree reaches it by a relative path (the worktree lies beside it). */
+const checkoutFrom = (repo: string) => relative(worktreePath(repo, 'T01'), repo);
 const requireBwrap = () => requireProgram(BWRAP);
 
 /** One attempt at a one-file task whose scripted worker makes `edit`, then runs `steps`; `attempt` settles when it ends. */
-async function startAttempt(edit: string, steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
+async function startAttempt(edit: string | ((repo: string) => string), steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
-  const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
+  const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: typeof edit === 'string' ? edit : edit(repo), SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
   const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
   return { repo, attempt: runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() }) };
 }
 
-async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+async function attemptUnderSandbox(edit: string | ((repo: string) => string), steps: (repo: string) => string[][]) {
   const { repo, attempt } = await startAttempt(edit, steps);
   return { repo, outcome: await attempt };
 }
@@ -94,7 +96,7 @@ describe('the bwrap sandbox', () => {
     requireBwrap();
     const probe = `/tmp/conductor-sandbox-probe-${process.pid}`;
     const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;', (repo) => [
-      tryWrite('../../src/evil.ts', 'report.txt'),
+      tryWrite(`${checkoutFrom(repo)}/src/evil.ts`, 'report.txt'),
       tryWrite(join(repo, 'src', 'abs.ts'), 'report.txt'),
       ['ln', '-s', join(repo, 'src'), 'link'],
       tryWrite('link/through.ts', 'report.txt'),
@@ -104,7 +106,7 @@ describe('the bwrap sandbox', () => {
     ]);
     expect(outcome.result).toBe('verified');
     expect(outcome.files.sort()).toEqual(['report.txt', 'src/bucket.ts']);
-    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`../../src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
+    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`${checkoutFrom(repo)}/src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
     expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
     expect(existsSync(probe)).toBe(false); // its /tmp was its own
@@ -130,10 +132,10 @@ describe('the bwrap sandbox', () => {
 
   it.runIf(withBwrap)('fails the attempt of a worker that insists on writing outside', async () => {
     requireBwrap();
-    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;|../../src/evil.ts=pwned', () => []);
+    const { repo, outcome } = await attemptUnderSandbox((repo) => `src/bucket.ts=export const x = 1;|${checkoutFrom(repo)}/src/evil.ts=pwned`, () => []);
     expect(outcome.result).toBe('failed');
     expect(outcome.reason).toMatch(/^the agent failed: exit code 1/);
-    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
+    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain(`EROFS: read-only file system, open '${checkoutFrom(repo)}/src/evil.ts'`);
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
   });
 });

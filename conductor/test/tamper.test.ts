@@ -3,7 +3,7 @@
 // are kept, and what conductor owns is put back.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -76,10 +76,10 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
 
   it('commits to or switches the user\'s branch: detected, and the user\'s checkout is not touched by conductor', async () => {
     const { repo, attempt } = await setup();
-    const moved = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'commit', '-q', '--allow-empty', '-m', 'on main']]);
+    const moved = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', repo, 'commit', '-q', '--allow-empty', '-m', 'on main']]);
     expect(moved.reason).toBe("the worker moved the user's branch main");
     expect(sh(repo, 'log', '-1', '--format=%s', 'main')).toBe('on main'); // conductor never resets the user's branch
-    const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'checkout', '-q', '-b', 'elsewhere']]);
+    const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', repo, 'checkout', '-q', '-b', 'elsewhere']]);
     expect(switched.reason).toBe("the worker switched the user's checkout from main to elsewhere");
   });
 
@@ -112,7 +112,7 @@ describe('a worker that writes outside its worktree (row 25)', () => {
     const { repo, attempt } = await setup();
     writeFileSync(join(repo, 'src', 'bucket.ts'), 'export const x = 0; // the user is editing this\n');
     const before = userState(repo);
-    const up = await attempt(1, '../../src/evil.ts=pwned|src/bucket.ts=export const x = 1;');
+    const up = await attempt(1, `${relative(worktreePath(repo, 'T01'), repo)}/src/evil.ts=pwned|src/bucket.ts=export const x = 1;`); // up out of the worktree, which lies beside the checkout
     expect(up).toMatchObject({ result: 'failed', reason: "the worker changed the user's checkout: src/evil.ts" });
     const abs = await attempt(2, `${join(repo, 'src', 'bucket.ts')}=overwritten|src/bucket.ts=export const x = 1;`);
     expect(abs.reason).toBe("the worker changed the user's checkout: src/bucket.ts");

@@ -26,6 +26,7 @@ gates_after_merge: false    # true: run the gates again on the integration branc
 sandbox: none               # bwrap: agents run under bubblewrap, only their worktree writable
 # worktreeDir: default ../<repo>.worktrees (beside the checkout, unseen by your test runners and linters)
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
+# setup: default detected: node_modules cloned from your checkout, or the lockfile's install (docs/workflow.md)
 `;
 
 /** What routing and the rest look like when set. */
