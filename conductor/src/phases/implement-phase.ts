@@ -335,7 +335,7 @@ async function runTask(run: Run, initialTask: Task): Promise<void> {
         run.merged(task.id);
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`);
         ctx.report(`implement: ${task.id} merged into ${run.integrationBranch} (attempt ${attempt})`);
-        await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
+        await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove the worktree ${run.worktrees.placeOf(run.worktrees.naming.taskDir(task.id))}: ${(error as Error).message}`));
         run.mergedTree();
         return;
       }
