@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: speed targets, as ratios within one run where they can be (so the
 // figures hold on any machine) and as conductor's own time per task. Prints one line per target; never fails a build.
-// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks.
+// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks, prepare.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -206,5 +206,94 @@ esac
   if (own.length > 1) {
     const spread = Math.max(...own) / Math.min(...own);
     line(`largest / smallest, ${counts.join(' to ')} tasks`, `${spread.toFixed(2)}x`, '<= 1.5x (flat)', spread <= 1.5);
+  }
+}
+
+if (want('prepare')) {
+  // Worktree ready time (#16): `git worktree add` plus conductor's preparation, on a generated npm workspace with
+  // 300 installed packages (local tarballs: no registry), lockfile unchanged — against `git worktree add` alone and
+  // against `npm ci --offline` in the worktree. Also the ready time when the task changed the lockfile.
+  const PACKAGES = 300;
+  const samples = Number(process.env.BENCH_PREPARE_RUNS ?? 5);
+  const root = mkdtempSync(join(tmpdir(), 'conductor-bench-prepare-'));
+  const repo = join(root, 'mono');
+  const quiet = { stdio: 'pipe' };
+  const sh = (cwd, cmd, ...args) => execFileSync(cmd, args, { cwd, ...quiet });
+  const git = (cwd, ...args) => sh(cwd, 'git', '-c', 'user.name=b', '-c', 'user.email=b@b', '-c', 'commit.gpgsign=false', ...args);
+  try {
+    const write = (path, text) => { mkdirSync(join(path, '..'), { recursive: true }); writeFileSync(path, text); };
+    const deps = {};
+    mkdirSync(join(root, 'vendor'), { recursive: true });
+    for (let i = 1; i <= PACKAGES; i++) {
+      const name = `dep-${i}`;
+      const dir = join(root, 'src', name, 'package');
+      write(join(dir, 'package.json'), JSON.stringify({ name, version: '1.0.0', main: 'index.js' }));
+      write(join(dir, 'index.js'), `exports.value = ${i};\nexports.lib = require('./lib/util.js');\n`);
+      write(join(dir, 'lib', 'util.js'), `module.exports = (x) => x + ${i};\n`.repeat(20));
+      write(join(dir, 'README.md'), `# ${name}\n\n${'Some documentation. '.repeat(50)}\n`);
+      sh(join(root, 'src', name), 'tar', 'czf', join(root, 'vendor', `${name}-1.0.0.tgz`), 'package');
+      deps[name] = `file:../vendor/${name}-1.0.0.tgz`;
+    }
+    write(join(repo, 'package.json'), JSON.stringify({ name: 'mono', private: true, workspaces: ['packages/*'], dependencies: deps }, null, 2));
+    write(join(repo, 'packages', 'a', 'package.json'), JSON.stringify({ name: '@mono/a', version: '1.0.0' }));
+    write(join(repo, 'packages', 'a', 'index.js'), 'exports.a = 1;\n');
+    write(join(repo, 'packages', 'b', 'package.json'), JSON.stringify({ name: '@mono/b', version: '1.0.0', dependencies: { '@mono/a': '1.0.0' } }));
+    write(join(repo, 'packages', 'b', 'index.js'), "exports.b = require('@mono/a').a + 1;\n");
+    write(join(repo, '.gitignore'), 'node_modules/\n');
+    git(repo, 'init', '-q', '-b', 'main');
+    sh(repo, 'npm', 'install', '--offline', '--no-audit', '--no-fund');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'initial');
+
+    const { WorktreeManager } = await import('../dist/git/worktrees.js');
+    const { prepareWorktree } = await import('../dist/prepare/prepare-worktree.js');
+    const logDir = join(root, 'logs');
+    const prepare = (worktree, check) => prepareWorktree({ worktree, userRoot: repo, check, gates: { logDir, defaultTimeoutMinutes: 10 } });
+    const clock = () => Number(process.hrtime.bigint()) / 1e6;
+    const plain = [];
+    const ready = [];
+    const npmCi = [];
+    const changed = [];
+    const manager = new WorktreeManager(repo);
+    for (let i = 0; i < samples; i++) {
+      // git alone
+      const bare = join(root, `bare-${i}`);
+      let t = clock();
+      git(repo, 'worktree', 'add', '-q', '--detach', bare, 'HEAD');
+      plain.push(clock() - t);
+      // npm ci --offline in that worktree (what an install costs)
+      t = clock();
+      sh(bare, 'npm', 'ci', '--offline', '--no-audit', '--no-fund');
+      npmCi.push(clock() - t);
+      git(repo, 'worktree', 'remove', '--force', bare);
+      // conductor: create + prepare + resolution check, lockfile unchanged
+      t = clock();
+      const wt = await manager.ensureTask(`B${i}`, 'HEAD');
+      const outcome = await prepare(wt.path, true);
+      ready.push(clock() - t);
+      if (!outcome.ok || outcome.method !== 'clone') throw new Error(`prepare: ${JSON.stringify(outcome)}`);
+      await manager.removeTask(`B${i}`, 'main');
+      // a task that changed the lockfile (a new workspace package): the real install in the worktree
+      const moved = await manager.ensureTask(`C${i}`, 'HEAD');
+      write(join(moved.path, 'packages', 'c', 'package.json'), JSON.stringify({ name: '@mono/c', version: '1.0.0' }));
+      t = clock();
+      const installed = await prepare(moved.path, true);
+      changed.push(clock() - t);
+      if (!installed.ok || installed.method !== 'install') throw new Error(`prepare after a change: ${JSON.stringify(installed)}`);
+      await manager.removeTask(`C${i}`, 'main');
+    }
+    const gitMs = median(plain);
+    const readyMs = median(ready);
+    const ciMs = median(npmCi);
+    const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+    process.stdout.write(`      worktree ready time, ${samples} runs, medians: an npm workspace with ${PACKAGES} installed packages and 2 workspaces; ready = create\n      (conductor's worktree manager) + prepare (node_modules cloned from the checkout) + the resolution check\n`);
+    line('git worktree add alone', `${gitMs.toFixed(0)} ms`, '-', true);
+    line('ready, lockfile unchanged', `${readyMs.toFixed(0)} ms`, '-', true);
+    line('npm ci --offline in the worktree', `${ciMs.toFixed(0)} ms`, '-', true);
+    line('ready / git worktree add', `${(readyMs / gitMs).toFixed(2)}x`, '<= 3x', readyMs / gitMs <= 3);
+    line('npm ci --offline / ready', `${(ciMs / readyMs).toFixed(1)}x`, '>= 10x', ciMs / readyMs >= 10);
+    line('prepare with a changed lockfile (npm install)', `${median(changed).toFixed(0)} ms`, '-', true);
+  } finally {
+    rmSync(root, { recursive: true, force: true }); // the worktrees too: they live beside the checkout, in root
   }
 }

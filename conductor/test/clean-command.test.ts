@@ -21,15 +21,15 @@ describe('conductor clean', () => {
     const manager = new WorktreeManager(repo);
     await manager.ensureIntegration('demo', 'HEAD');
     for (const id of ['T01', 'T02', 'T03']) await manager.ensureTask(id, 'conductor/demo');
-    writeFileSync(join(repo, 'worktrees', 'T02', 'b.ts'), 'unmerged work\n');
+    writeFileSync(join(worktreePath(repo, 'T02'), 'b.ts'), 'unmerged work\n');
     const result = await conductor(['clean'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);
     const lines = result.stdout.split('\n');
-    expect(lines[0]).toBe('removed worktrees/T01 and task/T01');
-    expect(lines[1]).toMatch(/^removed worktrees\/T02 and task\/T02 \(unmerged work saved to refs\/conductor\/salvage\/T02\/\S+\)$/);
+    expect(lines[0]).toBe(`removed the worktree ${worktreePath(repo, 'T01')} and task/T01`);
+    expect(lines[1]).toMatch(new RegExp(`^removed the worktree ${worktreePath(repo, 'T02')} and task/T02 \\(unmerged work saved to refs/conductor/salvage/T02/\\S+\\)$`));
     expect(lines[2]).toBe('2 finished tasks cleaned; kept T03 (not finished)');
-    expect(existsSync(join(repo, 'worktrees', 'T01'))).toBe(false);
-    expect(existsSync(join(repo, 'worktrees', 'T03'))).toBe(true);
+    expect(existsSync(worktreePath(repo, 'T01'))).toBe(false);
+    expect(existsSync(worktreePath(repo, 'T03'))).toBe(true);
     expect(execFileSync('git', ['branch', '--list', 'task/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim()).toBe('task/T03');
     const ref = lines[1]!.match(/refs\/conductor\/salvage\/T02\/\S+(?=\))/)![0];
     expect(execFileSync('git', ['show', `${ref}:b.ts`], { cwd: repo, encoding: 'utf8' })).toBe('unmerged work\n');
@@ -53,8 +53,8 @@ describe('conductor clean', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toBe(
       [
-        'removed worktrees/factory-demo-v1-T01 and factory/demo-v1-T01',
-        'removed worktrees/_factory-demo-v1 (the branch factory/demo-v1 stays)',
+        `removed the worktree ${worktreePath(repo, 'factory-demo-v1-T01')} and factory/demo-v1-T01`,
+        `removed the worktree ${worktreePath(repo, '_factory-demo-v1')} (the branch factory/demo-v1 stays)`,
         'factory build demo-v1: kept T03 (not finished)',
         'kept factory build demo-v1-2: it stopped before it finished, and conductor factory resumes it',
       ].join('\n'),
@@ -62,5 +62,18 @@ describe('conductor clean', () => {
     expect(existsSync(worktreePath(repo, '_factory-demo-v1'))).toBe(false);
     expect(existsSync(worktreePath(repo, '_factory-demo-v1-2'))).toBe(true);
     expect(execFileSync('git', ['branch', '--list', 'factory/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim().split('\n')).toEqual(['factory/demo-v1', 'factory/demo-v1-2', 'factory/demo-v1-2-T01', 'factory/demo-v1-2-T03', 'factory/demo-v1-T03']);
+  });
+
+  it('also cleans a finished task\'s worktree that an earlier run left in <repo>/worktrees/, and keeps an unfinished one', async () => {
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG, 'a.ts': 'a\n', '.gitignore': 'worktrees/\n' });
+    const legacy = (id: string) => join(repo, 'worktrees', id); // the old place, on purpose: worktreePath names the new one
+    execFileSync('git', ['branch', 'conductor/demo'], { cwd: repo });
+    for (const id of ['T01', 'T03']) execFileSync('git', ['worktree', 'add', '-q', '--no-track', '-b', `task/${id}`, legacy(id), 'conductor/demo'], { cwd: repo });
+    const result = await conductor(['clean'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe(`removed the worktree ${legacy('T01')} and task/T01\n1 finished task cleaned; kept T03 (not finished)`);
+    expect(existsSync(legacy('T01'))).toBe(false);
+    expect(existsSync(legacy('T03'))).toBe(true);
+    expect(execFileSync('git', ['worktree', 'list', '--porcelain'], { cwd: repo, encoding: 'utf8' })).not.toContain(legacy('T01'));
   });
 });

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { conductor } from './helpers/cli.js';
 import { testdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
 
@@ -57,7 +58,7 @@ describe('conductor demo', () => {
 
     // The merges: one per task, and the merged code passes the project's own tests.
     expect(sh(repo, 'log', '--merges', '--format=%s', 'conductor/key-expiry').split('\n').reverse()).toEqual(['Merge T01: Injectable clock', 'Merge T02: TTL on set and get', 'Merge T03: purgeExpired', 'Merge T04: stats (read-only)', 'Merge T05: Document expiry']);
-    const integration = join(repo, 'worktrees', '_integration');
+    const integration = worktreePath(repo, '_integration');
     expect(() => execFileSync(process.execPath, ['--test'], { cwd: integration, stdio: 'pipe' })).not.toThrow();
     expect(readFileSync(join(integration, 'src', 'store.js'), 'utf8')).toContain('stats() {');
     expect(sh(repo, 'branch', '--show-current')).toBe('main');

@@ -39,8 +39,8 @@ describe('decideDone', () => {
 });
 
 describe('done is conductor\'s alone', () => {
-  it('a worker that marks another task done in ../../tasks/BACKLOG.yaml does not stop it from running and merging', async () => {
-    const forge = `if (process.env.CONDUCTOR_TASK_ID === 'T01') { const fs = require('fs'); const p = '../../tasks/BACKLOG.yaml'; fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('{ id: T02, ', '{ id: T02, status: done, ')); }`;
+  it('a worker that marks another task done in the checkout\'s tasks/BACKLOG.yaml does not stop it from running and merging', async () => {
+    const forge = `if (process.env.CONDUCTOR_TASK_ID === 'T01') { const fs = require('fs'); const p = require('path').join(require('path').dirname(require('child_process').execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8' }).trim()), 'tasks', 'BACKLOG.yaml'); fs.writeFileSync(p, fs.readFileSync(p, 'utf8').replace('{ id: T02, ', '{ id: T02, status: done, ')); }`;
     const { repo, roles } = project({ SCRIPT_RUN: JSON.stringify([[process.execPath, '-e', forge]]) });
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.exitCode, result.stderr).toBe(0);

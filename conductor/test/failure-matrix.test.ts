@@ -19,6 +19,7 @@ import type { PhaseContext } from '../src/phases/call-role.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
 import { conductor, maskLogs, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
@@ -67,14 +68,14 @@ describe('a crash in the middle of a merge (row 3)', () => {
     const { repo, merges } = project();
     expect((await conductor(['implement', '--only', 'T01'], { cwd: repo })).exitCode).toBe(1); // T02 not asked for
     // T02's work is committed on its branch and its merge was started when conductor died.
-    const integration = join(repo, 'worktrees', '_integration');
+    const integration = worktreePath(repo, '_integration');
     const tip = sh(repo, 'rev-parse', 'conductor/demo');
     sh(repo, 'branch', 'task/T02', tip);
-    sh(repo, 'worktree', 'add', '-q', join(repo, 'worktrees', 'T02'), 'task/T02');
-    mkdirSync(join(repo, 'worktrees', 'T02', 'src'), { recursive: true });
-    writeFileSync(join(repo, 'worktrees', 'T02', 'src', 'T02.ts'), 'export const done = "attempt 1";\n');
-    sh(join(repo, 'worktrees', 'T02'), 'add', '-A');
-    sh(join(repo, 'worktrees', 'T02'), 'commit', '-q', '-m', 'T02: Second (attempt 1)');
+    sh(repo, 'worktree', 'add', '-q', worktreePath(repo, 'T02'), 'task/T02');
+    mkdirSync(join(worktreePath(repo, 'T02'), 'src'), { recursive: true });
+    writeFileSync(join(worktreePath(repo, 'T02'), 'src', 'T02.ts'), 'export const done = "attempt 1";\n');
+    sh(worktreePath(repo, 'T02'), 'add', '-A');
+    sh(worktreePath(repo, 'T02'), 'commit', '-q', '-m', 'T02: Second (attempt 1)');
     sh(integration, 'merge', '--no-ff', '--no-commit', 'task/T02');
     expect(existsSync(sh(integration, 'rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'))).toBe(true);
     expect(sh(repo, 'rev-parse', 'conductor/demo')).toBe(tip); // old, not half
@@ -259,7 +260,7 @@ describe('a rate limit (row 21)', () => {
 });
 
 /** A worker step that edits tasks/BACKLOG.yaml from T01's session, as a human would meanwhile. */
-const humanEdit = (js: string) => JSON.stringify([[process.execPath, '-e', `if (process.env.CONDUCTOR_TASK_ID === 'T01') { const fs = require('fs'); const p = '../../tasks/BACKLOG.yaml'; const t = fs.readFileSync(p, 'utf8'); fs.writeFileSync(p, ${js}); }`]]);
+const humanEdit = (js: string) => JSON.stringify([[process.execPath, '-e', `if (process.env.CONDUCTOR_TASK_ID === 'T01') { const fs = require('fs'); const p = require('path').join(require('path').dirname(require('child_process').execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { encoding: 'utf8' }).trim()), 'tasks', 'BACKLOG.yaml'); const t = fs.readFileSync(p, 'utf8'); fs.writeFileSync(p, ${js}); }`]]);
 
 describe('a human editing BACKLOG.yaml during a run (row 35)', () => {
   it('is picked up at the next decision and never overwritten', async () => {

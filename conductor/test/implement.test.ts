@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { BIN, conductor, maskLogs } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { backlog, writeTask } from './helpers/backlogs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -43,7 +44,7 @@ describe('conductor implement', () => {
     expect(backlog.tasks.map((t) => [t.id, t.status, t.attempts])).toEqual([['T01', 'done', 1], ['T02', 'done', 1], ['T03', 'done', 1]]);
     expect({ head: sh(repo, 'rev-parse', 'HEAD'), branch: sh(repo, 'branch', '--show-current') }).toEqual(before);
     expect(sh(repo, 'status', '--porcelain', '--untracked-files=all').split('\n').map((line) => line.trim().replace(/^\S+\s+/, '')).filter((path) => !path.startsWith('tasks/'))).toEqual(['docs/repo-map.md']); // conductor's own files only
-    for (const id of ['T01', 'T02', 'T03']) expect(existsSync(join(repo, 'worktrees', id))).toBe(false);
+    for (const id of ['T01', 'T02', 'T03']) expect(existsSync(worktreePath(repo, id))).toBe(false);
     expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T02.status.json'), 'utf8'))).toMatchObject({ status: 'done', attempt: 1, review: { verdict: 'approve' } });
   });
 
@@ -62,7 +63,7 @@ describe('conductor implement', () => {
   it('shows a task as verifying while its gates run, and records a gate failure from there', async () => {
     const { repo } = project({}, 'attempt 2');
     // The gate asks `conductor status` what it shows while the gate itself is running on T01's worktree.
-    const ask = `const { execFileSync } = require("child_process"); const path = require("path"); if (path.basename(process.cwd()) === "T01") require("fs").appendFileSync(path.join("..", "..", "seen.txt"), execFileSync(process.execPath, [${JSON.stringify(BIN)}, "status"], { cwd: path.join("..", ".."), encoding: "utf8" }).split("\\n").filter((l) => l.startsWith("T01")).join("\\n") + "\\n");\n`;
+    const ask = `const { execFileSync } = require("child_process"); const path = require("path"); if (path.basename(process.cwd()) === "T01") require("fs").appendFileSync(${JSON.stringify(join(repo, 'seen.txt'))}, execFileSync(process.execPath, [${JSON.stringify(BIN)}, "status"], { cwd: ${JSON.stringify(repo)}, encoding: "utf8" }).split("\\n").filter((l) => l.startsWith("T01")).join("\\n") + "\\n");\n`;
     writeFileSync(join(repo, 'check.js'), ask + readFileSync(join(repo, 'check.js'), 'utf8'));
     execFileSync('sh', ['-c', 'git add check.js && git -c user.name=t -c user.email=t@t commit -qm gate'], { cwd: repo });
     await conductor(['implement', '--only', 'T01'], { cwd: repo });

@@ -48,15 +48,15 @@ describe('conductor init', () => {
     expect(again.stdout.split('\n').slice(-4)).toEqual([
       'skipped tasks/.gitkeep (exists; --force overwrites it)',
       'skipped specs/.gitkeep (exists; --force overwrites it)',
-      'skipped .gitignore (already ignores worktrees/ and .conductor/)',
+      'skipped .gitignore (already ignores .conductor/)',
       `0 written, ${ROLE_FILES.length + 5} skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ]);
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toBe('concurrency: 5\n');
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
     const forced = await conductor(['init', '--force'], { cwd: repo });
     expect(forced.stdout).toContain('overwrote conductor.config.yaml\n');
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toMatch(/^# conductor\.config\.yaml: every key is optional/);
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
   });
 
   it('refuses outside a git repository with exit 2', async () => {
@@ -69,9 +69,11 @@ describe('conductor init', () => {
     const defaults = await configOf(CONFIG_DEFAULTS_YAML);
     expect(defaults.problems).toEqual([]);
     expect(defaults.config).toEqual({ ...DEFAULT_CONFIG, providerChosen: true });
-    const keys = Object.keys(loadSchema('config').properties as object).filter((k) => k !== 'gates');
+    // Keys whose absence means "detect" or "the default place" are shown commented out, with what that is.
+    const unset = ['gates', 'setup', 'worktreeDir'];
+    const keys = Object.keys(loadSchema('config').properties as object).filter((k) => !unset.includes(k));
     for (const key of keys) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^${key}:`, 'm'));
-    expect(CONFIG_DEFAULTS_YAML).toMatch(/^# gates: /m);
+    for (const key of unset) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^# ${key}: `, 'm'));
     const examples = await configOf(CONFIG_EXAMPLES_YAML);
     expect(examples.problems).toEqual([]);
     expect(examples.config.routing).toEqual([{ match: { type: 'docs' }, use: { provider: 'gemini' } }]);

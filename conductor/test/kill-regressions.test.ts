@@ -9,6 +9,7 @@ import { WorktreeManager } from '../src/git/worktrees.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir } from './helpers/dirs.js';
 import { makeProject } from './helpers/random-kill.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
@@ -21,12 +22,12 @@ describe('killed between a merge and the removal of its worktree', () => {
     expect(first.exitCode, first.stderr).toBe(0);
     // The state a SIGKILL right after T01 was recorded done leaves: its worktree and branch at the merged tip.
     const merged = sh(repo, 'log', '--format=%P', '--grep=^Merge T01:', 'conductor/demo').split(' ')[1]!;
-    sh(repo, 'worktree', 'add', '-q', '--no-track', '-b', 'task/T01', join(repo, 'worktrees', 'T01'), merged);
-    writeFileSync(join(repo, 'worktrees', 'T01', CONTEXT_COPY), '# Task T01\n');
+    sh(repo, 'worktree', 'add', '-q', '--no-track', '-b', 'task/T01', worktreePath(repo, 'T01'), merged);
+    writeFileSync(join(worktreePath(repo, 'T01'), CONTEXT_COPY), '# Task T01\n');
     const again = await conductor(['implement'], { cwd: repo });
     expect(again.exitCode, again.stderr).toBe(0);
     expect(again.stdout).toBe('5 tasks: 5 done\nall merged into conductor/demo; merge it into your branch with: git merge conductor/demo');
-    expect(existsSync(join(repo, 'worktrees', 'T01'))).toBe(false);
+    expect(existsSync(worktreePath(repo, 'T01'))).toBe(false);
     expect(sh(repo, 'branch', '--list', 'task/*')).toBe('');
     expect(sh(repo, 'for-each-ref', 'refs/conductor/salvage/')).toBe('');
   });
@@ -36,7 +37,7 @@ describe('killed between a merge and the removal of its worktree', () => {
     onTestFinished(() => rmSync(project.root, { recursive: true, force: true }));
     const { repo } = project;
     expect((await conductor(['implement'], { cwd: repo })).exitCode).toBe(0);
-    const wt = join(repo, 'worktrees', 'T02');
+    const wt = worktreePath(repo, 'T02');
     sh(repo, 'worktree', 'add', '-q', '--no-track', '-b', 'task/T02', wt, 'conductor/demo');
     writeFileSync(join(wt, 'extra.ts'), 'export const extra = 1;\n');
     sh(wt, 'add', 'extra.ts');

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
@@ -113,7 +114,7 @@ describe('review outcomes in one run', () => {
     // Every session was new; finished worktrees and merged branches are gone; the repo map follows the merges.
     const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { sessionId: string }).sessionId);
     expect(new Set(ledger).size).toBe(ledger.length);
-    for (const id of ['T01', 'T02', 'T03', 'T05', 'T06', 'T08']) expect(existsSync(join(repo, 'worktrees', id))).toBe(false);
+    for (const id of ['T01', 'T02', 'T03', 'T05', 'T06', 'T08']) expect(existsSync(worktreePath(repo, id))).toBe(false);
     expect(sh(repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/task/')).toBe('task/T04\ntask/T07'); // blocked, or waiting for a review: kept
     expect(readFileSync(join(repo, 'docs', 'repo-map.md'), 'utf8')).toContain('T08.ts');
 

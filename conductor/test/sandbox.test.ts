@@ -5,7 +5,7 @@
 // so with how to install it, and under CI=true they fail instead.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -22,6 +22,7 @@ import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { alive } from './helpers/processes.js';
 import { BWRAP, canRun, requireProgram } from './helpers/system-programs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const AGENT = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
@@ -30,20 +31,22 @@ const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.
 
 /** The tests that run bubblewrap: here when it is installed (always under CI=true). */
 const withBwrap = canRun(BWRAP);
+/** The user's checkout as T01's worktree reaches it by a relative path (the worktree lies beside it). */
+const checkoutFrom = (repo: string) => relative(worktreePath(repo, 'T01'), repo);
 const requireBwrap = () => requireProgram(BWRAP);
 
 /** One attempt at a one-file task whose scripted worker makes `edit`, then runs `steps`; `attempt` settles when it ends. */
-async function startAttempt(edit: string, steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
+async function startAttempt(edit: string | ((repo: string) => string), steps: (repo: string) => string[][], sandbox: 'bwrap' | 'none' = 'bwrap') {
   const repo = gitdir({ 'src/bucket.ts': 'export const x = 0;\n', '.gitignore': 'worktrees/\n' });
   const worktrees = new WorktreeManager(repo);
   await worktrees.ensureIntegration('demo', 'HEAD');
   const task = normalizeTask({ id: 'T01', title: 'Bucket', description: 'Set x to 1.', acceptance: ['x is 1'], scope: { files_hint: ['src/bucket.ts'] } });
-  const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: edit, SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
+  const config = normalizeConfig({ sandbox, provider: 'scripted', providers: { scripted: { command: [node, SCRIPT], env: { SCRIPT_EDIT: typeof edit === 'string' ? edit : edit(repo), SCRIPT_RUN: JSON.stringify(steps(repo)) } } } });
   const ctx: PhaseContext = { repoRoot: repo, conductorDir: join(repo, '.conductor'), config, defaultProvider: 'scripted', runId: 'test-run', report: () => undefined };
   return { repo, attempt: runTaskAttempt(ctx, { task, attempt: 1, integrationBranch: 'conductor/demo', worktrees, gates: [], baselineFailures: new Set<string>() }) };
 }
 
-async function attemptUnderSandbox(edit: string, steps: (repo: string) => string[][]) {
+async function attemptUnderSandbox(edit: string | ((repo: string) => string), steps: (repo: string) => string[][]) {
   const { repo, attempt } = await startAttempt(edit, steps);
   return { repo, outcome: await attempt };
 }
@@ -93,7 +96,7 @@ describe('the bwrap sandbox', () => {
     requireBwrap();
     const probe = `/tmp/conductor-sandbox-probe-${process.pid}`;
     const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;', (repo) => [
-      tryWrite('../../src/evil.ts', 'report.txt'),
+      tryWrite(`${checkoutFrom(repo)}/src/evil.ts`, 'report.txt'),
       tryWrite(join(repo, 'src', 'abs.ts'), 'report.txt'),
       ['ln', '-s', join(repo, 'src'), 'link'],
       tryWrite('link/through.ts', 'report.txt'),
@@ -103,7 +106,7 @@ describe('the bwrap sandbox', () => {
     ]);
     expect(outcome.result).toBe('verified');
     expect(outcome.files.sort()).toEqual(['report.txt', 'src/bucket.ts']);
-    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`../../src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
+    expect(readFileSync(join(outcome.worktree, 'report.txt'), 'utf8')).toBe(`${checkoutFrom(repo)}/src/evil.ts EROFS\n${join(repo, 'src', 'abs.ts')} EROFS\nlink/through.ts EROFS\n${probe} written\n`);
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
     expect(existsSync(join(repo, 'src', 'abs.ts'))).toBe(false);
     expect(existsSync(probe)).toBe(false); // its /tmp was its own
@@ -129,10 +132,10 @@ describe('the bwrap sandbox', () => {
 
   it.runIf(withBwrap)('fails the attempt of a worker that insists on writing outside', async () => {
     requireBwrap();
-    const { repo, outcome } = await attemptUnderSandbox('src/bucket.ts=export const x = 1;|../../src/evil.ts=pwned', () => []);
+    const { repo, outcome } = await attemptUnderSandbox((repo) => `src/bucket.ts=export const x = 1;|${checkoutFrom(repo)}/src/evil.ts=pwned`, () => []);
     expect(outcome.result).toBe('failed');
     expect(outcome.reason).toMatch(/^the agent failed: exit code 1/);
-    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain("EROFS: read-only file system, open '../../src/evil.ts'");
+    expect(readFileSync(outcome.agent!.logPath, 'utf8')).toContain(`EROFS: read-only file system, open '${checkoutFrom(repo)}/src/evil.ts'`);
     expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false);
   });
 });
@@ -141,7 +144,7 @@ describe('a human editing their checkout while a worker runs', () => {
   /** One attempt whose worker edits its file, then takes a second; meanwhile the human saves notes.txt in their checkout. */
   async function humanEditsDuringAttempt(sandbox: 'bwrap' | 'none') {
     const { repo, attempt } = await startAttempt('src/bucket.ts=export const x = 1;', () => [[node, '-e', 'setTimeout(() => {}, 1500)']], sandbox);
-    const edited = join(repo, 'worktrees', 'T01', 'src', 'bucket.ts');
+    const edited = join(worktreePath(repo, 'T01'), 'src', 'bucket.ts');
     for (let i = 0; i < 200 && !(existsSync(edited) && readFileSync(edited, 'utf8').includes('x = 1')); i++) await new Promise((r) => setTimeout(r, 25));
     writeFileSync(join(repo, 'notes.txt'), 'the human, typing\n');
     return { repo, outcome: await attempt };
@@ -164,14 +167,16 @@ describe('conductor implement under the sandbox', () => {
   it.runIf(withBwrap)('runs workers and reviewers sandboxed to the end', async () => {
     requireBwrap();
     const backlog = 'version: 1\nfeature: demo\ntasks:\n  - { id: T01, title: First, description: Write src/T01.ts., acceptance: [it exists], scope: { files_hint: [src/T01.ts] } }\n  - { id: T02, title: Second, description: Write src/T02.ts., depends_on: [T01], acceptance: [it exists], scope: { files_hint: [src/T02.ts] } }\n';
-    const config = `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../src/escape-{task}.ts=x' })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
-    const repo = gitdir({ 'conductor.config.yaml': config, 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const configFor = (escape: string) => `sandbox: bwrap\nprovider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: `src/{task}.ts=export const done = 1;${escape}` })}\ngates:\n  - { name: test, run: [${JSON.stringify(node)}, -e, "0"] }\n`;
+    const repo = gitdir({ 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\nconductor.config.yaml\n' });
+    // Into the user's src/, by a path relative to the task's worktree (which lies beside the checkout).
+    writeFileSync(join(repo, 'conductor.config.yaml'), configFor(`|${relative(worktreePath(repo, 'T01'), join(repo, 'src'))}/escape-{task}.ts=x`));
     const result = await conductor(['implement'], { cwd: repo });
     // Every worker tries to write into the user's checkout as well: it cannot, so each attempt fails and the task ends blocked.
     expect(result.exitCode, result.stdout + result.stderr).toBe(1);
     expect(result.stdout.split('\n')[0]).toBe('2 tasks: 1 blocked, 1 pending');
     expect(readdirSync(join(repo, 'src'))).toEqual(['app.ts']);
-    const ok = gitdir({ 'conductor.config.yaml': config.replace('|../../src/escape-{task}.ts=x', ''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
+    const ok = gitdir({ 'conductor.config.yaml': configFor(''), 'tasks/BACKLOG.yaml': backlog, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\n' });
     const done = await conductor(['implement'], { cwd: ok });
     expect(done.exitCode, done.stdout + done.stderr).toBe(0);
     expect(done.stdout.split('\n')[0]).toBe('2 tasks: 2 done');

@@ -3,7 +3,7 @@
 // are kept, and what conductor owns is put back.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -15,6 +15,7 @@ import type { PhaseContext } from '../src/phases/call-role.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
 import { findTampering, snapshotGuarded } from '../src/review/tamper-check.js';
 import { gitdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const node = process.execPath;
@@ -69,7 +70,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     expect(outcome.result).toBe('failed');
     expect(outcome.reason).toMatch(new RegExp(`^the worker moved the integration branch conductor/demo; conductor put it back \\(commits kept in ${SALVAGE}\\)$`));
     expect(sh(repo, 'rev-parse', 'conductor/demo')).toBe(tip);
-    expect(sh(join(repo, 'worktrees', '_integration'), 'status', '--porcelain')).toBe('');
+    expect(sh(worktreePath(repo, '_integration'), 'status', '--porcelain')).toBe('');
     const ref = /commits kept in (\S+)\)/.exec(outcome.reason!)![1]!;
     expect(sh(repo, 'log', '-1', '--format=%s', ref)).toBe('sneaky');
   });
@@ -77,11 +78,11 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
   it('commits to or switches the user\'s branch: detected, undone, the commits kept', async () => {
     const { repo, attempt } = await setup();
     const main = sh(repo, 'rev-parse', 'main');
-    const moved = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'commit', '-q', '--allow-empty', '-m', 'on main']]);
+    const moved = await attempt(1, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', repo, 'commit', '-q', '--allow-empty', '-m', 'on main']]);
     expect(moved.reason).toMatch(new RegExp(`^the worker moved the user's branch main; conductor put it back \\(commits kept in ${SALVAGE}\\)$`));
     expect(sh(repo, 'rev-parse', 'main')).toBe(main);
     expect(sh(repo, 'log', '-1', '--format=%s', /commits kept in (\S+)\)/.exec(moved.reason!)![1]!)).toBe('on main');
-    const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', '../..', 'checkout', '-q', '-b', 'elsewhere']]);
+    const switched = await attempt(2, 'src/bucket.ts=export const x = 1;', [[...WGIT, '-C', repo, 'checkout', '-q', '-b', 'elsewhere']]);
     expect(switched.reason).toMatch(new RegExp(`^the worker switched the user's checkout from main to elsewhere; conductor switched it back; the worker created the branch elsewhere; conductor removed it \\(commits kept in ${SALVAGE}\\)$`));
     expect(sh(repo, 'symbolic-ref', 'HEAD')).toBe('refs/heads/main');
     expect(sh(repo, 'branch', '--list', 'elsewhere')).toBe('');
@@ -94,7 +95,7 @@ describe('a worker that moves branches only conductor moves (row 14)', () => {
     writeFileSync(join(t2.path, 'b.ts'), 'b\n');
     await commitWork(t2.path, 'T02: b');
     const before = await snapshotGuarded(repo, t1.path, 'task/T01', 'conductor/demo');
-    expect(await new MergeQueue(join(repo, 'worktrees', '_integration')).merge('task/T02', 'merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
+    expect(await new MergeQueue(worktreePath(repo, '_integration')).merge('task/T02', 'merge T02')).toMatchObject({ ok: true, alreadyMerged: false });
     // T02 sent back for a rebase: its branch removed and made again from the new tip, with a longer reflog than before.
     await worktrees.removeTask('T02', 'conductor/demo');
     const again = await worktrees.ensureTask('T02', 'conductor/demo');
@@ -116,7 +117,7 @@ describe('a worker that writes outside its worktree (row 25)', () => {
     const { repo, attempt } = await setup();
     writeFileSync(join(repo, 'src', 'bucket.ts'), 'export const x = 0; // the user is editing this\n');
     const before = userState(repo);
-    const up = await attempt(1, '../../src/evil.ts=pwned|src/bucket.ts=export const x = 1;');
+    const up = await attempt(1, `${relative(worktreePath(repo, 'T01'), repo)}/src/evil.ts=pwned|src/bucket.ts=export const x = 1;`); // up out of the worktree, which lies beside the checkout
     expect(up).toMatchObject({ result: 'failed', reason: "the worker changed the user's checkout: src/evil.ts" });
     const abs = await attempt(2, `${join(repo, 'src', 'bucket.ts')}=overwritten|src/bucket.ts=export const x = 1;`);
     expect(abs.reason).toBe("the worker changed the user's checkout: src/bucket.ts");
@@ -145,7 +146,7 @@ describe('a worker that wrecks its worktree (row 38)', () => {
 
     sh(repo, 'update-ref', 'refs/heads/task/T01', first); // the human (or a later attempt) picks the work up again
     const wiped = await attempt(3, '', [[node, '-e', "for (const f of require('fs').readdirSync('.')) require('fs').rmSync(f, { recursive: true, force: true })"]]);
-    expect(wiped.reason).toBe("the worker removed its worktree's git link (worktrees/T01/.git)");
+    expect(wiped.reason).toBe(`the worker removed its worktree's git link (${join(worktreePath(repo, 'T01'), '.git')})`);
     expect(sh(repo, 'rev-parse', 'task/T01')).toBe(first);
     expect(userState(repo)).toEqual(before);
 

@@ -4,7 +4,7 @@
 // attempt must not run on top of it.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { normalizeTask } from '../src/backlog/types.js';
@@ -14,6 +14,7 @@ import type { PhaseContext } from '../src/phases/call-role.js';
 import { reviewAttempt } from '../src/phases/review-attempt.js';
 import { runTaskAttempt } from '../src/phases/task-attempt.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const node = process.execPath;
@@ -42,9 +43,9 @@ describe('a worker that rewrites its worktree\'s .git link (rows 1 and 10)', () 
   it("pointing it at the user's repository: the attempt fails, the link is put back, the worktree is set aside, and the next attempt's commits land on its own branch, never on the user's main", async () => {
     const { repo, attempt } = await setup();
     const before = userMain(repo);
-    const first = await attempt(1, 'src/bucket.js=export const x = 1;', [['sh', '-c', "printf 'gitdir: ../../.git\\n' > .git"]]);
+    const first = await attempt(1, 'src/bucket.js=export const x = 1;', [['sh', '-c', `printf 'gitdir: %s\\n' '${relative(worktreePath(repo, 'T01'), join(repo, '.git'))}' > .git`]]);
     expect(first.result).toBe('failed');
-    expect(first.reason).toContain("the worker rewrote its worktree's git link (worktrees/T01/.git); conductor put it back");
+    expect(first.reason).toContain(`the worker rewrote its worktree's git link (${join(worktreePath(repo, 'T01'), '.git')}); conductor put it back`);
     expect(first.discard).toBe(true);
     expect(userMain(repo)).toEqual(before);
     // The next attempt's worker commits as aider does: it must land on its own branch, never on main.
@@ -58,9 +59,9 @@ describe('a worker that rewrites its worktree\'s .git link (rows 1 and 10)', () 
     const { repo, attempt, worktrees } = await setup();
     const first = await attempt(1, 'src/bucket.js=export const x = 1;', [['sh', '-c', 'echo garbage > .git']]);
     expect(first.result).toBe('failed');
-    expect(first.reason).toContain("the worker rewrote its worktree's git link (worktrees/T01/.git)");
+    expect(first.reason).toContain(`the worker rewrote its worktree's git link (${join(worktreePath(repo, 'T01'), '.git')})`);
     // A crash right after the session leaves the garbage behind: the next ensureTask must not fail on it.
-    writeFileSync(join(repo, 'worktrees', 'T01', '.git'), 'garbage\n');
+    writeFileSync(join(worktreePath(repo, 'T01'), '.git'), 'garbage\n');
     const again = await worktrees.ensureTask('T01', 'conductor/demo');
     expect(again.reused).toBe(false);
     expect(sh(again.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('task/T01');

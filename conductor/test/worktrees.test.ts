@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { WorktreeManager } from '../src/git/worktrees.js';
 import { CONTEXT_COPY } from '../src/git/commit-work.js';
 import { gitdir, testdir } from './helpers/dirs.js';
+import { worktreePath } from './helpers/worktree-path.js';
 
 const sh = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd, encoding: 'utf8' }).trim();
 
@@ -23,9 +24,9 @@ describe('worktrees', () => {
     const before = snapshot(dir);
     const manager = new WorktreeManager(dir);
     const integration = await manager.ensureIntegration('rate-limiter', 'HEAD');
-    expect(integration).toMatchObject({ path: join(dir, 'worktrees', '_integration'), branch: 'conductor/rate-limiter', reused: false });
+    expect(integration).toMatchObject({ path: worktreePath(dir, '_integration'), branch: 'conductor/rate-limiter', reused: false });
     const task = await manager.ensureTask('T01', 'conductor/rate-limiter');
-    expect(task).toMatchObject({ path: join(dir, 'worktrees', 'T01'), branch: 'task/T01', reused: false, head: integration.head });
+    expect(task).toMatchObject({ path: worktreePath(dir, 'T01'), branch: 'task/T01', reused: false, head: integration.head });
     expect(readFileSync(join(task.path, 'src', 'a.ts'), 'utf8')).toBe('export const a = 1;\n');
     // --no-track: no upstream configured for the task branch (git config exits 1 when nothing matches).
     const upstream = spawnSync('git', ['config', '--get-regexp', '^branch\\.task/T01\\.'], { cwd: dir, encoding: 'utf8' });
@@ -96,14 +97,14 @@ describe('worktrees', () => {
 
   it('never uses a directory that is not a registered worktree: it is moved aside with its content', async () => {
     const dir = repo();
-    mkdirSync(join(dir, 'worktrees', 'T01'), { recursive: true });
-    writeFileSync(join(dir, 'worktrees', 'T01', 'stray.txt'), 'left by someone\n');
+    mkdirSync(worktreePath(dir, 'T01'), { recursive: true });
+    writeFileSync(join(worktreePath(dir, 'T01'), 'stray.txt'), 'left by someone\n');
     const manager = new WorktreeManager(dir);
     const made = await manager.ensureTask('T01', 'HEAD');
     expect(made.movedAside).toHaveLength(1);
     expect(readFileSync(join(made.movedAside[0]!, 'stray.txt'), 'utf8')).toBe('left by someone\n');
     expect(existsSync(join(made.path, 'stray.txt'))).toBe(false);
-    expect(readdirSync(join(dir, 'worktrees', '.orphaned'))).toHaveLength(1);
+    expect(readdirSync(worktreePath(dir, '.orphaned'))).toHaveLength(1);
   });
 
   it('saves uncommitted and untracked work to a salvage ref before removing a worktree', async () => {

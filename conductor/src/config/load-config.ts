@@ -84,6 +84,8 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     review: { ...d.review, ...raw.review },
     timeouts: { ...d.timeouts, ...raw.timeouts },
     sandbox: raw.sandbox ?? d.sandbox,
+    ...(raw.worktreeDir !== undefined ? { worktreeDir: raw.worktreeDir } : {}),
+    ...(raw.setup !== undefined ? { setup: raw.setup } : {}),
   };
 }
 

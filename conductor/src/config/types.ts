@@ -28,6 +28,15 @@ export interface ProviderSettings {
   quotaGraceSeconds?: number;
 }
 
+/** How a task's worktree is prepared before the gates (overrides detection; docs/workflow.md "Preparing worktrees"). */
+export interface SetupConfig {
+  /** Run in the worktree instead of the detected preparation, as an argument array. */
+  command?: string[];
+  /** Untracked files of your checkout (`.env`) copied into each worktree. */
+  copy?: string[];
+  timeoutSeconds?: number;
+}
+
 export interface GateConfig {
   name: string;
   run: string[];
@@ -77,6 +86,9 @@ export interface ConductorConfig {
    * once before anything runs (resolveSandbox).
    */
   sandbox: 'auto' | 'none' | 'bwrap';
+  /** Where task worktrees live, relative to the repository; unset: `../<repo>.worktrees/` (worktree-location.ts). */
+  worktreeDir?: string;
+  setup?: SetupConfig;
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {

@@ -1,5 +1,8 @@
-// Worktrees conductor owns: `worktrees/_integration` on `conductor/<feature>`
-// and `worktrees/<id>` on `task/<id>`. Creation and removal are serialized per
+// Worktrees conductor owns: `_integration` on `conductor/<feature>` and `<id>`
+// on `task/<id>`, under the directory worktree-location.ts names (a sibling of
+// the checkout unless configured). A worktree an earlier run left in the old
+// place, `<repo>/worktrees/`, is moved to the new one (`git worktree move`)
+// when its task goes on. Creation and removal are serialized per
 // repository; `--no-track` always; a leftover branch with unmerged commits is
 // reused, never reset; a registered worktree whose directory is gone is pruned
 // (ours only); a directory that is not a registered worktree is moved aside and
@@ -13,7 +16,7 @@ import { CONTEXT_COPY } from './commit-work.js';
 import { git, headCommit, isContainedIn } from './git.js';
 import { ConductorError, messageOf } from '../errors.js';
 import { ensureOwnedDir } from '../state/owned-dir.js';
-import { worktreesDir } from './worktree-location.js';
+import { legacyWorktreesDir, worktreesDir } from './worktree-location.js';
 
 export const INTEGRATION_DIR = '_integration';
 
@@ -67,8 +70,10 @@ export class WorktreeManager {
   constructor(
     readonly repoRoot: string,
     readonly naming: WorktreeNaming = LIVE_NAMING,
+    /** conductor.config.yaml `worktreeDir`, when set. */
+    configuredDir?: string,
   ) {
-    this.worktreesDir = worktreesDir(repoRoot);
+    this.worktreesDir = worktreesDir(repoRoot, configuredDir);
   }
 
   /** One worktree operation at a time per repository (git's own locks race otherwise). */
@@ -109,6 +114,7 @@ export class WorktreeManager {
     const path = join(this.worktreesDir, name);
     const movedAside: string[] = [];
     await ensureOwnedDir(this.worktreesDir);
+    await this.moveFromLegacy(name, path);
 
     // The usual case costs two git calls: nothing at the path and no branch yet, which `worktree add -b` checks
     // itself (it refuses a path still registered for a directory that is gone). Anything else is looked at below.
@@ -166,6 +172,17 @@ export class WorktreeManager {
     return { path, branch, reused, head: reused ? tip! : start, movedAside };
   }
 
+  /**
+   * A worktree an earlier run kept at `<repo>/worktrees/<name>` (registered, its directory there, nothing at the
+   * new path) moves to the new place with git's own `worktree move`, its work and branch as they were.
+   */
+  private async moveFromLegacy(name: string, path: string): Promise<void> {
+    const legacy = join(legacyWorktreesDir(this.repoRoot), name);
+    if (resolve(legacy) === resolve(path) || existsSync(path) || !existsSync(join(legacy, '.git'))) return;
+    if (!(await this.list()).some((entry) => entry.path === resolve(legacy))) return;
+    await this.g().raw(['worktree', 'move', legacy, path]);
+  }
+
   /** Does `path` still open as a linked worktree of this repository (its own git directory, this common one)? */
   private async linkIntact(path: string): Promise<boolean> {
     if (!existsSync(join(path, '.git'))) return false;
@@ -179,7 +196,7 @@ export class WorktreeManager {
   /** Remove a task's worktree and branch, saving uncommitted or unmerged work first. Returns the salvage ref, if any. */
   async removeTask(id: string, mergedInto: string): Promise<string | undefined> {
     return this.serialize(async () => {
-      const path = join(this.worktreesDir, this.naming.taskDir(id));
+      const path = this.placeOf(this.naming.taskDir(id));
       const branch = this.naming.taskBranch(id);
       if (await this.removeMergedQuickly(path, branch, mergedInto)) return undefined;
       const entry = (await this.list()).find((e) => e.path === resolve(path));
@@ -217,7 +234,7 @@ export class WorktreeManager {
    * saves what is not merged.
    */
   private async removeMergedQuickly(path: string, branch: string, mergedInto: string): Promise<boolean> {
-    const integration = join(this.worktreesDir, this.naming.integrationDir);
+    const integration = this.placeOf(this.naming.integrationDir);
     const entries = await this.list(); // one git call answers for both checkouts
     const on = (dir: string) => entries.find((entry) => entry.path === resolve(dir) && !entry.prunable)?.branch;
     if (on(path) !== branch || on(integration) !== mergedInto || !existsSync(path)) return false;
@@ -229,7 +246,7 @@ export class WorktreeManager {
   /** Remove the integration worktree (its branch stays), saving any uncommitted change first. Returns the salvage ref, if any. */
   async removeIntegration(feature: string): Promise<string | undefined> {
     return this.serialize(async () => {
-      const path = join(this.worktreesDir, this.naming.integrationDir);
+      const path = this.placeOf(this.naming.integrationDir);
       const entry = (await this.list()).find((e) => e.path === resolve(path));
       if (!entry || !existsSync(path)) return undefined;
       const salvaged = await this.salvage(path, this.naming.integrationDir, this.naming.integrationBranch(feature));
@@ -238,11 +255,19 @@ export class WorktreeManager {
     });
   }
 
-  /** Those of `ids` that still have a worktree under worktrees/ or a task branch. */
+  /** Those of `ids` that still have a worktree (in the current or the legacy place) or a task branch. */
   async taskLeftovers(ids: readonly string[]): Promise<string[]> {
     const paths = new Set((await this.list()).map((entry) => entry.path));
     const branches = new Set((await this.g().raw(['for-each-ref', '--format=%(refname:short)', 'refs/heads/'])).split('\n').map((l) => l.trim()));
-    return ids.filter((id) => paths.has(resolve(join(this.worktreesDir, this.naming.taskDir(id)))) || branches.has(this.naming.taskBranch(id)));
+    const places = (id: string) => [this.worktreesDir, legacyWorktreesDir(this.repoRoot)].map((dir) => resolve(dir, this.naming.taskDir(id)));
+    return ids.filter((id) => places(id).some((path) => paths.has(path)) || branches.has(this.naming.taskBranch(id)));
+  }
+
+  /** Where the worktree `name` is: in the current place, or in the legacy one when only that holds it. */
+  placeOf(name: string): string {
+    const path = join(this.worktreesDir, name);
+    const legacy = join(legacyWorktreesDir(this.repoRoot), name);
+    return !existsSync(path) && existsSync(join(legacy, '.git')) ? legacy : path;
   }
 
   /**
@@ -307,7 +332,7 @@ export class WorktreeManager {
     // git's own list, not its admin files: the checkout may itself be a linked worktree (`.git` a file).
     // `git worktree prune` would drop every missing registration, the user's too; this drops ours one by one.
     for (const entry of await this.list()) {
-      const ours = entry.path.startsWith(`${resolve(this.worktreesDir)}${sep}`);
+      const ours = [this.worktreesDir, legacyWorktreesDir(this.repoRoot)].some((dir) => entry.path.startsWith(`${resolve(dir)}${sep}`));
       if (ours && !existsSync(entry.path)) await this.g().raw(['worktree', 'remove', '--force', '--force', entry.path]);
     }
   }
@@ -334,6 +359,6 @@ export class WorktreeManager {
 /** Someone deleted a branch conductor builds on (its worktree may still be registered on it). */
 function deletedBranch(branch: string): ConductorError {
   return new ConductorError('STATE_CORRUPT', `the branch ${branch} that tasks start from has no commit: it was deleted outside conductor`, {
-    hint: `if its commits are still in your reflog, recreate it (git branch ${branch} <commit>); otherwise remove worktrees/ with git worktree remove --force and run again`,
+    hint: `if its commits are still in your reflog, recreate it (git branch ${branch} <commit>); otherwise remove its worktree with git worktree remove --force and run again`,
   });
 }

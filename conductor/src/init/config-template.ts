@@ -24,7 +24,9 @@ providers: {}               # tune a built-in provider or define a command provi
 pricing: {}                 # USD per million tokens per model, for cost figures and caps
 gates_after_merge: false    # true: run the gates again on the integration branch after each merge
 sandbox: auto               # bwrap when bubblewrap works here (only the worktree writable), else none
+# worktreeDir: default ../<repo>.worktrees (beside the checkout, unseen by your test runners and linters)
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
+# setup: default detected: node_modules cloned from your checkout, or the lockfile's install (docs/workflow.md)
 `;
 
 /** What routing and the rest look like when set. */

@@ -8,7 +8,8 @@ import { packageRoot, templatePath } from '../paths.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { configTemplate } from './config-template.js';
 
-export const IGNORED = ['worktrees/', '.conductor/'];
+// Worktrees live outside the checkout (worktree-location.ts): only conductor's state needs ignoring.
+export const IGNORED = ['.conductor/'];
 
 export interface ScaffoldStep {
   /** Repository-relative path. */

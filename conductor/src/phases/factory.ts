@@ -107,7 +107,7 @@ export async function runFactory(runCtx: PhaseContext, options: FactoryOptions):
       break; // later specs build on this one
     }
     // The branch is the result; its worktree is not needed any more.
-    await new WorktreeManager(ctx.repoRoot, naming).removeIntegration(tag);
+    await new WorktreeManager(ctx.repoRoot, naming, ctx.config.worktreeDir).removeIntegration(tag);
     const resultCommit = (await g.raw(['rev-parse', summary.integrationBranch])).trim();
     const resultTree = (await g.raw(['rev-parse', `${resultCommit}^{tree}`])).trim();
     const last = spec.record.builds.at(-1);

@@ -27,7 +27,7 @@ import type { EventInput, Stage } from '../state/task-events.js';
 import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
 import { loadStatus, recoverInFlight } from './recover-in-flight.js';
-import { gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
+import { tasksDirOf, type PhaseContext } from './call-role.js';
 import { applyCorrections, decideDone, readDoneRecord } from './done-authority.js';
 import { rebaseTask } from './rebase-task.js';
 import { AUTO_REBASE_AFTER, cutShortAt, RATE_LIMITED, REBASE_VERDICT, rewriteToRetry, STOPPED, STOPPED_IN_REVIEW } from './resume-point.js';
@@ -35,6 +35,8 @@ import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.j
 import { reviewAttempt } from './review-attempt.js';
 import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
+import { setupRecord } from '../prepare/prepare-worktree.js';
+import { preparedGates, setupFailure } from './prepared-gates.js';
 
 const STOP_POLL_MS = 1000;
 
@@ -85,7 +87,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       hint: guesses.length ? `did you mean ${guesses.join(', ')}?` : `its tasks are ${ids.slice(0, 12).join(', ')}${ids.length > 12 ? ', …' : ''}`,
     });
   }
-  const worktrees = new WorktreeManager(ctx.repoRoot, options.naming);
+  const worktrees = new WorktreeManager(ctx.repoRoot, options.naming, ctx.config.worktreeDir);
   const integrationBranch = worktrees.naming.integrationBranch(initial.backlog.feature);
   const feature = initial.backlog.feature;
   const integration = await worktrees.ensureIntegration(feature, options.baseRef);
@@ -95,7 +97,11 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   if (await merges.abortHalfDoneMerge()) ctx.report('implement: aborted a merge a crash left half-done');
 
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
-  const baseline = await runGates(gates, gateOptions(ctx, integration.path, '_baseline'));
+  const prepared = await preparedGates(ctx, integration.path, true, '_baseline');
+  if (!prepared.setup.ok) {
+    throw new ConductorError('PHASE_FAILED', `the integration worktree could not be prepared for the gates: ${setupFailure(prepared.setup)}`, { hint: 'setup in conductor.config.yaml overrides the detected preparation (docs/workflow.md, "Preparing worktrees")' });
+  }
+  const baseline = await runGates(gates, prepared.options);
   const baselineFailures = new Set(baseline.filter((g) => !g.passed).map((g) => g.name));
   if (baselineFailures.size > 0 && !options.allowFailingBaseline) {
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
@@ -137,7 +143,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     afterMergeCheck: (taskId, attempt) =>
       ctx.config.gates_after_merge
         ? async () => {
-            const results = await runGates(gates, gateOptions(ctx, integration.path, taskId, `attempt-${attempt}-merged`));
+            const results = await runGates(gates, (await preparedGates(ctx, integration.path, true, taskId, `attempt-${attempt}-merged`)).options);
             const failing = newlyFailing(results, baselineFailures);
             return failing.length ? { detail: failing.map((g) => g.name).join(', '), evidence: failing.map((gate) => gateEvidence(gate, attempt, `after merging into ${integrationBranch}`)) } : undefined;
           }
@@ -313,11 +319,11 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
-    const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })) } };
+    const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })), ...(work.setup ? { setup: setupRecord(work.setup) } : {}) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');
-    if (work.result === 'blocked') return move('blocked', { ...patch, pid: undefined, endedAt: new Date().toISOString() }, work.reason, { cause: 'worker-blocked' });
+    if (work.result === 'blocked') return move('blocked', { ...patch, ...(work.setupError ? { attempt: attempt - 1 } : {}), pid: undefined, endedAt: new Date().toISOString() }, work.reason, { cause: work.setupError ? 'setup-error' : 'worker-blocked' });
     if (work.result === 'failed') {
       await failed(work.reason ?? 'failed', work.negativeEvidence, patch, work.gates.some((g) => !g.passed) ? 'gates' : 'worker');
       if (work.discard) await run.worktrees.removeTask(task.id, run.integrationBranch); // salvaged first
@@ -344,7 +350,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     const reviewed = { review: { verdict: verdict.verdict, summary: verdict.summary } };
     if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
       // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
-      const gated = await runGates(run.gates, gateOptions(ctx, work.worktree, task.id, `attempt-${attempt}-approved`));
+      const gated = await runGates(run.gates, (await preparedGates(ctx, work.worktree, true, task.id, `attempt-${attempt}-approved`)).options);
       const failing = newlyFailing(gated, run.baselineFailures);
       if (failing.length > 0) {
         await failed(`gates failed after approval: ${failing.map((g) => g.name).join(', ')}`, failing.map((gate) => gateEvidence(gate, attempt)), reviewed, 'gates-after-approval');
@@ -358,7 +364,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
         run.merged(task.id);
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`, { cause: 'merge' });
         ctx.report(`implement: ${task.id} merged into ${run.integrationBranch} (attempt ${attempt})`);
-        await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove worktrees/${task.id}: ${(error as Error).message}`));
+        await run.worktrees.removeTask(task.id, run.integrationBranch).catch((error: unknown) => ctx.report(`implement: could not remove the worktree ${run.worktrees.placeOf(run.worktrees.naming.taskDir(task.id))}: ${(error as Error).message}`));
         run.mergedTree();
         return;
       }

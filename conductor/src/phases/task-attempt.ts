@@ -20,8 +20,10 @@ import { escapingSymlinks, findTampering, snapshotGuarded } from '../review/tamp
 import { uncomparedNote } from '../boundary/boundary.js';
 import { changedSubmodules, snapshotSubmodules } from '../boundary/submodules.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
-import { callRole, gateOptions, tasksDirOf, type PhaseContext } from './call-role.js';
+import { callRole, tasksDirOf, type PhaseContext } from './call-role.js';
 import { prepareTaskContext } from './prepare-context.js';
+import type { SetupOutcome } from '../prepare/prepare-worktree.js';
+import { preparedGates, setupFailure } from './prepared-gates.js';
 
 /** Cap notes already said in this process (once per run, not per attempt). */
 const notedCaps = new Set<string>();
@@ -54,6 +56,10 @@ export interface AttemptOutcome {
   agent?: AgentResult;
   /** Lessons for the next attempt, one line each. */
   negativeEvidence: string[];
+  /** The worktree's preparation and resolution check before the gates (#16). */
+  setup?: SetupOutcome;
+  /** The worktree could not be prepared: conductor's or the project's problem, not the worker's; no attempt is used. */
+  setupError?: boolean;
   /** The attempt's code must not be built on (it touched forbidden paths): the next attempt starts afresh. */
   discard?: boolean;
   reason?: string;
@@ -66,6 +72,10 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const base = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
   const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
   const fail = failWith(outcome);
+
+  // The worker gets the project's dependencies too, so it can run the checks itself.
+  const ready = setupError(outcome, (await preparedGates(ctx, wt.path, false, task.id, `attempt-${attempt}`)).setup);
+  if (ready) return ready;
 
   const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
   outcome.contextBytes = fitted.bytes;
@@ -167,7 +177,11 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
   }
 
   await input.onGates?.();
-  outcome.gates = await runGates(input.gates, gateOptions(ctx, outcome.worktree, task.id, `attempt-${attempt}`));
+  // Again before the gates: the change may have touched a manifest or the lockfile; then the resolution check.
+  const { options, setup } = await preparedGates(ctx, outcome.worktree, true, task.id, `attempt-${attempt}`);
+  const unready = setupError(outcome, setup);
+  if (unready) return unready;
+  outcome.gates = await runGates(input.gates, options);
   if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
   const failing = newlyFailing(outcome.gates, input.baselineFailures);
   if (failing.length > 0) {
@@ -178,4 +192,12 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
   }
   outcome.result = 'verified';
   return outcome;
+}
+
+/** A failed preparation ends the attempt as a setup error: blocked with the log's path, not counted against the worker. */
+function setupError(outcome: AttemptOutcome, setup: SetupOutcome): AttemptOutcome | undefined {
+  outcome.setup = setup;
+  if (setup.ok) return undefined;
+  outcome.setupError = true;
+  return failWith(outcome)('blocked', `setup error (not the worker's fault; no attempt used): ${setupFailure(setup)}`);
 }

@@ -13,7 +13,6 @@ import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { gitDirs, repoState } from '../git/repo-state.js';
 import type { WorktreeManager } from '../git/worktrees.js';
-import { worktreePath } from '../git/worktree-location.js';
 import { checkBoundary, snapshotBoundary, type BoundarySnapshot } from '../boundary/boundary.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
@@ -102,11 +101,11 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   const state = existsSync(link) ? await repoState(before.worktree).catch(() => undefined) : undefined;
   const linkNow = !existsSync(link) ? 'removed' : state?.gitDir === before.worktreeGitDir ? 'intact' : 'rewritten';
   if (linkNow === 'removed') {
-    problems.push(`the worker removed its worktree's git link (${join('worktrees', taskId, '.git')})`);
+    problems.push(`the worker removed its worktree's git link (${join(before.worktree, '.git')})`);
   } else if (linkNow === 'rewritten') {
     // Pointed elsewhere (the user's repository) or wrecked: put it back before any git runs there again.
     // Read through the worker's link, HEAD and branch would describe another repository: they are not looked at.
-    problems.push(`the worker rewrote its worktree's git link (${join('worktrees', taskId, '.git')}); conductor put it back`);
+    problems.push(`the worker rewrote its worktree's git link (${join(before.worktree, '.git')}); conductor put it back`);
     await rm(link, { recursive: true, force: true });
     await writeFile(link, `gitdir: ${before.worktreeGitDir}\n`); // what `git worktree add` writes
   } else if (state) {
@@ -136,7 +135,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     const name = ref.replace(/^refs\/heads\//, '');
     const integration = ref === `refs/heads/${before.integrationBranch}`;
     await keep(integration ? 'integration' : name.replace(/\//g, '-'), tip);
-    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, worktrees.naming.integrationDir, ref, foreign.undo, tip));
+    const undone = integration && foreign.undo !== undefined && (await undoIntegrationMove(before, worktrees.placeOf(worktrees.naming.integrationDir), ref, foreign.undo, tip));
     problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
@@ -262,11 +261,10 @@ function foreignMoves(ref: string, before: RefState, tip: string, log: readonly 
 }
 
 /** Put conductor's integration branch back (compare-and-swap, so a concurrent merge wins) and its worktree with it. */
-async function undoIntegrationMove(before: GuardSnapshot, integrationDir: string, ref: string, to: string, from: string): Promise<boolean> {
+async function undoIntegrationMove(before: GuardSnapshot, integration: string, ref: string, to: string, from: string): Promise<boolean> {
   const g = git(before.repoRoot);
   const ok = await g.raw(['update-ref', '-m', `${REFLOG_ACTION}: undo a worker's move`, ref, to, from]).then(() => true, () => false);
   if (!ok) return false;
-  const integration = worktreePath(before.repoRoot, integrationDir); // `_integration`, or a factory build's `_factory-<tag>`
   const ig = git(integration);
   const onBranch = existsSync(integration) && (await ig.run(['symbolic-ref', '-q', 'HEAD'])).stdout.trim() === ref;
   const merging = onBranch && existsSync((await ig.raw(['rev-parse', '--path-format=absolute', '--git-path', 'MERGE_HEAD'])).trim());

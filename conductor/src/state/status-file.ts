@@ -10,6 +10,16 @@ import { canTransition, type Actor } from './task-states.js';
 import { defaultKind, type EventInput, type TaskEvent } from './task-events.js';
 import type { TaskState } from '../backlog/types.js';
 
+/** The worktree's preparation before the gates, and where the project's own packages resolved (#16). */
+export interface SetupRecord {
+  ok: boolean;
+  method: 'none' | 'prepared' | 'clone' | 'install' | 'command';
+  durationMs: number;
+  log?: string;
+  detail?: string;
+  resolution?: { name: string; path?: string; inside: boolean }[];
+}
+
 export interface GateResult {
   name: string;
   passed: boolean;
@@ -31,7 +41,7 @@ export interface TaskStatus {
   branch?: string;
   baseCommit?: string;
   pid?: number;
-  verification?: { gates: GateResult[] };
+  verification?: { gates: GateResult[]; setup?: SetupRecord };
   files?: { modified?: string[] };
   metrics?: { inputTokens?: number; outputTokens?: number; costUsd?: number; contextBytes?: number; durationMs?: number };
   review?: { verdict: 'approve' | 'changes' | 'rebase'; summary?: string };

@@ -21,7 +21,7 @@ export const EVENT_CAUSES = [
   // stopped (the task is interrupted and given back its attempt)
   'rate-limit', 'ctrl-c', 'crash', 'no-verdict',
   // blocked
-  'attempts-used-up', 'cost-cap', 'worker-blocked',
+  'attempts-used-up', 'cost-cap', 'worker-blocked', 'setup-error',
 ] as const;
 export type EventCause = (typeof EVENT_CAUSES)[number];
 

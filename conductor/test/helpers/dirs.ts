@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { onTestFinished } from 'vitest';
+import { worktreesDir } from './worktree-path.js';
 
 export function testdir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'conductor-test-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  // A repository made here keeps its worktrees beside it (worktree-location.ts): they go too.
+  onTestFinished(() => [dir, worktreesDir(dir)].forEach((path) => rmSync(path, { recursive: true, force: true })));
   for (const [path, content] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { validateBacklogText } from '../../src/backlog/validate-backlog.js';
 import { readTaskStatus } from '../../src/state/status-file.js';
 import { BIN } from './cli.js';
+import { worktreesDir as worktreesDirOf } from './worktree-path.js';
 import { backlog, writeTask } from './backlogs.js';
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/scripted-agent.mjs', import.meta.url));
@@ -263,7 +264,7 @@ export async function checkInvariants(project: Project, before: Snapshot, final:
     registered.add(path);
     if (/^prunable/m.test(block)) violations.push(`prunable worktree ${path}`);
   }
-  const worktreesDir = join(repo, 'worktrees');
+  const worktreesDir = worktreesDirOf(repo);
   if (existsSync(worktreesDir)) {
     for (const name of readdirSync(worktreesDir)) {
       if (name === '.gitignore' || name === '.orphaned') continue;

@@ -12,10 +12,10 @@ import { factoryNaming, WorktreeManager } from '../../git/worktrees.js';
 import type { Backlog } from '../../backlog/types.js';
 import { readBuildRecords } from '../../phases/factory.js';
 import { git } from '../../git/git.js';
-import { worktreesDir } from '../../git/worktree-location.js';
+import { legacyWorktreesDir } from '../../git/worktree-location.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import type { CommandContext } from '../context.js';
-import { backlogPathOf, repoRootOf } from './shared.js';
+import { backlogPathOf, configOf, repoRootOf } from './shared.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
@@ -25,27 +25,30 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (live && !live.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: live.problems, hint: 'clean reads task states from it; fix it first' });
   const lock = await acquireRunLock(join(repoRoot, '.conductor'), 'conductor clean');
   try {
-    if (live?.backlog) await cleanLive(ctx, repoRoot, live.backlog);
-    await cleanFactoryBuilds(ctx, repoRoot);
+    const configured = (await configOf(ctx, repoRoot)).config.worktreeDir;
+    if (live?.backlog) await cleanLive(ctx, repoRoot, live.backlog, configured);
+    await cleanFactoryBuilds(ctx, repoRoot, configured);
     return 0;
   } finally {
     await lock.release();
   }
 }
 
-async function cleanLive(ctx: CommandContext, repoRoot: string, backlog: Backlog): Promise<void> {
+async function cleanLive(ctx: CommandContext, repoRoot: string, backlog: Backlog, configured: string | undefined): Promise<void> {
   const integration = `conductor/${backlog.feature}`;
   const hasIntegration = (await git(repoRoot).raw(['branch', '--list', integration])).trim() !== '';
   const mergedInto = hasIntegration ? integration : 'HEAD';
   const finished = new Set(backlog.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
-  const dir = worktreesDir(repoRoot);
-  const present = existsSync(dir) ? (await readdir(dir)).filter((name) => TASK_ID_PATTERN.test(name)) : [];
+  const manager = new WorktreeManager(repoRoot, undefined, configured);
+  // Worktrees in the legacy place (<repo>/worktrees/, runs before #16) are finished tasks' too.
+  const listed = await Promise.all([manager.worktreesDir, legacyWorktreesDir(repoRoot)].map(async (dir) => (existsSync(dir) ? readdir(dir) : [])));
+  const present = [...new Set(listed.flat())].filter((name) => TASK_ID_PATTERN.test(name));
   const branches = (await git(repoRoot).raw(['branch', '--list', 'task/*', '--format=%(refname:short)'])).split('\n').map((b) => b.trim().replace(/^task\//, '')).filter(Boolean);
   const candidates = [...new Set([...present, ...branches])].filter((id) => finished.has(id)).sort();
-  const manager = new WorktreeManager(repoRoot);
   for (const id of candidates) {
+    const place = manager.placeOf(id);
     const salvaged = await manager.removeTask(id, mergedInto);
-    ctx.stdout.write(`removed worktrees/${id} and task/${id}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
+    ctx.stdout.write(`removed the worktree ${place} and task/${id}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
   }
   const kept = [...new Set([...present, ...branches])].filter((id) => !finished.has(id)).sort();
   ctx.stdout.write(`${candidates.length} finished task${candidates.length === 1 ? '' : 's'} cleaned${kept.length ? `; kept ${kept.join(', ')} (not finished)` : ''}\n`);
@@ -56,15 +59,16 @@ async function cleanLive(ctx: CommandContext, repoRoot: string, backlog: Backlog
  * worktree (the branch factory/<tag> is the result and stays). A build stopped before it ended is left
  * whole: the next `conductor factory` of its spec resumes it.
  */
-async function cleanFactoryBuilds(ctx: CommandContext, repoRoot: string): Promise<void> {
+async function cleanFactoryBuilds(ctx: CommandContext, repoRoot: string, configured: string | undefined): Promise<void> {
   const conductorDir = join(repoRoot, '.conductor');
   for (const build of await readBuildRecords(conductorDir)) {
     const naming = factoryNaming(build.tag);
-    const manager = new WorktreeManager(repoRoot, naming);
+    const manager = new WorktreeManager(repoRoot, naming, configured);
     const report = await validateBacklogFile(join(conductorDir, 'factory', build.tag, 'BACKLOG.yaml'), `.conductor/factory/${build.tag}/BACKLOG.yaml`);
     const ids = report.backlog?.tasks.map((t) => t.id) ?? [];
     const leftovers = await manager.taskLeftovers(ids);
-    const hasIntegration = existsSync(join(worktreesDir(repoRoot), naming.integrationDir));
+    const integrationPlace = join(manager.worktreesDir, naming.integrationDir);
+    const hasIntegration = existsSync(integrationPlace);
     if (leftovers.length === 0 && !hasIntegration) continue;
     if (build.state === 'running') {
       ctx.stdout.write(`kept factory build ${build.tag}: it stopped before it finished, and conductor factory resumes it\n`);
@@ -72,12 +76,13 @@ async function cleanFactoryBuilds(ctx: CommandContext, repoRoot: string): Promis
     }
     const finished = new Set(report.backlog?.tasks.filter((t) => t.status === 'done' || t.status === 'skipped').map((t) => t.id));
     for (const id of leftovers.filter((i) => finished.has(i))) {
+      const place = join(manager.worktreesDir, naming.taskDir(id));
       const salvaged = await manager.removeTask(id, naming.integrationBranch(build.tag));
-      ctx.stdout.write(`removed worktrees/${naming.taskDir(id)} and ${naming.taskBranch(id)}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
+      ctx.stdout.write(`removed the worktree ${place} and ${naming.taskBranch(id)}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
     }
     if (hasIntegration) {
       const salvaged = await manager.removeIntegration(build.tag);
-      ctx.stdout.write(`removed worktrees/${naming.integrationDir} (the branch ${naming.integrationBranch(build.tag)} stays)${salvaged ? `; uncommitted work saved to ${salvaged}` : ''}\n`);
+      ctx.stdout.write(`removed the worktree ${integrationPlace} (the branch ${naming.integrationBranch(build.tag)} stays)${salvaged ? `; uncommitted work saved to ${salvaged}` : ''}\n`);
     }
     const kept = leftovers.filter((i) => !finished.has(i));
     if (kept.length) ctx.stdout.write(`factory build ${build.tag}: kept ${kept.join(', ')} (not finished)\n`);
