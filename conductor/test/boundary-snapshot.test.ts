@@ -29,6 +29,8 @@ function project(ids: string[], env: Record<string, string>, options: { config?:
 }
 
 const run = (commands: string[][]) => JSON.stringify(commands);
+/** The user's checkout, as a worker's shell finds it from its worktree (which lies beside the checkout, not in it). */
+const CHECKOUT = '"$(git rev-parse --path-format=absolute --git-common-dir)/.."';
 const tree = (repo: string, ref: string) => sh(repo, 'ls-tree', '-r', '--name-only', ref).split('\n');
 
 describe("the shared repository's hooks and config (row 2, the user's side)", () => {
@@ -55,7 +57,7 @@ describe("the shared repository's hooks and config (row 2, the user's side)", ()
 
 describe("the user's git-ignored files (row 3)", () => {
   it('an overwritten .env is detected and put back, and its contents never reach the notes', async () => {
-    const { repo, notes } = project(['T01'], { SCRIPT_RUN_T01_1: run([['sh', '-c', 'echo LEAKED_BY_WORKER=1 > ../../.env']]) });
+    const { repo, notes } = project(['T01'], { SCRIPT_RUN_T01_1: run([['sh', '-c', `echo LEAKED_BY_WORKER=1 > ${CHECKOUT}/.env`]]) });
     writeFileSync(join(repo, '.env'), 'API_KEY=hunter2-secret\n');
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.stdout.split('\n')[0], result.stderr).toBe('1 task: 1 done');
@@ -71,7 +73,7 @@ describe("conductor's own records (point 3)", () => {
   it('a worker that deletes a file of .conductor/ and drops a file into tasks/ is undone, and the next attempt does not build on its work', async () => {
     const { repo, notes } = project(['T01'], {
       SCRIPT_EDIT_T01_1: 'src/leftover.js=from the rejected attempt',
-      SCRIPT_RUN_T01_1: run([['sh', '-c', 'rm ../../.conductor/.gitignore; echo x > ../../tasks/extra.md']]),
+      SCRIPT_RUN_T01_1: run([['sh', '-c', `rm ${CHECKOUT}/.conductor/.gitignore; echo x > ${CHECKOUT}/tasks/extra.md`]]),
     });
     const result = await conductor(['implement'], { cwd: repo });
     expect(result.stdout.split('\n')[0], result.stderr).toBe('1 task: 1 done');
@@ -128,7 +130,7 @@ describe('the integration branch of a factory build (row 13)', () => {
 
 describe('cost of the snapshot (point 3)', () => {
   it('a checkout with a 20,000-file ignored node_modules is snapshotted and compared, and a change in it is reported', async () => {
-    const { repo, notes } = project(['T01'], { SCRIPT_RUN_T01_1: run([['sh', '-c', 'echo changed > ../../node_modules/p0/f0.js']]) });
+    const { repo, notes } = project(['T01'], { SCRIPT_RUN_T01_1: run([['sh', '-c', `echo changed > ${CHECKOUT}/node_modules/p0/f0.js`]]) });
     for (let p = 0; p < 200; p += 1) {
       mkdirSync(join(repo, 'node_modules', `p${p}`), { recursive: true });
       for (let f = 0; f < 100; f += 1) writeFileSync(join(repo, 'node_modules', `p${p}`, `f${f}.js`), `// ${p}/${f}\n`);

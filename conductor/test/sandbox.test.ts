@@ -224,7 +224,7 @@ describe('sandbox: auto, the default', () => {
   /** A repository with no `sandbox` key, whose worker writes its file and tries one in the user's checkout. */
   const autoRepo = () =>
     gitdir({
-      'conductor.config.yaml': `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;|../../escape.txt=x' })}\ngates: []\n`,
+      'conductor.config.yaml': `provider: scripted\nproviders:\n  scripted:\n    command: [${JSON.stringify(node)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = 1;', SCRIPT_RUN: JSON.stringify([['sh', '-c', 'echo x > "$(git rev-parse --path-format=absolute --git-common-dir)/../escape.txt"']]) })}\ngates: []\n`,
       'tasks/BACKLOG.yaml': backlog,
       'src/app.ts': 'export {};\n',
       '.gitignore': 'worktrees/\n.conductor/\n',
