@@ -13,6 +13,7 @@ const REASONS: Record<string, string> = {
   EPERM: 'operation not permitted',
   ENOENT: 'its directory no longer exists',
   ENOTDIR: 'a part of its path is not a directory',
+  EISDIR: 'a directory is in the way',
   EIO: 'input/output error',
   EMFILE: 'too many open files',
 };
@@ -45,6 +46,7 @@ function hintFor(code: string | undefined): string {
   const resume = 'then continue with `conductor resume` (or the same command again): what was written before is intact';
   if (code === 'ENOSPC' || code === 'EDQUOT') return `free some disk space, ${resume}`;
   if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return `make it writable for conductor, ${resume}`;
+  if (code === 'EISDIR') return `move the directory out of the way, ${resume}`;
   if (code === 'ENOENT' || code === 'ENOTDIR') return `something removed it while conductor ran; ${resume} — conductor re-creates its own directories`;
   return `check free disk space and permissions, ${resume}`;
 }
