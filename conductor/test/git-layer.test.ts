@@ -3,7 +3,7 @@
 // can be timed out and cancelled, runs nothing a worker planted in the
 // repository's config or hooks, and asks git — never git's files — so a
 // checkout that is a linked worktree, packed refs and submodules just work.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -111,7 +111,7 @@ describe('git layer: what a worker plants in the shared repository (row 2)', () 
     expect(runs(marker)).toBeGreaterThan(0);
   });
 
-  it('a worker planting them during `conductor run --yes`: conductor runs none of them, all run long', async () => {
+  it('a worker planting them during `conductor run --yes`: conductor runs none of them, and the boundary takes them out again', async () => {
     const marker = join(testdir(), 'marker');
     const program = plantedProgram(testdir(), marker);
     const plantedHooks = join(testdir(), 'planted-hooks');
@@ -122,14 +122,16 @@ describe('git layer: what a worker plants in the shared repository (row 2)', () 
       ['git', 'config', 'core.fsmonitor', program],
       ['git', 'config', 'core.hooksPath', plantedHooks],
     ];
-    const env = { SCRIPT_EDIT: 'src/{task}.ts=export const done = true;', SCRIPT_RUN_T01: JSON.stringify(plant) };
+    const env = { SCRIPT_EDIT: 'src/{task}.ts=export const done = true;', SCRIPT_RUN_T01_1: JSON.stringify(plant) };
     const config = `provider: scripted\ncheckpoints: [plan, backlog]\nproviders:\n  scripted:\n    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]\n    env: ${JSON.stringify(env)}\n`;
     const request = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- none\n## Success Criteria\n- [ ] x\n';
     const repo = gitdir({ 'conductor.config.yaml': config, 'feature-request.md': request, 'src/app.ts': 'export {};\n' });
     const result = await conductor(['run', 'feature-request.md', '--yes'], { cwd: repo, timeoutMs: 120_000 });
     expect(runs(marker)).toBe(0);
+    // The plant happened (attempt 1 fails for it, and its hooks and config are put back); attempt 2 merges.
+    expect(result.stderr).toContain('implement: T01 attempt 1 failed: the worker changed the shared repository (.git): config (changed), hooks/commit-msg (added)');
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
-    expect(execFileSync('git', ['config', '--get', 'core.fsmonitor'], { cwd: repo, encoding: 'utf8' }).trim()).toBe(program); // the plant happened
+    expect(spawnSync('git', ['config', '--get', 'core.fsmonitor'], { cwd: repo, encoding: 'utf8' }).stdout).toBe(''); // put back: unset
   });
 });
 

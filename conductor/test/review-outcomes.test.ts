@@ -40,6 +40,9 @@ function outcomesRepo(extraEnv: Record<string, string> = {}) {
     SCRIPT_EDIT: 'src/{task}.ts=export const done = "{task} attempt {attempt}";',
     SCRIPT_EDIT_T05: 'src/T05.ts=export const five = 5;|src/shared.ts=export const owner = "T05 attempt {attempt}";',
     SCRIPT_EDIT_T08: 'src/T08.ts=export const eight = 8;|src/shared.ts=export const owner = "T08 attempt {attempt}";',
+    // T05's first worker waits (at most 30 s) until T08's worktree exists: both then start from the same tip and
+    // the second to merge collides on src/shared.ts, however slow worktree creation is on the machine.
+    SCRIPT_RUN_T05_1: JSON.stringify([['sh', '-c', 'i=0; until [ -e "$(git rev-parse --path-format=absolute --git-common-dir)/worktrees/T08" ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i+1)); done']]),
     SCRIPT_EDIT_T04: 'src/T04.ts=BROKEN attempt {attempt}',
     SCRIPT_EDIT_T06_1: 'src/T06.ts=export const six = 6;|config/secrets.json={}',
     SCRIPT_VERDICT_T02: 'changes,approve',

@@ -3,7 +3,7 @@
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { git } from '../git/git.js';
-import { noteOwnWrite } from '../state/own-writes.js';
+import { ownWrite } from '../state/own-writes.js';
 import type { Verdict } from '../review/verdict.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
 import type { AttemptOutcome } from './task-attempt.js';
@@ -18,8 +18,7 @@ export async function diffstat(work: Pick<AttemptOutcome, 'worktree' | 'baseComm
 
 export async function appendNotes(ctx: PhaseContext, id: string, lines: string[]): Promise<void> {
   const path = join(tasksDirOf(ctx), `${id}.notes.md`);
-  await appendFile(path, `${lines.join('\n')}\n\n`);
-  noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
+  await ownWrite(path, () => appendFile(path, `${lines.join('\n')}\n\n`)); // conductor's, not a worker's (the boundary check)
 }
 
 export async function writeNotes(ctx: PhaseContext, id: string, attempt: number, work: AttemptOutcome, again = false): Promise<void> {

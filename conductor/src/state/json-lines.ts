@@ -5,7 +5,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
 import { ioFailure } from '../io-failure.js';
-import { noteOwnWrite } from './own-writes.js';
+import { ownWrite } from './own-writes.js';
 
 const queues = new Map<string, Promise<void>>();
 
@@ -18,18 +18,20 @@ export async function appendJsonLine(path: string, record: unknown): Promise<voi
 }
 
 async function appendLine(path: string, line: string): Promise<void> {
-  let handle;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    handle = await open(path, 'a');
-    await handle.write(line);
-    await handle.sync();
-    noteOwnWrite(path); // conductor's, not a worker's (the boundary check)
-  } catch (error) {
-    throw ioFailure('append to', path, error);
-  } finally {
-    await handle?.close();
-  }
+  // conductor's, not a worker's, from before the write starts (the boundary check)
+  await ownWrite(path, async () => {
+    let handle;
+    try {
+      await mkdir(dirname(path), { recursive: true });
+      handle = await open(path, 'a');
+      await handle.write(line);
+      await handle.sync();
+    } catch (error) {
+      throw ioFailure('append to', path, error);
+    } finally {
+      await handle?.close();
+    }
+  });
 }
 
 export interface JsonLines {

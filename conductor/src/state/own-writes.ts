@@ -30,7 +30,27 @@ export function noteOwnValue(key: string, value: string): void {
   last.set(key, value);
 }
 
-/** Is `current` exactly what conductor last left at `key`? */
+/** Files conductor is writing right now: an asynchronous write lands on disk before its signature is noted. */
+const pending = new Map<string, number>();
+
+/**
+ * Run conductor's own asynchronous write of `path`, noted as conductor's from before it starts until its
+ * signature is recorded: a boundary check running meanwhile (another task's session ending) sees a file that
+ * changed on disk and must not blame that task's worker for it.
+ */
+export async function ownWrite<T>(path: string, write: () => Promise<T>): Promise<T> {
+  pending.set(path, (pending.get(path) ?? 0) + 1);
+  try {
+    return await write();
+  } finally {
+    noteOwnWrite(path);
+    const left = (pending.get(path) ?? 1) - 1;
+    if (left > 0) pending.set(path, left);
+    else pending.delete(path);
+  }
+}
+
+/** Is `current` exactly what conductor last left at `key`, or is conductor writing it right now? */
 export function isOwnWrite(key: string, current: string): boolean {
-  return last.get(key) === current;
+  return pending.has(key) || last.get(key) === current;
 }
