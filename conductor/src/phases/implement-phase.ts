@@ -93,7 +93,11 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   const integration = await worktrees.ensureIntegration(feature, options.baseRef);
   const gates = ctx.config.gates ?? detectGates(integration.path).gates;
   // A worktree directory removed mid-run (a worker's rm -rf, a human cleaning up) is re-created, not a crash.
-  const merges = new MergeQueue(integration.path, async () => !existsSync(integration.path) && (await worktrees.ensureIntegration(feature, options.baseRef), true));
+  const merges = new MergeQueue(integration.path, async () => {
+    if (existsSync(integration.path)) return false;
+    await worktrees.ensureIntegration(feature, options.baseRef);
+    return true;
+  });
   if (await merges.abortHalfDoneMerge()) ctx.report('implement: aborted a merge a crash left half-done');
 
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
