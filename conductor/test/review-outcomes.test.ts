@@ -62,18 +62,20 @@ describe('review outcomes in one run', () => {
     const { repo, prompts, statusOf } = outcomesRepo();
     const result = await conductor(['implement'], { cwd: repo, timeoutMs: 150_000 });
     expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(1); // T04 is blocked, T07 waits in review
-    expect(result.stdout.split('\n')[0]).toBe('8 tasks: 6 done, 1 blocked, 1 review');
+    const notes = ['T01', 'T02', 'T03', 'T04', 'T05', 'T06', 'T07', 'T08'].map((id) => `${id}: ${statusOf(id).status} ${statusOf(id).note ?? ''}`).join('\n');
+    expect(result.stdout.split('\n')[0], `${notes}\n${result.stderr}`).toBe('8 tasks: 6 done, 1 blocked, 1 review');
 
     const backlog = validateBacklogText(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8'), 'f').backlog!;
     expect(Object.fromEntries(backlog.tasks.map((t) => [t.id, t.status]))).toEqual({ T01: 'done', T02: 'done', T03: 'done', T04: 'blocked', T05: 'done', T06: 'done', T07: 'review', T08: 'done' });
     const reviewsOf = (id: string) => prompts().filter((p) => p.role === 'reviewer' && p.prompt.includes(`# Task ${id}:`));
     const workersOf = (id: string) => prompts().filter((p) => p.role === 'implementer' && p.prompt.includes(`# Task ${id}:`));
 
+    const notesOf = (id: string) => (existsSync(join(repo, 'tasks', `${id}.notes.md`)) ? readFileSync(join(repo, 'tasks', `${id}.notes.md`), 'utf8') : '(no notes)');
     // approve: one worker, one reviewer, merged.
-    expect([statusOf('T01').attempt, workersOf('T01').length]).toEqual([1, 1]);
+    expect([statusOf('T01').attempt, workersOf('T01').length], notesOf('T01')).toEqual([1, 1]);
 
     // changes then approve: the second worker got the required change, in the same worktree.
-    expect(statusOf('T02').attempt).toBe(2);
+    expect(statusOf('T02').attempt, notesOf('T02')).toBe(2);
     expect(workersOf('T02')[1]!.prompt).toContain('- handle a refill at zero');
     expect(readFileSync(join(repo, 'tasks', 'T02.notes.md'), 'utf8')).toContain('## Review of attempt 1: changes\n\nscripted changes\n\nRequired changes:\n- handle a refill at zero');
 

@@ -109,7 +109,9 @@ async function checkRefs(before: BoundarySnapshot, rules: RefRules): Promise<str
     const was = before.refs.get(ref);
     const tip = now.get(ref);
     if (was === tip || isOwnWrite(`ref:${ref}`, tip ?? '')) continue;
-    if (rules.judgedElsewhere(ref) && (tip !== undefined || !(await stillInUse(before.places.repoRoot, ref)))) continue;
+    // A deleted branch still checked out is a worker's doing, unless it exists again now: conductor deletes and
+    // re-creates a task's branch when it starts that task over, and both reads above can fall between the two.
+    if (rules.judgedElsewhere(ref) && (tip !== undefined || !(await stillInUse(before.places.repoRoot, ref)) || (await tipOf(before.places.repoRoot, ref)) !== undefined)) continue;
     if (tip !== undefined && was !== undefined && (await movedByConductor(before.places.repoRoot, ref, tip))) continue;
     const name = ref.replace(/^refs\/(heads\/)?/, '');
     const label = ref === rules.userBranch ? `the user's branch ${name}` : ref.startsWith('refs/heads/') ? `the branch ${name}` : `the ref ${ref}`;
@@ -125,6 +127,11 @@ async function checkRefs(before: BoundarySnapshot, rules: RefRules): Promise<str
     problems.push(`the worker ${what} ${label}${undone ? `; conductor ${was === undefined ? 'removed it' : 'put it back'}` : ''}`);
   }
   return problems;
+}
+
+async function tipOf(repoRoot: string, ref: string): Promise<string | undefined> {
+  const out = await git(repoRoot).run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  return out.exitCode === 0 ? out.stdout.trim() : undefined;
 }
 
 async function stagedEntries(repoRoot: string): Promise<string> {
