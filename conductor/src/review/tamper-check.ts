@@ -128,9 +128,17 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   // Branches only conductor moves.
   for (const [ref, state] of before.refs) {
     if (ref === ownRef) continue;
-    const tip = tips.get(ref);
+    let tip = tips.get(ref);
     if (tip === undefined || tip === state.tip) continue;
-    const foreign = foreignMoves(ref, state, tip, (await reflogs(before.repoRoot, [ref])).get(ref) ?? []);
+    let log = (await reflogs(before.repoRoot, [ref])).get(ref) ?? [];
+    // The tip was read before the reflog: a merge of conductor's in between (another task's) shows as a move the
+    // tip does not know yet. Read both again (a few times, merges may follow each other); a move is judged on
+    // what is there once they agree, or on the last reading.
+    for (let i = 0; i < 3 && log.length > 0 && log.at(-1)!.to !== tip; i++) {
+      tip = (await branchTips(before.repoRoot)).get(ref) ?? tip;
+      log = (await reflogs(before.repoRoot, [ref])).get(ref) ?? [];
+    }
+    const foreign = foreignMoves(ref, state, tip, log);
     if (!foreign) continue;
     const name = ref.replace(/^refs\/heads\//, '');
     const integration = ref === `refs/heads/${before.integrationBranch}`;
