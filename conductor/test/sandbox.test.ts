@@ -157,9 +157,13 @@ describe('a human editing their checkout while a worker runs', () => {
     expect(outcome.files).toEqual(['src/bucket.ts']);
   });
 
-  it('fails it without the sandbox, where conductor cannot tell who wrote it (the documented limit)', async () => {
-    const { outcome } = await humanEditsDuringAttempt('none');
-    expect([outcome.result, outcome.reason]).toEqual(['failed', "the worker changed the user's checkout: notes.txt"]);
+  it('fails it without the sandbox, where conductor cannot tell who wrote it (the documented limit): the file is put back and kept in a salvage ref', async () => {
+    const { repo, outcome } = await humanEditsDuringAttempt('none');
+    expect(outcome.result).toBe('failed');
+    const kept = /^the worker changed the user's checkout: notes\.txt; conductor put them back \(commits kept in (refs\/conductor\/salvage\/T01-user-files\/\S+)\)$/.exec(outcome.reason ?? '');
+    expect(kept, outcome.reason).not.toBeNull();
+    expect(existsSync(join(repo, 'notes.txt'))).toBe(false);
+    expect(execFileSync('git', ['show', `${kept![1]}:notes.txt`], { cwd: repo, encoding: 'utf8' })).toBe('the human, typing\n');
   });
 });
 

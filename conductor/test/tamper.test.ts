@@ -117,13 +117,24 @@ describe('a worker that writes outside its worktree (row 25)', () => {
     const { repo, attempt } = await setup();
     writeFileSync(join(repo, 'src', 'bucket.ts'), 'export const x = 0; // the user is editing this\n');
     const before = userState(repo);
-    const up = await attempt(1, `${relative(worktreePath(repo, 'T01'), repo)}/src/evil.ts=pwned|src/bucket.ts=export const x = 1;`); // up out of the worktree, which lies beside the checkout
-    expect(up).toMatchObject({ result: 'failed', reason: "the worker changed the user's checkout: src/evil.ts" });
+    const userEdit = readFileSync(join(repo, 'src', 'bucket.ts'), 'utf8');
+    // Each change is undone from the snapshot, and what the worker left is kept in a salvage ref first.
+    const undone = (path: string) => new RegExp(`^the worker changed the user's checkout: ${path.replace(/[.]/g, '\\.')}; conductor put them back \\(commits kept in (refs/conductor/salvage/T01-user-files/\\S+)\\)$`);
+    const out = relative(worktreePath(repo, 'T01'), repo); // up out of the worktree, which lies beside the checkout
+    const up = await attempt(1, `${out}/src/evil.ts=pwned|${out}/.gitignore=pwned|src/bucket.ts=export const x = 1;`);
+    expect(up.result).toBe('failed');
+    expect(up.reason).toMatch(undone('.gitignore, src/evil.ts'));
+    expect(existsSync(join(repo, 'src', 'evil.ts'))).toBe(false); // added: removed
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('worktrees/\n'); // tracked and unchanged by the user: HEAD's
+    expect(sh(repo, 'show', `${undone('.gitignore, src/evil.ts').exec(up.reason!)![1]}:src/evil.ts`)).toBe('pwned');
     const abs = await attempt(2, `${join(repo, 'src', 'bucket.ts')}=overwritten|src/bucket.ts=export const x = 1;`);
-    expect(abs.reason).toBe("the worker changed the user's checkout: src/bucket.ts");
+    expect(abs.reason).toMatch(undone('src/bucket.ts'));
+    expect(readFileSync(join(repo, 'src', 'bucket.ts'), 'utf8')).toBe(userEdit); // the user's own uncommitted edit, not HEAD's
+    expect(sh(repo, 'show', `${undone('src/bucket.ts').exec(abs.reason!)![1]}:src/bucket.ts`)).toBe('overwritten');
     const link = await attempt(3, 'src/bucket.ts=export const x = 1;', [['ln', '-s', join(repo, 'src'), 'lib'], [node, '-e', "require('fs').writeFileSync('lib/x.ts', 'x')"]]);
-    expect(link.reason).toBe("the worker changed the user's checkout: src/x.ts");
-    expect(before.head).toBe(userState(repo).head);
+    expect(link.reason).toMatch(undone('src/x.ts'));
+    expect(existsSync(join(repo, 'src', 'x.ts'))).toBe(false);
+    expect(userState(repo)).toEqual(before);
   });
 
   it('may not leave a symlink out of the worktree in its change', async () => {

@@ -1,6 +1,6 @@
 // What a worker may not touch, checked around its session: a snapshot before
-// it runs, a comparison after. The user's checkout (HEAD, branch, and a
-// fingerprint of its changed files), the integration branch and the other
+// it runs, a comparison after. The user's checkout (HEAD, branch, and its
+// files: put back, boundary/user-files.ts), the integration branch and the other
 // task branches move only through conductor (its reflog lines start with
 // "conductor:"); the worker's own worktree must stay on its branch, keep its
 // .git link, and never lose earlier commits. Whatever the worker's moves
@@ -14,6 +14,9 @@ import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { gitDirs, repoState } from '../git/repo-state.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkBoundary, snapshotBoundary, type BoundarySnapshot } from '../boundary/boundary.js';
+import type { FileSet } from '../boundary/file-set.js';
+import { keepUserFiles, restoreUserFiles } from '../boundary/user-files.js';
+import { isOwnWrite, signatureOf } from '../state/own-writes.js';
 
 /** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
 const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
@@ -40,7 +43,7 @@ export interface GuardSnapshot {
   taskBranch: string;
   integrationBranch: string;
   /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
-  user?: { head: string; symref: string; files: Map<string, string> };
+  user?: { head: string; symref: string; files: Map<string, string>; kept: FileSet };
   refs: Map<string, RefState>;
   /** The branch the user's checkout was on. */
   userBranch?: string;
@@ -83,7 +86,7 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   // during the session is the human's (they may go on working), so it is not looked at.
   const boundary = await snapshotBoundary({ repoRoot, records: options.records ?? [], conductorPaths: CONDUCTOR_PATHS, sandboxed: options.sandboxed === true });
   const userBranch = (await headOf(repoRoot)).symref;
-  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userCheckout(repoRoot) }), refs, boundary, ...(userBranch ? { userBranch } : {}) };
+  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userSnapshot(repoRoot) }), refs, boundary, ...(userBranch ? { userBranch } : {}) };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -147,15 +150,17 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
     problems.push(`the worker moved the ${integration ? 'integration ' : ''}branch ${name}${undone ? '; conductor put it back' : ''}`);
   }
 
-  if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user)));
   // conductor's own namespaces (the integration branch, task and factory branches) are judged above, by their reflogs.
   const judgedElsewhere = (ref: string) => ref === ownRef || before.refs.has(ref) || /^refs\/heads\/(task|factory|conductor)\//.test(ref);
-  problems.push(...(await checkBoundary(before.boundary, { own: ownRef, ...(before.userBranch ? { userBranch: before.userBranch } : {}), judgedElsewhere, keep: async (name, commit) => (await keep(name, commit), salvaged.at(-1)!) })));
+  const keepRef = async (name: string, commit: string) => (await keep(name, commit), salvaged.at(-1)!);
+  // The shared config first: the user's files are then put back by git with no filter the worker planted.
+  problems.push(...(await checkBoundary(before.boundary, { own: ownRef, ...(before.userBranch ? { userBranch: before.userBranch } : {}), judgedElsewhere, keep: keepRef })));
+  if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user, keepRef)));
   return problems.length > 0 ? { problems, salvaged, ...(linkNow !== 'intact' ? { linkTouched: true } : {}) } : undefined;
 }
 
 /** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
-async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapshot['user']>): Promise<string[]> {
+async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapshot['user']>, keep: (name: string, commit: string) => Promise<string>): Promise<string[]> {
   const problems: string[] = [];
   const user = await userCheckout(repoRoot);
   if (user.symref !== before.symref) {
@@ -166,10 +171,15 @@ async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapsh
   } else if (user.head !== before.head && !user.symref) {
     problems.push("the worker moved the user's detached HEAD"); // a branch's move is the ref check's (boundary.ts), which puts it back
   }
-  const changed = [...new Set([...before.files.keys(), ...user.files.keys()])].filter((path) => before.files.get(path) !== user.files.get(path)).sort();
+  const changed = [...new Set([...before.files.keys(), ...user.files.keys()])]
+    .filter((path) => before.files.get(path) !== user.files.get(path))
+    .filter((path) => !isOwnWrite(join(repoRoot, path), signatureOf(join(repoRoot, path)))) // put back by an overlapping session's check
+    .sort();
   if (changed.length > 0) {
-    const shown = changed.slice(0, 5).join(', ') + (changed.length > 5 ? ` and ${changed.length - 5} more` : '');
-    problems.push(`the worker changed the user's checkout: ${shown}`);
+    const undo = await restoreUserFiles(repoRoot, before.head, before.kept, changed, keep);
+    const list = (paths: readonly string[]) => paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
+    const back = undo.notRestored.length === 0 ? '; conductor put them back' : undo.restored.length > 0 ? `; conductor put back all but ${list(undo.notRestored)}` : '';
+    problems.push(`the worker changed the user's checkout: ${list(changed)}${back}`); // what it left: in the salvage ref the attempt names
   }
   return problems;
 }
@@ -286,7 +296,13 @@ async function headOf(dir: string): Promise<{ symref: string; head: string }> {
   return { symref, head };
 }
 
-async function userCheckout(repoRoot: string): Promise<NonNullable<GuardSnapshot['user']>> {
+/** The user's checkout before the session: its state, and the bytes of the files the user changed or added. */
+async function userSnapshot(repoRoot: string): Promise<NonNullable<GuardSnapshot['user']>> {
+  const user = await userCheckout(repoRoot);
+  return { ...user, kept: keepUserFiles(repoRoot, [...user.files.keys()]) };
+}
+
+async function userCheckout(repoRoot: string): Promise<Omit<NonNullable<GuardSnapshot['user']>, 'kept'>> {
   const g = git(repoRoot);
   const { symref, head } = await headOf(repoRoot);
   const out = await g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...CONDUCTOR_PATHS.map((p) => `:(exclude)${p}`)]);
@@ -297,8 +313,11 @@ async function userCheckout(repoRoot: string): Promise<NonNullable<GuardSnapshot
     if (field.length < 4) continue;
     const code = field.slice(0, 2);
     const path = field.slice(3);
-    if (code.includes('R') || code.includes('C')) i += 1; // the next field is the original path
     files.set(path, `${code}|${await fileStamp(join(repoRoot, path))}`);
+    if (code.includes('R') || code.includes('C')) {
+      i += 1; // the next field is the original path
+      if (fields[i]) files.set(fields[i]!, `${code}<|${await fileStamp(join(repoRoot, fields[i]!))}`);
+    }
   }
   return { head, symref, files };
 }
