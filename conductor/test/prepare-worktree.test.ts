@@ -3,11 +3,14 @@
 // the user's checkout; a task that adds a dependency passes; a failed setup is
 // a setup error, not the worker's fault.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
+import { WorktreeManager } from '../src/git/worktrees.js';
+import { prepareWorktree } from '../src/prepare/prepare-worktree.js';
+import { removeSpares, settleSpares } from '../src/prepare/spare-trees.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { canRun, requireProgram, type SystemProgram } from './helpers/system-programs.js';
@@ -62,7 +65,9 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     const wt = worktreePath(repo, 'T01');
     // The check: @mono/a and @mono/b resolve to the worktree's packages, through node_modules cloned from the user's.
     expect(broken.verification?.setup).toMatchObject({ ok: true, method: 'prepared', resolution: [{ name: '@mono/a', path: join(wt, 'packages', 'a', 'package.json'), inside: true }, { name: '@mono/b', path: join(wt, 'packages', 'b', 'package.json'), inside: true }] });
-    expect(readFileSync(join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'setup.log'), 'utf8')).toMatch(/^node_modules: cloned from \S+ \((reflink|hardlink)\)\n/);
+    // Cloned, or taken ready-made from the spare the integration worktree's preparation left (timing decides which).
+    expect(readFileSync(join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'setup.log'), 'utf8')).toMatch(/^node_modules: cloned from \S+ \((reflink|hardlink)(, prepared ahead)?\)\n/);
+    expect(existsSync(join(dirname(wt), '.prepared'))).toBe(false); // the run's spare clones are gone with it
     expect(sh(repo, 'git', 'show', 'conductor/demo:packages/a/index.js')).toContain('exports.hours');
     expect(sh(repo, 'git', 'log', '--format=%s', 'conductor/demo')).not.toContain('T01');
     // The user's checkout is untouched.
@@ -94,6 +99,41 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
 });
 
 const PYTHON: SystemProgram = { program: 'python3', tests: 'the Python editable-install preparation test', install: 'Debian/Ubuntu: apt-get install python3 python3-venv' };
+
+describe('node_modules prepared ahead for the next worktree', () => {
+  it('is cloned in the background after a worktree is prepared, taken whole by the next one (links into that worktree), and never half-made or stale', async () => {
+    const repo = monorepo([task('T01', ['packages/a/index.js'])], {});
+    const worktrees = new WorktreeManager(repo);
+    const spares = join(worktrees.worktreesDir, '.prepared');
+    const prepare = async (id: string) => {
+      const wt = await worktrees.ensureTask(id, 'HEAD');
+      const outcome = await prepareWorktree({ worktree: wt.path, userRoot: repo, check: true, gates: { logDir: join(testdir(), id), defaultTimeoutMinutes: 5 } });
+      return { path: wt.path, outcome, log: readFileSync(outcome.log!, 'utf8') };
+    };
+    const first = await prepare('T01');
+    expect(first.log).toMatch(/^node_modules: cloned from \S+ \((reflink|hardlink)\)\n/); // nothing ready yet
+    await settleSpares();
+    expect(readdirSync(spares)).toEqual([expect.stringMatching(/^[0-9a-f]{16}-l\.(reflink|hardlink)\.[0-9a-f]{8}$/)]);
+
+    // Planted: a half-made spare of a process that is gone, and a whole one of another lockfile.
+    const key = readdirSync(spares)[0]!.split('.')[0]!;
+    mkdirSync(join(spares, `${key}.partial-999999`, 'node_modules', '@mono'), { recursive: true });
+    mkdirSync(join(spares, '0123456789abcdef-l.hardlink.00000000', 'node_modules'), { recursive: true });
+    const second = await prepare('T02');
+    expect(second.outcome).toMatchObject({ ok: true, method: 'clone' });
+    expect(second.log).toMatch(/^node_modules: cloned from \S+ \((reflink|hardlink), prepared ahead\)\n/);
+    // Its workspace links lead into its own packages, its tree is its own, and the check proves it.
+    expect(realpathSync(join(second.path, 'node_modules', '@mono', 'a'))).toBe(join(second.path, 'packages', 'a'));
+    expect(lstatSync(join(second.path, 'node_modules')).ino).not.toBe(lstatSync(join(first.path, 'node_modules')).ino);
+    expect(second.outcome.resolution.map((r) => [r.name, r.inside])).toEqual([['@mono/a', true], ['@mono/b', true]]);
+    await settleSpares();
+    // A new spare for the next one; the stale ones removed.
+    expect(readdirSync(spares)).toEqual([expect.stringMatching(new RegExp(`^${key}\\.(reflink|hardlink)\\.[0-9a-f]{8}$`))]);
+
+    await removeSpares(worktrees.worktreesDir);
+    expect(existsSync(spares)).toBe(false);
+  }, 120_000);
+});
 
 describe('a Python project installed editable in the user\'s venv', () => {
   const python = canRun(PYTHON);

@@ -37,6 +37,7 @@ import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 import { setupRecord } from '../prepare/prepare-worktree.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
+import { removeSpares } from '../prepare/spare-trees.js';
 
 const STOP_POLL_MS = 1000;
 
@@ -209,6 +210,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   }
   pool?.pool.idle(pool.project);
   await Promise.allSettled(running.values());
+  await removeSpares(worktrees.worktreesDir).catch(() => undefined); // no worktree left to prepare in this run
   // The loop ticks while tasks run, so the cap may have been seen mid-task: the figure said is the spend once they finished.
   if (costStop) costStop = (await runCapReached(ctx)) ?? costStop;
   await mapRefresh;

@@ -7,8 +7,8 @@
 // relative links (`../../packages/a`) already do; absolute ones are rewritten.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { lstat, readdir, readlink, rm, symlink, unlink } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { lstat, readdir, readlink, rm, stat, symlink, unlink } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { execa } from 'execa';
 
 export const NODE_MODULES = 'node_modules';
@@ -79,7 +79,9 @@ export async function nodeModulesDirs(dir: string): Promise<string[]> {
  * Clone `from` to `to` (which must not exist): copy-on-write when the filesystem can, else hard links (unless
  * `hardLinks` is false: a sandboxed worker must not reach the user's files through a shared inode), else a copy.
  */
-export async function cloneTree(from: string, to: string, hardLinks = true): Promise<'reflink' | 'hardlink' | 'copy'> {
+export type CloneHow = 'reflink' | 'hardlink' | 'copy';
+
+export async function cloneTree(from: string, to: string, hardLinks = true): Promise<CloneHow> {
   if (await canReflink(from, to)) {
     if ((await execa('cp', ['-a', '--reflink=always', from, to], { reject: false })).exitCode === 0) return 'reflink';
     await rm(to, { recursive: true, force: true });
@@ -95,6 +97,18 @@ export async function cloneTree(from: string, to: string, hardLinks = true): Pro
  * filesystem that cannot (ext4) fails file by file through the whole tree, slower than copying it.
  */
 async function canReflink(from: string, to: string): Promise<boolean> {
+  // Asked once per pair of filesystems (the user's tree's, the worktree's) in this process.
+  const key = `${(await stat(from)).dev}:${(await stat(dirname(to))).dev}`;
+  const known = reflinkAnswers.get(key);
+  if (known !== undefined) return known;
+  const answer = await probeReflink(from, to);
+  reflinkAnswers.set(key, answer);
+  return answer;
+}
+
+const reflinkAnswers = new Map<string, boolean>();
+
+async function probeReflink(from: string, to: string): Promise<boolean> {
   const file = await firstFile(from, 3);
   if (!file) return false;
   const probe = `${to}.reflink-probe`;

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import type { SetupConfig } from '../config/types.js';
 import { runGates, type GateOptions } from '../gates/run-gates.js';
 import { gitDirs } from '../git/repo-state.js';
@@ -20,6 +20,7 @@ import { detectSetup, type SetupPlan } from './detect-setup.js';
 import { cloneTree, dependencyFingerprint, nodeModulesDirs, ownPackageNames, relinkInto } from './node-modules.js';
 import { checkNodeResolution, checkPythonResolution, type Resolution } from './resolution-check.js';
 import { pythonLayout, pythonPathFor } from './python-paths.js';
+import { fillSpareLater, takeSpare } from './spare-trees.js';
 import type { SetupRecord } from '../state/status-file.js';
 
 export type SetupMethod = 'none' | 'prepared' | 'clone' | 'install' | 'command';
@@ -93,12 +94,17 @@ async function install(options: PrepareOptions, plan: SetupPlan | undefined, log
     const trees = await nodeModulesDirs(userRoot);
     if (trees.length > 0) {
       const lines: string[] = [];
+      const hardLinks = options.hardLinks !== false;
+      // A spare clone made ahead, beside the worktrees (not where runs before #16 kept them, inside the checkout).
+      const spares = !isInside(resolve(worktree), resolve(userRoot));
+      for (const tree of trees) await rm(join(worktree, tree), { recursive: true, force: true });
+      const taken = spares ? await takeSpare(worktree, fingerprint, hardLinks, trees) : undefined;
       for (const tree of trees) {
-        await rm(join(worktree, tree), { recursive: true, force: true });
-        const how = await cloneTree(join(userRoot, tree), join(worktree, tree), options.hardLinks !== false);
+        const how = taken?.how ?? (await cloneTree(join(userRoot, tree), join(worktree, tree), hardLinks));
         const relinked = await relinkInto(join(worktree, tree), userRoot, worktree);
-        lines.push(`${tree}: cloned from ${join(userRoot, tree)} (${how})${relinked ? `, ${relinked} absolute link${relinked === 1 ? '' : 's'} pointed into the worktree` : ''}`);
+        lines.push(`${tree}: cloned from ${join(userRoot, tree)} (${how}${taken ? ', prepared ahead' : ''})${relinked ? `, ${relinked} absolute link${relinked === 1 ? '' : 's'} pointed into the worktree` : ''}`);
       }
+      if (spares) fillSpareLater(userRoot, worktree, fingerprint, hardLinks, trees); // for the next worktree
       await appendLog(log, `${lines.join('\n')}\n`);
       steps.length = 0;
       method = 'clone';
@@ -141,6 +147,8 @@ async function resolutionOf(worktree: string, plan: SetupPlan | undefined): Prom
   }
   return { resolution: [] };
 }
+
+const isInside = (path: string, dir: string) => path === dir || path.startsWith(`${dir}${sep}`);
 
 async function appendLog(path: string, text: string): Promise<void> {
   await mkdir(join(path, '..'), { recursive: true });

@@ -1,11 +1,12 @@
 // Proof that the gates run the worktree's code (#16 point 2): the project's
-// own packages, resolved from the worktree by a child process the way its
-// tests will resolve them — Node's `require.resolve` for every workspace
-// package, Python's import system for every import package — must land inside
+// own packages, resolved from the worktree the way its tests will resolve
+// them — Node's `require.resolve` (in a worker thread) for every workspace
+// package, Python's import system (a child process) for every import package — must land inside
 // the worktree. Resolving to the user's checkout (a hoisted workspace link, an
 // editable install's .pth) means the gates would judge the user's code.
 import { realpath } from 'node:fs/promises';
 import { sep } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { execa } from 'execa';
 
 export interface Resolution {
@@ -15,15 +16,18 @@ export interface Resolution {
   inside: boolean;
 }
 
+// Run in a worker thread of its own: Node's real resolution with fresh caches each time (a worktree's links may
+// have changed since the last check), at a fraction of a child process's start-up.
 const NODE_SCRIPT = `
 const { realpathSync } = require('node:fs');
+const { parentPort, workerData } = require('node:worker_threads');
 const out = {};
-for (const name of JSON.parse(process.argv[1])) {
+for (const name of workerData.names) {
   for (const request of [name + '/package.json', name]) {
-    try { out[name] = realpathSync(require.resolve(request, { paths: [process.cwd()] })); break; } catch {}
+    try { out[name] = realpathSync(require.resolve(request, { paths: [workerData.cwd] })); break; } catch {}
   }
 }
-process.stdout.write(JSON.stringify(out));
+parentPort.postMessage(out);
 `;
 
 const PYTHON_SCRIPT = `
@@ -41,8 +45,18 @@ print(json.dumps(out))
 `;
 
 /** Resolve `names` from `worktree` with Node; each inside the worktree or not. */
-export function checkNodeResolution(worktree: string, names: readonly string[], env?: NodeJS.ProcessEnv): Promise<Resolution[]> {
-  return resolveWith(worktree, names, [process.execPath, '-e', NODE_SCRIPT, JSON.stringify(names)], env);
+export async function checkNodeResolution(worktree: string, names: readonly string[], env?: NodeJS.ProcessEnv): Promise<Resolution[]> {
+  if (names.length === 0) return [];
+  const found = await new Promise<Record<string, string>>((resolve) => {
+    const worker = new Worker(NODE_SCRIPT, { eval: true, workerData: { names, cwd: worktree }, ...(env ? { env } : {}), stdout: true, stderr: true });
+    worker.once('message', (out: Record<string, string>) => {
+      resolve(out);
+      void worker.terminate();
+    });
+    worker.once('error', () => resolve({})); // could not run: every name is unresolved
+    worker.once('exit', () => resolve({}));
+  });
+  return judged(worktree, names, found);
 }
 
 /** Resolve the import packages `names` from `worktree` with `python`, in the environment the gates get. */
@@ -59,6 +73,10 @@ async function resolveWith(worktree: string, names: readonly string[], argv: str
   } catch {
     // the program could not run: every name is unresolved
   }
+  return judged(worktree, names, found);
+}
+
+async function judged(worktree: string, names: readonly string[], found: Record<string, string>): Promise<Resolution[]> {
   const root = await realpath(worktree);
   return names.map((name) => {
     const path = found[name];

@@ -13,6 +13,7 @@ import type { Backlog } from '../../backlog/types.js';
 import { readBuildRecords } from '../../phases/factory.js';
 import { git } from '../../git/git.js';
 import { legacyWorktreesDir } from '../../git/worktree-location.js';
+import { removeSpares } from '../../prepare/spare-trees.js';
 import { acquireRunLock } from '../../state/run-lock.js';
 import type { CommandContext } from '../context.js';
 import { backlogPathOf, configOf, repoRootOf } from './shared.js';
@@ -50,6 +51,7 @@ async function cleanLive(ctx: CommandContext, repoRoot: string, backlog: Backlog
     const salvaged = await manager.removeTask(id, mergedInto);
     ctx.stdout.write(`removed the worktree ${place} and task/${id}${salvaged ? ` (unmerged work saved to ${salvaged})` : ''}\n`);
   }
+  await removeSpares(manager.worktreesDir); // node_modules prepared ahead for worktrees to come
   const kept = [...new Set([...present, ...branches])].filter((id) => !finished.has(id)).sort();
   ctx.stdout.write(`${candidates.length} finished task${candidates.length === 1 ? '' : 's'} cleaned${kept.length ? `; kept ${kept.join(', ')} (not finished)` : ''}\n`);
 }
