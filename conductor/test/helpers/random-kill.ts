@@ -267,7 +267,7 @@ export async function checkInvariants(project: Project, before: Snapshot, final:
   const worktreesDir = worktreesDirOf(repo);
   if (existsSync(worktreesDir)) {
     for (const name of readdirSync(worktreesDir)) {
-      if (name === '.gitignore' || name === '.orphaned') continue;
+      if (name === '.gitignore' || name === '.orphaned' || name === '.prepared') continue; // conductor's own: not worktrees
       if (!registered.has(join(worktreesDir, name))) violations.push(`worktrees/${name} is not a registered worktree`);
       else if (name !== '_integration' && backlog?.tasks.find((t) => t.id === name)?.status === 'done') violations.push(`worktrees/${name} left behind for a done task`);
     }
