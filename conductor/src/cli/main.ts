@@ -57,7 +57,14 @@ export async function main(): Promise<void> {
   const forced = process.env.CONDUCTOR_TTY === '1';
   const terminal = (stream: { isTTY?: boolean }) => (forced || stream.isTTY === true) && process.env.TERM !== 'dumb';
   const io: RunIO = {
-    stdout: { write: (text) => void process.stdout.write(text), isTTY: terminal(process.stdout), color: wantsColor(terminal(process.stdout), process.env, argv) },
+    stdout: {
+      write: (text) => void process.stdout.write(text),
+      isTTY: terminal(process.stdout),
+      color: wantsColor(terminal(process.stdout), process.env, argv),
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
     stderr: {
       write: (text) => void process.stderr.write(text),
       isTTY: terminal(process.stderr),
