@@ -1,5 +1,6 @@
 // #17 point 4: a run's timeline per attempt step, as an SVG next to the report
 // and as text on a terminal; report files named so they sort by date.
+import { stripVTControlCharacters } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { LedgerEntry } from '../src/agents/ledger.js';
 import { computeRunReport, type ReportInput } from '../src/report/run-report.js';
@@ -154,7 +155,7 @@ describe('the run timeline', () => {
     const coloured = renderTimelineText(report, { columns: 64, paint: paintFor(true) });
     expect(coloured).toContain('\x1b[31m✗\x1b[39m');
     expect(coloured).toContain('\x1b[32mdone\x1b[39m');
-    expect(coloured.replace(/\x1b\[\d+m/g, '')).toBe(text);
+    expect(stripVTControlCharacters(coloured)).toBe(text);
   });
 
   it('names report files so they sort by date, and finds a run\'s earlier files under either scheme', () => {
