@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { conductor } from './helpers/cli.js';
 import { gitdir } from './helpers/dirs.js';
 import { backlog, writeTask } from './helpers/backlogs.js';
+import { wantsColor } from '../src/util/colors.js';
 
 const SCRIPT = fileURLToPath(new URL('./fixtures/scripted-agent.mjs', import.meta.url));
 const ESC = '\x1b[';
@@ -35,6 +36,15 @@ async function retried(): Promise<string> {
 }
 
 describe('on a terminal and through a pipe', () => {
+  it('decides colour per stream: a terminal unless NO_COLOR (not empty), --no-color or TERM=dumb', () => {
+    expect(wantsColor(true, {}, ['status'])).toBe(true);
+    expect(wantsColor(false, {}, ['status'])).toBe(false);
+    expect(wantsColor(true, { NO_COLOR: '1' }, ['status'])).toBe(false);
+    expect(wantsColor(true, { NO_COLOR: '' }, ['status'])).toBe(true);
+    expect(wantsColor(true, {}, ['status', '--no-color'])).toBe(false);
+    expect(wantsColor(true, { TERM: 'dumb' }, ['status'])).toBe(false);
+  });
+
   it('writes the SVG next to the report with both attempts of the retried task, and prints the text timeline only on a terminal', async () => {
     const repo = await retried();
     const [runId] = runIds(repo);
