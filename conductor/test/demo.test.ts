@@ -77,7 +77,13 @@ describe('conductor demo', () => {
     expect(report).toContain('- session reuse: 0 ');
     expect(report).toContain('- first-attempt success: 40% (2 of 5 finished tasks)');
     expect(report).toContain('- planning documents in worker and reviewer prompts: none');
-    expect(report).toContain('```mermaid\ngantt\n');
-    expect(report.match(/^ {2}T0\d done \(attempt \d\) :done, /gm)).toHaveLength(5);
+    // The timeline: an SVG next to the report, a row per task, a bar per step of each attempt.
+    const svgName = path.replace(/^docs\/runs\//, '').replace(/\.md$/, '.svg');
+    expect(report).toContain(`![Timeline of run `);
+    expect(report).toContain(`](${svgName})`);
+    const svg = readFileSync(join(repo, 'docs', 'runs', svgName), 'utf8');
+    expect(svg.match(/<g class="task" data-task="T0\d">/g)).toHaveLength(5);
+    expect(svg).toMatch(/ data-attempt="1"[^>]*><title>T02 attempt 1: gates, [^<]*, failed \(gates\)<\/title>/);
+    expect(svg).toMatch(/<title>T02 attempt 2: merge, /);
   }, 150_000);
 });

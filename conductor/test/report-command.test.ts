@@ -72,12 +72,15 @@ describe('conductor report', () => {
     const text = await conductor(['report'], { cwd: repo });
     expect(text.exitCode, text.stderr).toBe(0);
     expect(text.stdout.startsWith(`# Run ${runId}\n`)).toBe(true);
-    expect(text.stderr).toBe(`written to docs/runs/${runId}.md`);
-    expect(readFileSync(join(repo, 'docs', 'runs', `${runId}.md`), 'utf8')).toBe(`${text.stdout}\n`);
+    // Named by the run's start (UTC), so docs/runs lists runs by date; the timeline SVG sits next to it.
+    const stem = `${report.startedAt.slice(0, 19).replace('T', '-').replace(/:/g, '')}-${runId}`;
+    expect(text.stderr).toBe(`written to docs/runs/${stem}.md (timeline: docs/runs/${stem}.svg)`);
+    expect(readFileSync(join(repo, 'docs', 'runs', `${stem}.md`), 'utf8')).toBe(`${text.stdout}\n`);
     expect(text.stdout).toContain('- session reuse: 0 (sessions whose id appears twice in the ledger)');
     expect(text.stdout).toContain('- planning documents in worker and reviewer prompts: none (6 saved prompts checked)');
-    const bars = text.stdout.split('```mermaid\n')[1]!.split('\n```')[0]!.split('\n').filter((line) => / :done, T0\d, \d+, \d+$/.test(line));
-    expect(bars.map((bar) => bar.trim().split(' ')[0])).toEqual(['T01', 'T02', 'T03']);
+    expect(text.stdout).toContain(`## Timeline\n\n![Timeline of run ${runId}](${stem}.svg)\n`);
+    const svg = readFileSync(join(repo, 'docs', 'runs', `${stem}.svg`), 'utf8');
+    expect([...svg.matchAll(/<g class="task" data-task="(T0\d)">/g)].map((m) => m[1])).toEqual(['T01', 'T02', 'T03']);
   });
 
   it('flags a worker prompt that carries a planning document', async () => {

@@ -3,7 +3,7 @@ import type { LedgerEntry } from '../src/agents/ledger.js';
 import { callCost } from '../src/report/cost.js';
 import { lowerBound } from '../src/report/critical-path.js';
 import { findPlanningDebris } from '../src/report/planning-debris.js';
-import { renderGantt, renderReportMarkdown } from '../src/report/render-report.js';
+import { renderReportMarkdown } from '../src/report/render-report.js';
 import { computeRunReport, median, type ReportInput } from '../src/report/run-report.js';
 import type { TaskStatus } from '../src/state/status-file.js';
 
@@ -110,11 +110,15 @@ describe('report figures (literal data)', () => {
     expect(computeRunReport(data).caps.blocked).toEqual([{ id: 'T03', note: reworded }]);
   });
 
-  it('draws one Gantt bar per task from its start to its end', () => {
+  it('links the timeline picture from the Markdown, one step per state the task went through', () => {
     const report = computeRunReport(input());
-    expect(renderGantt(report)).toBe(
-      ['gantt', '  title Run r1', '  dateFormat x', '  axisFormat %H:%M:%S', '  section tasks', `  T01 done (attempt 1) :done, T01, ${T0 + 10_000}, ${T0 + 20_000}`, `  T02 done (attempt 2) :done, T02, ${T0 + 20_000}, ${T0 + 40_000}`, `  T03 blocked (attempt 1) :crit, T03, ${T0 + 10_000}, ${T0 + 15_000}`].join('\n'),
-    );
+    // The literal histories go ready → running → failed/done: one worker step per attempt, the last one ending the attempt marked.
+    expect(report.tasks.map((t) => [t.id, t.steps.map((s) => [s.kind, s.attempt, s.startedAt, s.endedAt, s.failed?.kind ?? ''])])).toEqual([
+      ['T01', [['worker', 0, at(10), at(20), '']]],
+      ['T02', [['worker', 0, at(20), at(27), 'failed'], ['worker', 0, at(28), at(40), '']]],
+      ['T03', [['worker', 0, at(10), at(15), 'blocked']]],
+    ]);
+    expect(renderReportMarkdown(report, { timelineFile: '2026-01-01-100000-r1.svg' })).toContain('## Timeline\n\n![Timeline of run r1](2026-01-01-100000-r1.svg)\n');
     const markdown = renderReportMarkdown(report);
     expect(markdown).toContain('| review | 2 | 2,000 | 400 | $0.0040 | 5.0 s | 22.0 s |');
     expect(markdown).toContain('- per-run cap $0.5090 reached at 2026-01-01T10:00:18.000Z: started after it: T02');

@@ -30,6 +30,7 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
   { name: 'verbose', type: 'boolean', description: 'show stack traces and more detail' },
+  { name: 'no-color', type: 'boolean', description: 'no colour, even on a terminal (as NO_COLOR=1 does)' },
 ];
 
 const CONFIG: OptionSpec = { name: 'config', type: 'string', valueName: 'FILE', description: 'config file (default: conductor.config.yaml at the repository root)' };

@@ -5,6 +5,8 @@ export interface Output {
   /** A terminal that can be redrawn (the live task table); plain lines otherwise. */
   isTTY?: boolean;
   columns?: number;
+  /** Colour wanted here: a terminal, and neither NO_COLOR nor --no-color (util/colors.ts). */
+  color?: boolean;
 }
 
 export interface CommandContext {

@@ -9,6 +9,7 @@ import { parseCLI } from './parse-cli.js';
 import { renderError, renderErrorJson } from './render-error.js';
 import { faultPoint } from '../util/fault.js';
 import { asIoFailure } from '../io-failure.js';
+import { paintFor, wantsColor } from '../util/colors.js';
 
 export interface RunIO {
   stdout: Output;
@@ -37,7 +38,7 @@ export async function runCLI(argv: readonly string[], io: RunIO): Promise<number
     // A full disk or a read-only directory is the machine's fault, not a bug: said as such, exit 1.
     const error = asIoFailure(thrown);
     if (json) io.stdout.write(renderErrorJson(error));
-    else io.stderr.write(renderError(error, { verbose, version: safeVersion() }));
+    else io.stderr.write(renderError(error, { verbose, version: safeVersion(), paint: paintFor(io.stderr.color) }));
     return exitCodeOf(error);
   }
 }
@@ -51,11 +52,23 @@ function safeVersion(): string {
 }
 
 export async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  // CONDUCTOR_TTY=1 treats both streams as terminals: for tests and for tools that record a session through pipes.
+  const forced = process.env.CONDUCTOR_TTY === '1';
+  const terminal = (stream: { isTTY?: boolean }) => (forced || stream.isTTY === true) && process.env.TERM !== 'dumb';
   const io: RunIO = {
-    stdout: { write: (text) => void process.stdout.write(text) },
+    stdout: {
+      write: (text) => void process.stdout.write(text),
+      isTTY: terminal(process.stdout),
+      color: wantsColor(terminal(process.stdout), process.env, argv),
+      get columns() {
+        return process.stdout.columns;
+      },
+    },
     stderr: {
       write: (text) => void process.stderr.write(text),
-      isTTY: process.stderr.isTTY === true && process.env.TERM !== 'dumb',
+      isTTY: terminal(process.stderr),
+      color: wantsColor(terminal(process.stderr), process.env, argv),
       get columns() {
         return process.stderr.columns;
       },
@@ -63,7 +76,7 @@ export async function main(): Promise<void> {
     cwd: process.cwd(),
     ...(process.stdin.isTTY ? { confirm } : {}),
   };
-  process.exitCode = await runCLI(process.argv.slice(2), io);
+  process.exitCode = await runCLI(argv, io);
 }
 
 /** A yes/no question on the terminal: only "y" or "yes" is yes. */

@@ -2,18 +2,21 @@
 // stack trace unless --verbose. Unexpected errors are reported as bugs.
 import { ConductorError, exitCodeOf } from '../errors.js';
 import { formatProblem } from '../problems.js';
+import { plain, type Paint } from '../util/colors.js';
 
-export function renderError(error: unknown, options: { verbose: boolean; version: string }): string {
+/** `paint` colours the failure red on a terminal. */
+export function renderError(error: unknown, options: { verbose: boolean; version: string; paint?: Paint }): string {
+  const paint = options.paint ?? plain;
   if (error instanceof ConductorError) {
     const lines = error.problems.map(formatProblem);
-    lines.push(`conductor: ${error.message}`);
+    lines.push(paint.red(`conductor: ${error.message}`));
     if (error.hint) lines.push(`hint: ${error.hint}`);
     if (options.verbose && error.stack) lines.push(error.stack);
     return `${lines.join('\n')}\n`;
   }
   const message = error instanceof Error ? error.message : String(error);
   const lines = [
-    `conductor: internal error: ${message}`,
+    paint.red(`conductor: internal error: ${message}`),
     `This is a bug in conductor. Please report it with the command you ran and: conductor ${options.version}, Node ${process.version}, ${process.platform} ${process.arch}.`,
   ];
   if (options.verbose && error instanceof Error && error.stack) lines.push(error.stack);

@@ -260,12 +260,12 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     run.onQuota(`${task.id}: ${reason}`);
     await move('interrupted', { ...patch, pid: undefined }, `${RATE_LIMITED}: ${reason}${onResume ? `; ${onResume}` : ''}`, { cause: 'rate-limit', stage });
   };
-  const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus>, cause: NonNullable<EventInput['cause']>) => {
+  const failed = async (reason: string, lessons: readonly string[], patch: Partial<TaskStatus>, cause: NonNullable<EventInput['cause']>, data?: EventInput['data']) => {
     lastReason = reason;
     notes = [...lessons];
     failedInARow++;
     tried.push(`attempt ${attempt}: ${reason}`);
-    await move('failed', { ...patch, pid: undefined }, reason, { cause });
+    await move('failed', { ...patch, pid: undefined }, reason, { cause, ...(data ? { data } : {}) });
     ctx.report(`implement: ${task.id} attempt ${attempt} failed: ${reason}`);
   };
   /**
@@ -331,13 +331,14 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');
     if (work.result === 'blocked') return move('blocked', { ...patch, ...(work.setupError ? { attempt: attempt - 1 } : {}), pid: undefined, endedAt: new Date().toISOString() }, work.reason, { cause: work.setupError ? 'setup-error' : 'worker-blocked' });
     if (work.result === 'failed') {
-      await failed(work.reason ?? 'failed', work.negativeEvidence, patch, work.gates.some((g) => !g.passed) ? 'gates' : 'worker');
+      await failed(work.reason ?? 'failed', work.negativeEvidence, patch, work.gates.some((g) => !g.passed) ? 'gates' : 'worker', setupTime(work));
       if (work.discard) await run.worktrees.removeTask(task.id, run.integrationBranch); // salvaged first
       continue;
     }
     // Verifying since the gates started; an attempt whose gates wait for the reviewer (flagged changes) passes through it here.
     if (status.status !== 'verifying') await move('verifying', patch);
-    await move('review', patch);
+    const timed = setupTime(work);
+    await move('review', patch, undefined, timed ? { data: timed } : undefined);
     const review = await reviewAttempt(ctx, task, attempt, work, run.baselineFailures);
     if (ctx.signal?.aborted) return move('interrupted', { pid: undefined, attempt: attempt - 1 }, STOPPED_IN_REVIEW, { cause: 'ctrl-c', stage: 'review' });
     if (!review.ok && review.stopped === 'quota') {
@@ -396,6 +397,11 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`, { cause: 'attempts-used-up' });
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', `To try again: conductor retry ${task.id} (edit the task in tasks/BACKLOG.yaml first if it needs it), then conductor resume.`]);
+}
+
+/** How long the preparation before the gates took, for the report's timeline to split setup from gates (report/task-steps.ts). */
+function setupTime(work: AttemptOutcome): { setupMs: number } | undefined {
+  return work.setup && work.gates.length > 0 ? { setupMs: work.setup.durationMs } : undefined;
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {

@@ -1,5 +1,5 @@
-// `conductor report` as Markdown (printed, and kept as docs/runs/<run-id>.md),
-// with the run as a Mermaid Gantt chart: one bar per task.
+// `conductor report` as Markdown (printed, and kept in docs/runs/ with the
+// timeline drawn as an SVG next to it: timeline-svg.ts).
 import { formatCount } from '../util/format.js';
 import { formatUsd } from './cost.js';
 import type { Figures, RunReport } from './run-report.js';
@@ -20,7 +20,8 @@ const cost = (f: Figures) => (f.calls > 0 && f.unpricedCalls === f.calls ? 'unpr
 const percent = (rate: number | undefined) => (rate === undefined ? 'n/a' : `${Math.round(rate * 100)}%`);
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-export function renderReportMarkdown(report: RunReport): string {
+/** `timelineFile`: the SVG timeline's name next to the Markdown, linked from its Timeline section. */
+export function renderReportMarkdown(report: RunReport, options: { timelineFile?: string } = {}): string {
   const out: string[] = [`# Run ${report.runId}`, ''];
   const t = report.totals;
   out.push(
@@ -67,16 +68,10 @@ export function renderReportMarkdown(report: RunReport): string {
     if (caps.perRun) out.push(caps.perRun.reachedAt ? `- per-run cap ${formatUsd(caps.perRun.capUsd)} reached at ${caps.perRun.reachedAt}: ${after.length === 0 ? 'no task started after it' : `started after it: ${after.join(', ')}`}` : `- per-run cap ${formatUsd(caps.perRun.capUsd)}: not reached`);
     if (caps.perTask !== undefined) out.push(`- per-task cap ${formatUsd(caps.perTask)}: ${caps.blocked.length === 0 ? 'no task reached it' : `blocked ${caps.blocked.map((b) => b.id).join(', ')}`}`);
   }
-  if (report.tasks.length > 0) out.push('', '## Timeline', '', '```mermaid', renderGantt(report), '```');
-  return `${out.join('\n')}\n`;
-}
-
-/** Tasks as bars from their first start to their end in this run; the state picks the bar's style. */
-export function renderGantt(report: RunReport): string {
-  const lines = ['gantt', `  title Run ${report.runId}`, '  dateFormat x', '  axisFormat %H:%M:%S', '  section tasks'];
-  for (const task of report.tasks) {
-    const tag = task.state === 'done' ? 'done, ' : task.state === 'blocked' || task.state === 'failed' ? 'crit, ' : task.state === 'running' ? 'active, ' : '';
-    lines.push(`  ${task.id} ${task.state ?? ''} (attempt ${task.attempts}) :${tag}${task.id.replace(/[^A-Za-z0-9_]/g, '_')}, ${Date.parse(task.startedAt!)}, ${Date.parse(task.endedAt!)}`);
+  if (report.tasks.length > 0) {
+    out.push('', '## Timeline', '');
+    out.push(options.timelineFile ? `![Timeline of run ${report.runId}](${options.timelineFile})` : 'conductor report draws it as an SVG next to this report in docs/runs/.');
+    out.push('', 'One row per task, one bar per step of each attempt: worker, setup, gates, review, merge; ✗ marks a step that ended its attempt (failed, conflict, stopped, blocked).');
   }
-  return lines.join('\n');
+  return `${out.join('\n')}\n`;
 }

@@ -9,6 +9,7 @@ import { lastEvent } from '../state/task-events.js';
 import { callCost } from './cost.js';
 import { lowerBound, type LowerBound } from './critical-path.js';
 import type { DebrisHit } from './planning-debris.js';
+import { taskSteps, type StepKind } from './task-steps.js';
 
 export interface ReportTask {
   id: string;
@@ -49,6 +50,19 @@ export interface TaskReport extends Figures {
   startedAt?: string;
   endedAt?: string;
   note?: string;
+  /** Per attempt: worker, setup, gates, review, merge, in time order (task-steps.ts). */
+  steps: ReportStep[];
+}
+
+export interface ReportStep {
+  kind: StepKind;
+  attempt: number;
+  startedAt: string;
+  endedAt: string;
+  /** The step ended its attempt badly: the event's kind (failed, conflict, blocked, stopped) and cause. */
+  failed?: { kind: string; cause?: string };
+  /** Still under way when the report was made. */
+  open?: boolean;
 }
 
 export interface RunReport {
@@ -149,7 +163,8 @@ export function computeRunReport(input: ReportInput): RunReport {
     if (!span) continue;
     spans.set(task.id, span);
     const status = task.status;
-    const row: TaskReport = { id: task.id, ...figures(calls, input.pricing), attempts: status?.attempt ?? Math.max(0, ...calls.map((e) => e.attempt)), startedAt: new Date(span.start).toISOString(), endedAt: new Date(span.end).toISOString() };
+    const steps = taskSteps(status?.history ?? [], { after, before, now: span.end }).map(({ start, end, ...step }): ReportStep => ({ ...step, startedAt: new Date(start).toISOString(), endedAt: new Date(end).toISOString() }));
+    const row: TaskReport = { id: task.id, ...figures(calls, input.pricing), attempts: status?.attempt ?? Math.max(0, ...calls.map((e) => e.attempt)), startedAt: new Date(span.start).toISOString(), endedAt: new Date(span.end).toISOString(), steps };
     if (status) row.state = status.status;
     if (status?.metrics?.contextBytes !== undefined) row.contextBytes = status.metrics.contextBytes;
     if (status?.note !== undefined && status.status !== 'done') row.note = status.note;

@@ -4,6 +4,7 @@ import type { Backlog, TaskState } from '../backlog/types.js';
 import type { LedgerEntry } from '../agents/ledger.js';
 import { nextStep } from '../phases/next-step.js';
 import type { StatusRead } from '../state/status-file.js';
+import { paintState, plain, type Paint } from '../util/colors.js';
 
 export interface TaskRow {
   id: string;
@@ -48,13 +49,14 @@ function leftForHuman(record: Extract<StatusRead, { kind: 'ok' }>['status']): bo
   return nextStep({ status: 'review' }, record, { merged: false }, false).step === 'wait-for-human';
 }
 
-export function renderTaskTable(rows: readonly TaskRow[]): string {
-  const notes = noteLines(rows);
-  return `${tableLines(rows).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}\n${summaryLine(rows)}\n`;
+/** `paint` colours the states (and the notes of stuck tasks) on a terminal. */
+export function renderTaskTable(rows: readonly TaskRow[], paint: Paint = plain): string {
+  const notes = noteLines(rows, paint);
+  return `${tableLines(rows, paint).join('\n')}\n${notes.length ? `${notes.join('\n')}\n` : ''}\n${summaryLine(rows, paint)}\n`;
 }
 
 /** The header and one aligned line per row. */
-export function tableLines(rows: readonly TaskRow[]): string[] {
+export function tableLines(rows: readonly TaskRow[], paint: Paint = plain): string[] {
   const header = ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST'];
   const body = rows.map((row) => [
     row.id,
@@ -66,19 +68,22 @@ export function tableLines(rows: readonly TaskRow[]): string[] {
     row.costUsd === undefined ? '-' : `$${row.costUsd.toFixed(2)}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(header), ...body.map(line)];
+  // Padding is measured on the plain text; only the state word is coloured.
+  const line = (cells: string[], state?: string) => cells.map((cell, i) => (i === 2 && state !== undefined ? `${paintState(paint, cell)}${' '.repeat(widths[i]! - cell.length)}` : cell.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...body.map((cells, i) => line(cells, rows[i]!.state))];
 }
 
-export function noteLines(rows: readonly TaskRow[]): string[] {
-  return rows.filter((row) => row.note).map((row) => `  ${row.id}: ${row.note}`);
+export function noteLines(rows: readonly TaskRow[], paint: Paint = plain): string[] {
+  return rows.filter((row) => row.note).map((row) => `  ${row.id}: ${row.state === 'review' ? row.note! : paintNote(paint, row.state, row.note!)}`);
 }
+
+const paintNote = (paint: Paint, state: string, note: string) => (state === 'interrupted' ? paint.yellow(note) : paint.red(note));
 
 /** `3 tasks: 1 done, 2 pending`, states in the order they first appear. */
-export function summaryLine(rows: readonly TaskRow[]): string {
+export function summaryLine(rows: readonly TaskRow[], paint: Paint = plain): string {
   const counts = new Map<string, number>();
   for (const row of rows) counts.set(row.state, (counts.get(row.state) ?? 0) + 1);
-  return `${rows.length} task${rows.length === 1 ? '' : 's'}: ${[...counts].map(([state, n]) => `${n} ${state}`).join(', ')}`;
+  return `${rows.length} task${rows.length === 1 ? '' : 's'}: ${[...counts].map(([state, n]) => `${n} ${paintState(paint, state)}`).join(', ')}`;
 }
 
 function duration(ms: number): string {

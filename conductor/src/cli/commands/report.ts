@@ -1,7 +1,10 @@
 // conductor report [--json] [--run ID]: what a run cost and how it went, as
-// Markdown (also written to docs/runs/<run-id>.md) or as JSON.
+// Markdown (also written to docs/runs/<date>-<run-id>.md, with its timeline as
+// an SVG next to it) or as JSON; on a terminal, the timeline in text too.
 import { loadRunReport } from '../../report/load-run.js';
+import { renderTimelineText } from '../../report/timeline-text.js';
 import { writeRunReport } from '../../report/write-report.js';
+import { paintFor } from '../../util/colors.js';
 import { implementOptions } from './implement-report.js';
 import type { CommandContext } from '../context.js';
 import { configOf, repoRootOf } from './shared.js';
@@ -20,6 +23,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const written = await writeRunReport(repoRoot, { ...config, concurrency }, wanted);
   for (const warning of written.warnings) ctx.stderr.write(`warning: ${warning}\n`);
   ctx.stdout.write(written.markdown);
-  ctx.stderr.write(`written to ${written.path}\n`);
+  if (ctx.stdout.isTTY) ctx.stdout.write(`\n${renderTimelineText(written.report, { paint: paintFor(ctx.stdout.color), ...(ctx.stdout.columns ? { columns: ctx.stdout.columns } : {}) })}`);
+  ctx.stderr.write(`written to ${written.path}${written.svgPath ? ` (timeline: ${written.svgPath})` : ''}\n`);
   return 0;
 }

@@ -8,6 +8,7 @@ import { lockHeld } from '../../state/run-lock.js';
 import { readTaskRows } from '../../status/read-rows.js';
 import { readRunView, runLines, watchOutcome, type RunView } from '../../status/run-view.js';
 import { renderTaskTable, type TaskRow } from '../../status/task-table.js';
+import { paintFor } from '../../util/colors.js';
 import type { CommandContext } from '../context.js';
 import { backlogPathOf, repoRootOf } from './shared.js';
 
@@ -29,7 +30,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (beforeBacklog) return { run: view, tasks: [] };
     throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems${view && view.state !== 'running' ? ', then conductor resume' : ''}` });
   };
-  const render = (s: Snapshot) => `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || !s.run ? renderTaskTable(s.tasks) : ''}`;
+  const render = (s: Snapshot) => `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || !s.run ? renderTaskTable(s.tasks, paintFor(ctx.stdout.color)) : ''}`;
 
   if (ctx.options.json) {
     ctx.stdout.write(`${JSON.stringify(await snapshot(), null, 2)}\n`);
