@@ -4,7 +4,7 @@
 // a setup error, not the worker's fault.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
@@ -86,8 +86,9 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     const log = join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'setup.log');
     const status = statusOf(repo, 'T01');
     expect([status.status, status.attempt]).toEqual(['blocked', 0]);
-    expect(status.verification?.setup).toMatchObject({ ok: false, method: 'command', log });
-    expect(status.note).toBe(`setup error (not the worker's fault; no attempt used): ${process.execPath} -e ${FAIL_IN_T01} failed with exit code 3; log: ${log}`);
+    // The record names the log relative to the repository: the file may be committed (#18).
+    expect(status.verification?.setup).toMatchObject({ ok: false, method: 'command', log: '.conductor/logs/T01/attempt-1/setup.log' });
+    expect(status.note).toBe(`setup error (not the worker's fault; no attempt used): ${process.execPath} -e ${FAIL_IN_T01} failed with exit code 3; log: .conductor/logs/T01/attempt-1/setup.log`);
     expect((await conductor(['status'], { cwd: repo })).stdout).toContain("setup error (not the worker's fault");
     expect(readFileSync(log, 'utf8')).toContain('no network');
   }, 180_000);
@@ -119,6 +120,6 @@ describe('a Python project installed editable in the user\'s venv', () => {
     const status = statusOf(repo, 'T01');
     expect(status.status).toBe('blocked');
     expect(status.verification?.gates).toEqual([expect.objectContaining({ name: 'test', passed: false })]);
-    expect(status.verification?.setup?.resolution).toEqual([{ name: 'durations', path: join(worktreePath(repo, 'T01'), 'src', 'durations', '__init__.py'), inside: true }]);
+    expect(status.verification?.setup?.resolution).toEqual([{ name: 'durations', path: relative(repo, join(worktreePath(repo, 'T01'), 'src', 'durations', '__init__.py')), inside: true }]);
   }, 180_000);
 });

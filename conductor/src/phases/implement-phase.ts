@@ -36,6 +36,7 @@ import { reviewAttempt } from './review-attempt.js';
 import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 import { setupRecord } from '../prepare/prepare-worktree.js';
+import { portablePath, portableSetup } from '../state/portable-path.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
 
 const STOP_POLL_MS = 1000;
@@ -103,7 +104,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
   const prepared = await preparedGates(ctx, integration.path, true, '_baseline');
   if (!prepared.setup.ok) {
-    throw new ConductorError('PHASE_FAILED', `the integration worktree could not be prepared for the gates: ${setupFailure(prepared.setup)}`, { hint: 'setup in conductor.config.yaml overrides the detected preparation (docs/workflow.md, "Preparing worktrees")' });
+    throw new ConductorError('PHASE_FAILED', `the integration worktree could not be prepared for the gates: ${setupFailure(prepared.setup, ctx.repoRoot)}`, { hint: 'setup in conductor.config.yaml overrides the detected preparation (docs/workflow.md, "Preparing worktrees")' });
   }
   const baseline = await runGates(gates, prepared.options);
   const baselineFailures = new Set(baseline.filter((g) => !g.passed).map((g) => g.name));
@@ -323,7 +324,9 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
-    const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })), ...(work.setup ? { setup: setupRecord(work.setup) } : {}) } };
+    // Paths in the record are relative to the repository (portable-path.ts): the file may be committed.
+    const portable = (path: string) => portablePath(ctx.repoRoot, path);
+    const patch: Partial<TaskStatus> = { worktree: portable(work.worktree), branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log: portable(log) } : {}) })), ...(work.setup ? { setup: portableSetup(ctx.repoRoot, setupRecord(work.setup)) } : {}) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');
