@@ -59,7 +59,7 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     expect(states(repo)).toEqual([['T01', 'blocked'], ['T02', 'done']]);
     const broken = statusOf(repo, 'T01');
     expect(broken.verification?.gates).toEqual([expect.objectContaining({ name: 'test', passed: false })]);
-    const wt = worktreePath(repo, 'T01');
+    const wt = relative(repo, worktreePath(repo, 'T01')); // the record names paths relative to the repository (#18)
     // The check: @mono/a and @mono/b resolve to the worktree's packages, through node_modules cloned from the user's.
     expect(broken.verification?.setup).toMatchObject({ ok: true, method: 'prepared', resolution: [{ name: '@mono/a', path: join(wt, 'packages', 'a', 'package.json'), inside: true }, { name: '@mono/b', path: join(wt, 'packages', 'b', 'package.json'), inside: true }] });
     expect(readFileSync(join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'setup.log'), 'utf8')).toMatch(/^node_modules: cloned from \S+ \((reflink|hardlink)\)\n/);
