@@ -2,13 +2,13 @@
 // (#18): a run's tasks/, specs/ and docs/ hold no temp dir, worktree dir or
 // $HOME, and a status file names its worktree and logs relative to the
 // repository, while records with the absolute paths of earlier versions still read.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { portablePath, resolvedPath } from '../src/state/portable-path.js';
-import { conductor } from './helpers/cli.js';
+import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { worktreePath, worktreesDir } from './helpers/worktree-path.js';
 
@@ -47,6 +47,19 @@ describe('portable committed files', () => {
     const leaks = files.flatMap(([path, text]) => machine.filter((p) => text.includes(p)).map((p) => `${path}: ${p}`));
     expect(leaks).toEqual([]);
   }, 180_000);
+
+  it('docsDir moves the repo map; one outside the repository is a located error with exit 2', async () => {
+    const repo = gitdir({ 'src/app.ts': 'export {};\n', 'conductor.config.yaml': 'docsDir: notes/conductor/\n' });
+    const built = await conductor(['repo-map'], { cwd: repo });
+    expect([built.exitCode, built.stdout.split(':')[0]], built.stderr).toEqual([0, 'notes/conductor/repo-map.md']);
+    expect(existsSync(join(repo, 'notes', 'conductor', 'repo-map.md'))).toBe(true);
+    expect(existsSync(join(repo, 'docs'))).toBe(false);
+    writeFileSync(join(repo, 'conductor.config.yaml'), 'docsDir: ../elsewhere\n');
+    const refused = await conductor(['repo-map'], { cwd: repo });
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr.split('\n')[0]).toMatch(/^conductor\.config\.yaml:1:10 error invalid-value: "docsDir" "\.\.\/elsewhere" must match .* — name a folder inside the repository, relative to it, e\.g\. "docs" or "docs\/conductor"$/);
+    expect(refused.stderr).not.toMatch(STACK_FRAME);
+  });
 
   it('a path is written relative to the repository and read back absolute; an absolute one from an earlier version reads as it is', () => {
     expect(portablePath('/home/u/app', '/home/u/app.worktrees/T01')).toBe('../app.worktrees/T01');

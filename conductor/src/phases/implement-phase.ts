@@ -18,6 +18,7 @@ import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import { repoMapFile } from '../config/docs-dir.js';
 import { NO_VERDICT } from '../review/no-verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
@@ -155,9 +156,9 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         : undefined,
     // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
     mergedTree: () => {
-      // docs/repo-map.md describes the live integration branch; a factory build's tree is not it.
+      // The repo map describes the live integration branch; a factory build's tree is not it.
       if (ctx.tasksDir !== undefined) return;
-      mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path })).catch((error: unknown) => ctx.report(`implement: could not refresh docs/repo-map.md: ${(error as Error).message}`));
+      mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path, docsDir: ctx.config.docsDir })).catch((error: unknown) => ctx.report(`implement: could not refresh ${repoMapFile(ctx.config.docsDir)}: ${(error as Error).message}`));
     },
   };
   for (;;) {
@@ -218,7 +219,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   let checkoutMerge: CheckoutMerge | undefined;
   if (options.mergeIntoCheckout && !ctx.signal?.aborted) {
     const unfinished = final.tasks.filter((t) => t.status !== 'done' && t.status !== 'skipped').map((t) => t.id);
-    checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch);
+    checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch, ctx.config.docsDir);
   }
   return { integrationBranch, states, ...(quotaPause ? { quotaPause } : {}), ...(costStop ? { costStop } : {}), ...(checkoutMerge ? { checkoutMerge } : {}) };
 }

@@ -88,6 +88,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     sandboxed: ctx.config.sandbox === 'bwrap',
     records: [tasksDirOf(ctx), ctx.conductorDir],
     taskBranchPrefix: input.worktrees.naming.taskBranch(''),
+    docsDir: ctx.config.docsDir,
   });
   const capNote = uncomparedNote(guarded.boundary);
   if (capNote && !notedCaps.has(capNote)) {

@@ -1,4 +1,4 @@
-// `conductor report` as Markdown (printed, and kept as docs/runs/<run-id>.md),
+// `conductor report` as Markdown (printed, and kept as <docsDir>/runs/<run-id>.md),
 // with the run as a Mermaid Gantt chart: one bar per task.
 import { formatCount } from '../util/format.js';
 import { formatUsd } from './cost.js';

@@ -1,5 +1,5 @@
 // conductor report [--json] [--run ID]: what a run cost and how it went, as
-// Markdown (also written to docs/runs/<run-id>.md) or as JSON.
+// Markdown (also written to <docsDir>/runs/<run-id>.md, docs/ by default) or as JSON.
 import { loadRunReport } from '../../report/load-run.js';
 import { writeRunReport } from '../../report/write-report.js';
 import { implementOptions } from './implement-report.js';
