@@ -4,11 +4,12 @@
 // local git+file:// clone); each then runs `conductor --version` and
 // `conductor demo`. Slow: real npm installs (from the npm cache when warm).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testdir } from './helpers/dirs.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -47,11 +48,14 @@ let tarball: string;
 let packed: Packed;
 
 describe('installing conductor like a CLI', () => {
+  const out = mkdtempSync(join(tmpdir(), 'conductor-pack-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
   beforeAll(async () => {
-    const out = testdir();
-    [packed] = JSON.parse(await npm(['pack', '--json', '--pack-destination', out], ROOT)) as Packed[];
-    tarball = join(out, packed!.filename);
-    process.stdout.write(`package-install: ${packed!.filename}: ${packed!.size} bytes packed, ${packed!.entryCount} files\n`);
+    // `npm pack` runs prepare (the build) first; its JSON is the output's last part.
+    const stdout = await npm(['pack', '--json', '--pack-destination', out], ROOT);
+    packed = (JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as Packed[])[0]!;
+    tarball = join(out, packed.filename);
+    process.stdout.write(`package-install: ${packed.filename}: ${packed.size} bytes packed, ${packed.entryCount} files\n`);
   }, INSTALL_MS);
 
   it('the tarball holds what the CLI needs at run time and nothing else', () => {
