@@ -23,13 +23,12 @@ const BUILD_NEEDS = ['typescript/package.json', '@types/node/package.json', 'ajv
 // What the build reads.
 const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'conductor/src', 'conductor/schemas', 'conductor/templates', 'scripts/build-validators.js'];
 
+class StepFailed extends Error {}
+
 function run(cwd, command, args, env = process.env) {
   const result = spawnSync(command, args, { cwd, stdio: 'inherit', env });
   if (result.error) throw result.error;
-  if (result.status !== 0) {
-    process.stderr.write(`conductor prepare: \`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})\n`);
-    process.exit(result.status ?? 1);
-  }
+  if (result.status !== 0) throw new StepFailed(`\`${[command, ...args].join(' ')}\` failed (exit ${result.status ?? result.signal})`);
 }
 
 function missingBuildTools(dir) {
@@ -49,25 +48,33 @@ function build(dir) {
   run(dir, process.execPath, [join(dir, 'scripts', 'build-validators.js')]);
 }
 
-if (!existsSync(join(root, 'conductor', 'src'))) process.exit(0);
-
-const missing = missingBuildTools(root);
-if (missing.length === 0) {
-  build(root);
-} else {
-  process.stderr.write(`conductor prepare: building in a private copy with the build's dependencies installed there (missing here: ${missing.map((m) => m.replace(/\/package\.json$/, '')).join(', ')})\n`);
-  const work = mkdtempSync(join(tmpdir(), 'conductor-build-'));
-  try {
-    for (const path of SOURCES) if (existsSync(join(root, path))) cpSync(join(root, path), join(work, path), { recursive: true });
-    // The install npm is running may be global (-g): this one is the copy's own, into its node_modules.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_(global|location|prefix|global_prefix|local_prefix)$/i.test(key)));
-    const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
-    const how = existsSync(join(work, 'package-lock.json')) ? 'ci' : 'install';
-    run(work, npm[0], [...npm.slice(1), how, '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--global=false'], env);
-    build(work);
-    rmSync(join(root, 'dist'), { recursive: true, force: true });
-    cpSync(join(work, 'dist'), join(root, 'dist'), { recursive: true });
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+function prepare() {
+  if (!existsSync(join(root, 'conductor', 'src'))) return; // a packed copy: dist/ is shipped
+  const missing = missingBuildTools(root);
+  if (missing.length === 0) {
+    build(root);
+  } else {
+    process.stderr.write(`conductor prepare: building in a private copy with the build's dependencies installed there (missing here: ${missing.map((m) => m.replace(/\/package\.json$/, '')).join(', ')})\n`);
+    const work = mkdtempSync(join(tmpdir(), 'conductor-build-'));
+    try {
+      for (const path of SOURCES) if (existsSync(join(root, path))) cpSync(join(root, path), join(work, path), { recursive: true });
+      // The install npm is running may be global (-g): this one is the copy's own, into its node_modules.
+      const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_config_(global|location|prefix|global_prefix|local_prefix)$/i.test(key)));
+      const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
+      const how = existsSync(join(work, 'package-lock.json')) ? 'ci' : 'install';
+      run(work, npm[0], [...npm.slice(1), how, '--include=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--global=false'], env);
+      build(work);
+      rmSync(join(root, 'dist'), { recursive: true, force: true });
+      cpSync(join(work, 'dist'), join(root, 'dist'), { recursive: true });
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   }
+}
+
+try {
+  prepare();
+} catch (error) {
+  process.stderr.write(`conductor prepare: ${error instanceof StepFailed ? error.message : error.stack}\n`);
+  process.exitCode = 1;
 }

@@ -51,8 +51,9 @@ describe('installing conductor like a CLI', () => {
   const out = mkdtempSync(join(tmpdir(), 'conductor-pack-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   beforeAll(async () => {
-    // `npm pack` runs prepare (the build) first; its JSON is the output's last part.
-    const stdout = await npm(['pack', '--json', '--pack-destination', out], ROOT);
+    // dist/ as the suite's global setup built it: prepare would rebuild it under the other test files running the
+    // CLI at the same time (the git-URL install below runs prepare). Its JSON is the output's last part.
+    const stdout = await npm(['pack', '--json', '--ignore-scripts', '--pack-destination', out], ROOT);
     packed = (JSON.parse(stdout.slice(stdout.lastIndexOf('\n[') + 1)) as Packed[])[0]!;
     tarball = join(out, packed.filename);
     process.stdout.write(`package-install: ${packed.filename}: ${packed.size} bytes packed, ${packed.entryCount} files\n`);

@@ -43,6 +43,11 @@ describe('portable committed files', () => {
 
     const files = ['tasks', 'specs', 'docs'].flatMap((dir) => filesUnder(repo, dir));
     expect(files.map(([path]) => path)).toEqual(expect.arrayContaining(['tasks/T01.status.json', 'tasks/T02.notes.md', 'specs/rate-limiter/SPEC.md', 'specs/rate-limiter/BACKLOG.yaml', 'docs/repo-map.md']));
+    // Each backlog names its schema by the copy beside it, never by the package's path on this machine.
+    for (const dir of ['tasks', 'specs/rate-limiter']) {
+      expect(readFileSync(join(repo, dir, 'BACKLOG.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./backlog.schema.json');
+      expect(existsSync(join(repo, dir, 'backlog.schema.json'))).toBe(true);
+    }
     const machine = [repo, worktreesDir(repo), homedir()];
     const leaks = files.flatMap(([path, text]) => machine.filter((p) => text.includes(p)).map((p) => `${path}: ${p}`));
     expect(leaks).toEqual([]);
