@@ -2,12 +2,16 @@
 // (#18): a run's tasks/, specs/ and docs/ hold no temp dir, worktree dir or
 // $HOME, and a status file names its worktree and logs relative to the
 // repository, while records with the absolute paths of earlier versions still read.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { Task } from '../src/backlog/types.js';
+import type { PhaseContext } from '../src/phases/call-role.js';
+import { rewriteToRetry } from '../src/phases/resume-point.js';
 import { portablePath, resolvedPath } from '../src/state/portable-path.js';
+import { newTaskStatus } from '../src/state/status-file.js';
 import { conductor, STACK_FRAME } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { worktreePath, worktreesDir } from './helpers/worktree-path.js';
@@ -64,6 +68,20 @@ describe('portable committed files', () => {
     expect(refused.exitCode).toBe(2);
     expect(refused.stderr.split('\n')[0]).toMatch(/^conductor\.config\.yaml:1:10 error invalid-value: "docsDir" "\.\.\/elsewhere" must match .* — name a folder inside the repository, relative to it, e\.g\. "docs" or "docs\/conductor"$/);
     expect(refused.stderr).not.toMatch(STACK_FRAME);
+  });
+
+  it('resume finds a kept worktree from the relative path in the record, and from an absolute one an earlier version wrote', async () => {
+    // A rewrite a rate limit cut short after a rebase verdict: resume takes up the kept worktree for the diffstat.
+    const repo = testdir({ 'tasks/T01.review.json': JSON.stringify({ verdict: 'rebase', attempt: 2, summary: 'split it', required_changes: ['smaller steps'] }) });
+    const kept = join(worktreesDir(repo), 'T01');
+    mkdirSync(kept, { recursive: true });
+    writeFileSync(join(kept, '.git'), 'gitdir: elsewhere\n');
+    const ctx = { repoRoot: repo } as PhaseContext;
+    const task = { id: 'T01' } as Task;
+    for (const worktree of [`../${repo.split('/').at(-1)!}.worktrees/T01`, kept]) {
+      const status = { ...newTaskStatus('T01'), attempt: 2, worktree, baseCommit: 'abc123' };
+      expect((await rewriteToRetry(ctx, task, status)).work, worktree).toEqual({ worktree: kept, baseCommit: 'abc123', gates: [] });
+    }
   });
 
   it('a path is written relative to the repository and read back absolute; an absolute one from an earlier version reads as it is', () => {
