@@ -10,6 +10,8 @@ import { loadSchema } from '../src/schema/validators.js';
 import { conductor } from './helpers/cli.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 
+/** What init adds to .gitignore: conductor's state, and a run's live files under tasks/. */
+const IGNORE_BLOCK = '# conductor: run state and caches (see docs/workflow.md in the conductor package)\n.conductor/\ntasks/*.status.json\ntasks/*.context.md\ntasks/*.notes.md\ntasks/*.review.json\ntasks/BACKLOG.md\ntasks/logs/\n';
 const ROLE_FILES = readdirSync(join(packageRoot(), '.opencode', 'agent')).filter((f) => f.endsWith('.md')).sort();
 const configOf = async (yaml: string) => readConfig({ repoRoot: testdir({ 'conductor.config.yaml': yaml }) });
 
@@ -24,7 +26,7 @@ describe('conductor init', () => {
       'created feature-request.md',
       'created tasks/.gitkeep',
       'created specs/.gitkeep',
-      'appended to .gitignore (.conductor/)',
+      'appended to .gitignore (.conductor/, tasks/*.status.json, tasks/*.context.md, tasks/*.notes.md, tasks/*.review.json, tasks/BACKLOG.md, tasks/logs/)',
       `${ROLE_FILES.length + 5} written, 0 skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ].join('\n'));
     for (const f of ROLE_FILES) expect(readFileSync(join(repo, '.opencode', 'agent', f), 'utf8')).toBe(readFileSync(join(packageRoot(), '.opencode', 'agent', f), 'utf8'));
@@ -32,7 +34,8 @@ describe('conductor init', () => {
     const request = readFileSync(join(repo, 'feature-request.md'), 'utf8');
     expect(request).toBe(readFileSync(join(packageRoot(), 'conductor', 'templates', 'feature-request.md'), 'utf8'));
     expect(TEMPLATE_SECTIONS.filter((section) => !request.includes(`\n## ${section}\n`))).toEqual([]);
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('node_modules\n/worktrees\n.conductor/\n');
+    // Live state and caches, as docs/workflow.md's table of files says (#18); the backlog, specs/ and docs/ are the user's to commit.
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe(`node_modules\n/worktrees\n${IGNORE_BLOCK}`);
     // The generated file is valid, and all comments: the defaults apply.
     const loaded = await readConfig({ repoRoot: repo });
     expect(loaded.problems).toEqual([]);
@@ -48,15 +51,15 @@ describe('conductor init', () => {
     expect(again.stdout.split('\n').slice(-4)).toEqual([
       'skipped tasks/.gitkeep (exists; --force overwrites it)',
       'skipped specs/.gitkeep (exists; --force overwrites it)',
-      'skipped .gitignore (already ignores .conductor/)',
+      "skipped .gitignore (already ignores conductor's state)",
       `0 written, ${ROLE_FILES.length + 5} skipped; next: edit conductor.config.yaml, then conductor doctor`,
     ]);
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toBe('concurrency: 5\n');
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe(IGNORE_BLOCK);
     const forced = await conductor(['init', '--force'], { cwd: repo });
     expect(forced.stdout).toContain('overwrote conductor.config.yaml\n');
     expect(readFileSync(join(repo, 'conductor.config.yaml'), 'utf8')).toMatch(/^# conductor\.config\.yaml: every key is optional/);
-    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe('.conductor/\n');
+    expect(readFileSync(join(repo, '.gitignore'), 'utf8')).toBe(IGNORE_BLOCK);
   });
 
   it('refuses outside a git repository with exit 2', async () => {

@@ -4,7 +4,7 @@
 // a setup error, not the worker's fault.
 import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { validateBacklogText } from '../src/backlog/validate-backlog.js';
@@ -62,7 +62,7 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     expect(states(repo)).toEqual([['T01', 'blocked'], ['T02', 'done']]);
     const broken = statusOf(repo, 'T01');
     expect(broken.verification?.gates).toEqual([expect.objectContaining({ name: 'test', passed: false })]);
-    const wt = worktreePath(repo, 'T01');
+    const wt = relative(repo, worktreePath(repo, 'T01')); // the record names paths relative to the repository (#18)
     // The check: @mono/a and @mono/b resolve to the worktree's packages, through node_modules cloned from the user's.
     expect(broken.verification?.setup).toMatchObject({ ok: true, method: 'prepared', resolution: [{ name: '@mono/a', path: join(wt, 'packages', 'a', 'package.json'), inside: true }, { name: '@mono/b', path: join(wt, 'packages', 'b', 'package.json'), inside: true }] });
     // Cloned, or taken ready-made from the spare the integration worktree's preparation left (timing decides which).
@@ -91,8 +91,9 @@ describe('worktrees prepared before the gates, in an npm workspaces monorepo', (
     const log = join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'setup.log');
     const status = statusOf(repo, 'T01');
     expect([status.status, status.attempt]).toEqual(['blocked', 0]);
-    expect(status.verification?.setup).toMatchObject({ ok: false, method: 'command', log });
-    expect(status.note).toBe(`setup error (not the worker's fault; no attempt used): ${process.execPath} -e ${FAIL_IN_T01} failed with exit code 3; log: ${log}`);
+    // The record names the log relative to the repository: the file may be committed (#18).
+    expect(status.verification?.setup).toMatchObject({ ok: false, method: 'command', log: '.conductor/logs/T01/attempt-1/setup.log' });
+    expect(status.note).toBe(`setup error (not the worker's fault; no attempt used): ${process.execPath} -e ${FAIL_IN_T01} failed with exit code 3; log: .conductor/logs/T01/attempt-1/setup.log`);
     expect((await conductor(['status'], { cwd: repo })).stdout).toContain("setup error (not the worker's fault");
     expect(readFileSync(log, 'utf8')).toContain('no network');
   }, 180_000);
@@ -159,6 +160,6 @@ describe('a Python project installed editable in the user\'s venv', () => {
     const status = statusOf(repo, 'T01');
     expect(status.status).toBe('blocked');
     expect(status.verification?.gates).toEqual([expect.objectContaining({ name: 'test', passed: false })]);
-    expect(status.verification?.setup?.resolution).toEqual([{ name: 'durations', path: join(worktreePath(repo, 'T01'), 'src', 'durations', '__init__.py'), inside: true }]);
+    expect(status.verification?.setup?.resolution).toEqual([{ name: 'durations', path: relative(repo, join(worktreePath(repo, 'T01'), 'src', 'durations', '__init__.py')), inside: true }]);
   }, 180_000);
 });

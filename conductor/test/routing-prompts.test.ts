@@ -63,12 +63,13 @@ describe('routing', () => {
 });
 
 describe('role prompts', () => {
-  it('ships all nine roles in opencode agent format', () => {
+  // Hidden subagents: opencode users do not get nine extra primary agents (#18); conductor reads the body itself.
+  it('ships all nine roles in opencode agent format, as hidden subagents', () => {
     const dir = join(packageRoot(), '.opencode', 'agent');
     expect(readdirSync(dir).filter((f) => f.endsWith('.md')).sort()).toEqual([...ROLES].map((r) => `${r}.md`).sort());
     for (const role of ROLES) {
       const text = readFileSync(join(dir, `${role}.md`), 'utf8');
-      expect(text, role).toMatch(/^---\ndescription: .+\nmode: primary\npermission:\n {2}edit: (allow|deny)\n {2}bash: (allow|deny)\n {2}webfetch: deny\n---\n/);
+      expect(text, role).toMatch(/^---\ndescription: .+\nmode: subagent\nhidden: true\npermission:\n {2}edit: (allow|deny)\n {2}bash: (allow|deny)\n {2}webfetch: deny\n---\n/);
     }
   });
 

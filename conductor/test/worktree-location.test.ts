@@ -43,7 +43,7 @@ describe('where task worktrees live', () => {
     const kept = worktreePath(repo, 'T01');
     expect(result.exitCode, result.stderr).toBe(1);
     expect(readFileSync(join(kept, 'lint.js'), 'utf8')).toBe('const unused = 1;\n'); // the worker's files are there, kept
-    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'blocked', worktree: kept });
+    expect(JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8'))).toMatchObject({ status: 'blocked', worktree: relative(repo, kept) }); // relative to the repository (#18)
     expect(existsSync(join(repo, 'worktrees'))).toBe(false);
 
     const nodeTest = spawnSync(process.execPath, ['--test'], { cwd: repo, encoding: 'utf8' });

@@ -153,7 +153,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'repo-map',
     args: '',
     maxArgs: 0,
-    summary: '(re)build docs/repo-map.md from the tracked files, when the tree changed',
+    summary: '(re)build the repo map (docs/repo-map.md; docsDir moves it) from the tracked files, when the tree changed',
     options: [{ name: 'force', type: 'boolean', description: 'rebuild even when the tree did not change' }, CONFIG],
     load: () => import('./commands/repo-map.js'),
   },

@@ -84,6 +84,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     review: { ...d.review, ...raw.review },
     timeouts: { ...d.timeouts, ...raw.timeouts },
     sandbox: raw.sandbox ?? d.sandbox,
+    docsDir: (raw.docsDir ?? d.docsDir).replace(/\/+$/, ''),
     ...(raw.worktreeDir !== undefined ? { worktreeDir: raw.worktreeDir } : {}),
     ...(raw.setup !== undefined ? { setup: raw.setup } : {}),
   };

@@ -88,6 +88,8 @@ export interface ConductorConfig {
   sandbox: 'auto' | 'none' | 'bwrap';
   /** Where task worktrees live, relative to the repository; unset: `../<repo>.worktrees/` (worktree-location.ts). */
   worktreeDir?: string;
+  /** Where the repo map and run reports go, relative to the repository (docs-dir.ts). */
+  docsDir: string;
   setup?: SetupConfig;
 }
 
@@ -107,4 +109,5 @@ export const DEFAULT_CONFIG: ConductorConfig = {
   review: { formatRetries: 2 },
   timeouts: { inactivityMinutes: 20, hardMinutes: 60, gateMinutes: 15 },
   sandbox: 'auto',
+  docsDir: 'docs',
 };

@@ -3,6 +3,7 @@
 // merge that cannot complete is aborted, leaving the checkout as it was, and
 // the user is told exactly what to type instead.
 import { existsSync } from 'node:fs';
+import { DEFAULT_DOCS_DIR } from '../config/docs-dir.js';
 import { git } from './git.js';
 import { gitPath as gitPathIn } from './repo-state.js';
 
@@ -11,7 +12,8 @@ export interface CheckoutMerge {
   message: string;
 }
 
-const OWN_PATHS = ['tasks', 'specs', 'docs', '.conductor'];
+/** conductor's own files in the checkout: its docs folder (conductor.config.yaml `docsDir`) among them. */
+const ownPaths = (docsDir: string) => ['tasks', 'specs', docsDir, '.conductor'];
 
 const BUSY = [
   ['MERGE_HEAD', 'merge'],
@@ -27,7 +29,7 @@ const BUSY = [
  * stands in the way. `--merge` asks this at the start of a run too, so a dirty
  * checkout is said before the work, not only after it.
  */
-export async function checkoutBlocker(repoRoot: string): Promise<string | undefined> {
+export async function checkoutBlocker(repoRoot: string, docsDir = DEFAULT_DOCS_DIR): Promise<string | undefined> {
   const g = git(repoRoot);
   const onBranch = await g.run(['symbolic-ref', '--short', '-q', 'HEAD']); // exit 1: detached
   const current = onBranch.exitCode === 0 ? onBranch.stdout.trim() : '';
@@ -37,15 +39,15 @@ export async function checkoutBlocker(repoRoot: string): Promise<string | undefi
     if (existsSync(await gitPath(marker))) return `a ${what} is in progress in your checkout; finish it`;
   }
   // conductor's own files (status updates to a committed BACKLOG.yaml, say) do not count; git itself refuses a merge that would overwrite them.
-  const dirty = (await g.raw(['status', '--porcelain', '--untracked-files=no', '--', '.', ...OWN_PATHS.map((p) => `:(exclude)${p}`)])).split('\n').filter(Boolean);
+  const dirty = (await g.raw(['status', '--porcelain', '--untracked-files=no', '--', '.', ...ownPaths(docsDir).map((p) => `:(exclude)${p}`)])).split('\n').filter(Boolean);
   if (dirty.length > 0) return `your checkout has uncommitted changes (${dirty.length} file${dirty.length === 1 ? '' : 's'}); commit or stash them`;
   return undefined;
 }
 
-export async function mergeIntoCheckout(repoRoot: string, branch: string): Promise<CheckoutMerge> {
+export async function mergeIntoCheckout(repoRoot: string, branch: string, docsDir = DEFAULT_DOCS_DIR): Promise<CheckoutMerge> {
   const g = git(repoRoot);
   const yourself = `git merge --no-ff ${branch}`;
-  const blocker = await checkoutBlocker(repoRoot);
+  const blocker = await checkoutBlocker(repoRoot, docsDir);
   if (blocker) return { merged: false, message: `not merged: ${blocker}, then run: ${yourself}` };
   const current = (await g.raw(['symbolic-ref', '--short', '-q', 'HEAD'])).trim();
   const gitPath = (name: string) => gitPathIn(repoRoot, name);

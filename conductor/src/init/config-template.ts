@@ -12,7 +12,7 @@ review:
 budgets:
   taskContextBytes: 3072    # largest worker context
   featureRequestBytes: 5120 # largest feature request
-  repoMapBytes: 51200       # largest docs/repo-map.md
+  repoMapBytes: 51200       # largest repo map
   maxCostUsd: {}            # cost caps, e.g. { perTask: 2, perRun: 20 }; default: none
 timeouts:
   inactivityMinutes: 20     # an agent silent this long is killed as hung
@@ -24,6 +24,7 @@ providers: {}               # tune a built-in provider or define a command provi
 pricing: {}                 # USD per million tokens per model, for cost figures and caps
 gates_after_merge: false    # true: run the gates again on the integration branch after each merge
 sandbox: auto               # bwrap when bubblewrap works here (only the worktree writable), else none
+docsDir: docs               # where the repo map (repo-map.md) and run reports (runs/) go, for you to commit or ignore
 # worktreeDir: default ../<repo>.worktrees (beside the checkout, unseen by your test runners and linters)
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
 # setup: default detected: node_modules cloned from your checkout, or the lockfile's install (docs/workflow.md)

@@ -8,8 +8,12 @@ import { packageRoot, templatePath } from '../paths.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { configTemplate } from './config-template.js';
 
-// Worktrees live outside the checkout (worktree-location.ts): only conductor's state needs ignoring.
-export const IGNORED = ['.conductor/'];
+// What stays out of git: conductor's state and caches, and a run's live files under tasks/ (archived with the run
+// when the next one starts). Kept in step with docs/workflow.md, "Files conductor leaves in a repository"; what a
+// user may commit (the backlog, specs/, the repo map and run reports) is left to them. Worktrees live outside the
+// checkout (worktree-location.ts): nothing to ignore for them.
+export const IGNORED = ['.conductor/', 'tasks/*.status.json', 'tasks/*.context.md', 'tasks/*.notes.md', 'tasks/*.review.json', 'tasks/BACKLOG.md', 'tasks/logs/'];
+const HEADER = '# conductor: run state and caches (see docs/workflow.md in the conductor package)';
 
 export interface ScaffoldStep {
   /** Repository-relative path. */
@@ -41,11 +45,14 @@ export function planScaffold(repoRoot: string, force: boolean): ScaffoldStep[] {
 function gitignoreStep(repoRoot: string): ScaffoldStep {
   const path = join(repoRoot, '.gitignore');
   const text = existsSync(path) ? readFileSync(path, 'utf8') : '';
-  const present = new Set(text.split(/\r?\n/).map((line) => line.trim().replace(/^\//, '').replace(/\/?$/, '/')));
-  const missing = IGNORED.filter((line) => !present.has(line));
-  if (missing.length === 0) return { path: '.gitignore', action: 'skip', content: '', detail: `already ignores ${IGNORED.join(' and ')}` };
+  // `/x/` and `x` ignore what `x/` does here: each counts as present.
+  const bare = (line: string) => line.trim().replace(/^\//, '').replace(/\/$/, '');
+  const present = new Set(text.split(/\r?\n/).map(bare));
+  const missing = IGNORED.filter((line) => !present.has(bare(line)));
+  if (missing.length === 0) return { path: '.gitignore', action: 'skip', content: '', detail: 'already ignores conductor\'s state' };
   const lead = text === '' || text.endsWith('\n') ? '' : '\n';
-  return { path: '.gitignore', action: text === '' ? 'create' : 'append', content: `${lead}${missing.join('\n')}\n`, detail: missing.join(', ') };
+  const header = text.includes(HEADER) ? [] : [HEADER];
+  return { path: '.gitignore', action: text === '' ? 'create' : 'append', content: `${lead}${[...header, ...missing].join('\n')}\n`, detail: missing.join(', ') };
 }
 
 export async function applyScaffold(repoRoot: string, steps: readonly ScaffoldStep[]): Promise<void> {

@@ -18,6 +18,7 @@ import { gateEvidence, newlyFailing, runGates } from '../gates/run-gates.js';
 import { MergeQueue, type MergeCheck } from '../git/merge-queue.js';
 import { mergeIntoCheckout, type CheckoutMerge } from '../git/merge-into-checkout.js';
 import { refreshRepoMap } from '../repo-map/refresh-map.js';
+import { repoMapFile } from '../config/docs-dir.js';
 import { NO_VERDICT } from '../review/no-verdict.js';
 import { WorktreeManager, type WorktreeNaming } from '../git/worktrees.js';
 import { decideStarts } from '../scheduler/decide-starts.js';
@@ -36,6 +37,7 @@ import { reviewAttempt } from './review-attempt.js';
 import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
 import { setupRecord } from '../prepare/prepare-worktree.js';
+import { portablePath, portableSetup } from '../state/portable-path.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
 import { removeSpares } from '../prepare/spare-trees.js';
 
@@ -104,7 +106,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   // The broken-feedback-loop check: gates that already fail on the base are not a worker's fault.
   const prepared = await preparedGates(ctx, integration.path, true, '_baseline');
   if (!prepared.setup.ok) {
-    throw new ConductorError('PHASE_FAILED', `the integration worktree could not be prepared for the gates: ${setupFailure(prepared.setup)}`, { hint: 'setup in conductor.config.yaml overrides the detected preparation (docs/workflow.md, "Preparing worktrees")' });
+    throw new ConductorError('PHASE_FAILED', `the integration worktree could not be prepared for the gates: ${setupFailure(prepared.setup, ctx.repoRoot)}`, { hint: 'setup in conductor.config.yaml overrides the detected preparation (docs/workflow.md, "Preparing worktrees")' });
   }
   const baseline = await runGates(gates, prepared.options);
   const baselineFailures = new Set(baseline.filter((g) => !g.passed).map((g) => g.name));
@@ -155,9 +157,9 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
         : undefined,
     // One refresh at a time; the map is cached by the tree's listing, so an unchanged tree costs one `git ls-files`.
     mergedTree: () => {
-      // docs/repo-map.md describes the live integration branch; a factory build's tree is not it.
+      // The repo map describes the live integration branch; a factory build's tree is not it.
       if (ctx.tasksDir !== undefined) return;
-      mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path })).catch((error: unknown) => ctx.report(`implement: could not refresh docs/repo-map.md: ${(error as Error).message}`));
+      mapRefresh = mapRefresh.then(() => refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, treeDir: integration.path, docsDir: ctx.config.docsDir })).catch((error: unknown) => ctx.report(`implement: could not refresh ${repoMapFile(ctx.config.docsDir)}: ${(error as Error).message}`));
     },
   };
   for (;;) {
@@ -219,7 +221,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
   let checkoutMerge: CheckoutMerge | undefined;
   if (options.mergeIntoCheckout && !ctx.signal?.aborted) {
     const unfinished = final.tasks.filter((t) => t.status !== 'done' && t.status !== 'skipped').map((t) => t.id);
-    checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch);
+    checkoutMerge = unfinished.length ? { merged: false, message: `not merged: ${unfinished.join(', ')} ${unfinished.length === 1 ? 'is' : 'are'} not done; when you are happy with it, run: git merge --no-ff ${integrationBranch}` } : await mergeIntoCheckout(ctx.repoRoot, integrationBranch, ctx.config.docsDir);
   }
   return { integrationBranch, states, ...(quotaPause ? { quotaPause } : {}), ...(costStop ? { costStop } : {}), ...(checkoutMerge ? { checkoutMerge } : {}) };
 }
@@ -325,7 +327,9 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
-    const patch: Partial<TaskStatus> = { worktree: work.worktree, branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log } : {}) })), ...(work.setup ? { setup: setupRecord(work.setup) } : {}) } };
+    // Paths in the record are relative to the repository (portable-path.ts): the file may be committed.
+    const portable = (path: string) => portablePath(ctx.repoRoot, path);
+    const patch: Partial<TaskStatus> = { worktree: portable(work.worktree), branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log: portable(log) } : {}) })), ...(work.setup ? { setup: portableSetup(ctx.repoRoot, setupRecord(work.setup)) } : {}) } };
     if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');

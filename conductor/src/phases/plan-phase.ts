@@ -37,7 +37,7 @@ export async function runPlanPhase(ctx: PhaseContext, request: FeatureRequest, o
   const keep = async (path: string) => (options.keepSince === undefined ? undefined : written(path, options.keepSince));
   const specDir = join(ctx.repoRoot, 'specs', request.slug);
   await mkdir(specDir, { recursive: true });
-  const map = await refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes });
+  const map = await refreshRepoMap(ctx.repoRoot, { budgetBytes: ctx.config.budgets.repoMapBytes, docsDir: ctx.config.docsDir });
   const context = `${(await readFile(map.path, 'utf8')).trimEnd()}\n\n---\n\n${request.text.trimEnd()}\n`;
   await writeFile(join(specDir, 'context.md'), context);
   ctx.report(`plan: ${PLANNERS.length} planners in parallel on specs/${request.slug}/context.md (${Buffer.byteLength(context)} bytes)`);

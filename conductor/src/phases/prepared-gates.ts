@@ -2,8 +2,10 @@
 // and the resolution check passed, with the environment the check used
 // (PYTHONPATH). One helper for every place gates run: the baseline on the
 // integration worktree, a task's attempt, after an approval, after a merge.
+import { sep } from 'node:path';
 import type { GateOptions } from '../gates/run-gates.js';
 import { prepareWorktree, type SetupOutcome } from '../prepare/prepare-worktree.js';
+import { portablePath } from '../state/portable-path.js';
 import { gateOptions, type PhaseContext } from './call-role.js';
 
 /** Prepare `cwd` (and check it when `check`), then the options its gates run with; `setup.ok` false means a setup error. */
@@ -14,8 +16,9 @@ export async function preparedGates(ctx: PhaseContext, cwd: string, check: boole
   return { options: { ...options, parentEnv: { ...(options.parentEnv ?? process.env), ...setup.gateEnv } }, setup };
 }
 
-/** A failed setup in one line, with its log. */
-export function setupFailure(setup: SetupOutcome): string {
-  const detail = setup.detail ?? 'setup failed';
-  return `${detail}${setup.log && !detail.includes(setup.log) ? `; log: ${setup.log}` : ''}`;
+/** A failed setup in one line, with its log named relative to the repository (the line goes into task notes and records). */
+export function setupFailure(setup: SetupOutcome, repoRoot: string): string {
+  const detail = (setup.detail ?? 'setup failed').replaceAll(`${repoRoot}${sep}`, '');
+  const log = setup.log ? portablePath(repoRoot, setup.log) : undefined;
+  return `${detail}${log && !detail.includes(log) ? `; log: ${log}` : ''}`;
 }

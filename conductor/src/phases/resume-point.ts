@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task } from '../backlog/types.js';
 import type { Verdict } from '../review/verdict.js';
+import { resolvedPath } from '../state/portable-path.js';
 import type { TaskStatus } from '../state/status-file.js';
 import type { EventCause } from '../state/task-events.js';
 import { nextStep } from './next-step.js';
@@ -43,7 +44,8 @@ const CUT_BY: Partial<Record<EventCause, string>> = { 'ctrl-c': 'Ctrl-C', 'no-ve
 /** What the rewrite a rate limit stopped was given, rebuilt from the task's records: the saved verdict, or the last two failures. */
 export async function rewriteToRetry(ctx: PhaseContext, task: Task, status: TaskStatus): Promise<{ why: string; reviewNotes: string; lessons: string[]; work?: Pick<AttemptOutcome, 'worktree' | 'baseCommit' | 'gates'> }> {
   // The rejected attempt's worktree was kept for the diffstat (and is removed, salvaged, by the rewrite).
-  const work = status.worktree && status.baseCommit && existsSync(join(status.worktree, '.git')) ? { worktree: status.worktree, baseCommit: status.baseCommit, gates: [] } : undefined;
+  const worktree = status.worktree === undefined ? undefined : resolvedPath(ctx.repoRoot, status.worktree);
+  const work = worktree && status.baseCommit && existsSync(join(worktree, '.git')) ? { worktree, baseCommit: status.baseCommit, gates: [] } : undefined;
   const saved = await readFile(join(tasksDirOf(ctx), `${task.id}.review.json`), 'utf8').then((text) => JSON.parse(text) as Verdict & { attempt?: number }, () => undefined);
   if (saved?.verdict === 'rebase' && saved.attempt === status.attempt && Array.isArray(saved.required_changes)) {
     return { why: REBASE_VERDICT, reviewNotes: notesOfReview(saved), lessons: [...saved.required_changes, ...(saved.negative_evidence ?? [])], ...(work ? { work } : {}) };

@@ -74,7 +74,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const fail = failWith(outcome);
 
   // The worker gets the project's dependencies too, so it can run the checks itself.
-  const ready = setupError(outcome, (await preparedGates(ctx, wt.path, false, task.id, `attempt-${attempt}`)).setup);
+  const ready = setupError(ctx.repoRoot, outcome, (await preparedGates(ctx, wt.path, false, task.id, `attempt-${attempt}`)).setup);
   if (ready) return ready;
 
   const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
@@ -88,6 +88,7 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
     sandboxed: ctx.config.sandbox === 'bwrap',
     records: [tasksDirOf(ctx), ctx.conductorDir],
     taskBranchPrefix: input.worktrees.naming.taskBranch(''),
+    docsDir: ctx.config.docsDir,
   });
   const capNote = uncomparedNote(guarded.boundary);
   if (capNote && !notedCaps.has(capNote)) {
@@ -179,7 +180,7 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
   await input.onGates?.();
   // Again before the gates: the change may have touched a manifest or the lockfile; then the resolution check.
   const { options, setup } = await preparedGates(ctx, outcome.worktree, true, task.id, `attempt-${attempt}`);
-  const unready = setupError(outcome, setup);
+  const unready = setupError(ctx.repoRoot, outcome, setup);
   if (unready) return unready;
   outcome.gates = await runGates(input.gates, options);
   if (ctx.signal?.aborted) return fail('cancelled', 'cancelled');
@@ -195,9 +196,9 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
 }
 
 /** A failed preparation ends the attempt as a setup error: blocked with the log's path, not counted against the worker. */
-function setupError(outcome: AttemptOutcome, setup: SetupOutcome): AttemptOutcome | undefined {
+function setupError(repoRoot: string, outcome: AttemptOutcome, setup: SetupOutcome): AttemptOutcome | undefined {
   outcome.setup = setup;
   if (setup.ok) return undefined;
   outcome.setupError = true;
-  return failWith(outcome)('blocked', `setup error (not the worker's fault; no attempt used): ${setupFailure(setup)}`);
+  return failWith(outcome)('blocked', `setup error (not the worker's fault; no attempt used): ${setupFailure(setup, repoRoot)}`);
 }

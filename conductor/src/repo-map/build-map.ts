@@ -1,4 +1,4 @@
-// The repo map (docs/repo-map.md): directory structure, key modules, build and
+// The repo map (<docsDir>/repo-map.md, docs/ by default): directory structure, key modules, build and
 // test commands, conventions by path — from the tracked files only, never a
 // secret file, summarised until it fits its budget (50 KB by default).
 import type { GateConfig } from '../config/types.js';

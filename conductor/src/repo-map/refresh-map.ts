@@ -1,10 +1,11 @@
-// docs/repo-map.md, rebuilt only when the tracked tree changed (or on --force).
+// <docsDir>/repo-map.md (docs/ unless configured), rebuilt only when the tracked tree changed (or on --force).
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { git } from '../git/git.js';
 import { ConductorError, messageOf } from '../errors.js';
+import { repoMapFile } from '../config/docs-dir.js';
 import { detectGates } from '../gates/detect-gates.js';
 import { writeFileAtomically, writeJsonAtomically } from '../state/atomic-write.js';
 import { buildRepoMap } from './build-map.js';
@@ -18,10 +19,10 @@ export interface MapResult {
 
 /**
  * `treeDir` maps another checkout of the repository (the integration worktree
- * after merges); the map is always written to the repository's own docs/.
+ * after merges); the map is always written to the repository's own `docsDir`.
  */
-export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: number; force?: boolean; treeDir?: string }): Promise<MapResult> {
-  const path = join(repoRoot, 'docs', 'repo-map.md');
+export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: number; force?: boolean; treeDir?: string; docsDir?: string }): Promise<MapResult> {
+  const path = join(repoRoot, repoMapFile(options.docsDir));
   const cacheFile = join(repoRoot, '.conductor', 'repo-map.json');
   const treeDir = options.treeDir ?? repoRoot;
   let listing: string;
@@ -42,7 +43,7 @@ export async function refreshRepoMap(repoRoot: string, options: { budgetBytes: n
   const scripts = packageScripts(treeDir);
   const detected = detectGates(treeDir);
   const text = buildRepoMap({ files, scripts, gates: detected.gates, ...(detected.source ? { gatesSource: detected.source } : {}), treeKey: key, budgetBytes: options.budgetBytes });
-  await mkdir(join(repoRoot, 'docs'), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   await writeFileAtomically(path, text);
   await writeJsonAtomically(cacheFile, { key });
   return { path, rebuilt: true, bytes: Buffer.byteLength(text), files: files.length };

@@ -1,4 +1,4 @@
-// `conductor report` as Markdown (printed, and kept in docs/runs/ with the
+// `conductor report` as Markdown (printed, and kept in <docsDir>/runs/ with the
 // timeline drawn as an SVG next to it: timeline-svg.ts).
 import { formatCount } from '../util/format.js';
 import { formatUsd } from './cost.js';

@@ -1,4 +1,4 @@
-// A run's report as Markdown and its timeline as SVG, kept in docs/runs/ under
+// A run's report as Markdown and its timeline as SVG, kept in <docsDir>/runs/ (docs/ by default) under
 // names that sort by date: <UTC start, YYYY-MM-DD-HHMMSS>-<run-id>.md and .svg.
 // What `conductor report` prints and `conductor demo` ends with. Writing a run's
 // report replaces its earlier files, whether named this way or the old way
@@ -6,6 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runReportsDir } from '../config/docs-dir.js';
 import type { ConductorConfig } from '../config/types.js';
 import { loadRunReport, type LoadedReport } from './load-run.js';
 import { renderReportMarkdown } from './render-report.js';
@@ -36,11 +37,12 @@ export async function writeRunReport(repoRoot: string, config: ConductorConfig, 
   const stem = reportStem(report.runId, report.startedAt);
   const svg = report.tasks.length > 0 ? `${stem}.svg` : undefined;
   const markdown = renderReportMarkdown(report, svg ? { timelineFile: svg } : {});
-  const dir = join(repoRoot, 'docs', 'runs');
+  const relativeDir = runReportsDir(config.docsDir);
+  const dir = join(repoRoot, relativeDir);
   await mkdir(dir, { recursive: true });
   const keep = new Set([`${stem}.md`, ...(svg ? [svg] : [])]);
   for (const name of earlierReportFiles(existsSync(dir) ? readdirSync(dir) : [], report.runId)) if (!keep.has(name)) await rm(join(dir, name), { force: true });
   await writeFile(join(dir, `${stem}.md`), markdown);
   if (svg) await writeFile(join(dir, svg), renderTimelineSvg(report));
-  return { ...loaded, markdown, path: `docs/runs/${stem}.md`, ...(svg ? { svgPath: `docs/runs/${svg}` } : {}) };
+  return { ...loaded, markdown, path: `${relativeDir}/${stem}.md`, ...(svg ? { svgPath: `${relativeDir}/${svg}` } : {}) };
 }

@@ -12,14 +12,15 @@ import { lstat, readlink, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { git, isContainedIn, REFLOG_ACTION } from '../git/git.js';
 import { gitDirs, repoState } from '../git/repo-state.js';
+import { DEFAULT_DOCS_DIR, repoMapFile, runReportsDir } from '../config/docs-dir.js';
 import type { WorktreeManager } from '../git/worktrees.js';
 import { checkBoundary, snapshotBoundary, type BoundarySnapshot } from '../boundary/boundary.js';
 import type { FileSet } from '../boundary/file-set.js';
 import { keepUserFiles, restoreUserFiles } from '../boundary/user-files.js';
 import { isOwnWrite, signatureOf } from '../state/own-writes.js';
 
-/** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s docs/runs/ from another terminal). */
-const CONDUCTOR_PATHS = ['tasks', 'specs', '.conductor', 'worktrees', 'docs/repo-map.md', 'docs/repo-map.md.*', 'docs/runs'];
+/** Paths of the user's checkout that conductor itself writes while workers run (the map's atomic-write temp files too, and `conductor report`'s <docsDir>/runs/ from another terminal). */
+const conductorPaths = (docsDir: string) => ['tasks', 'specs', '.conductor', 'worktrees', repoMapFile(docsDir), `${repoMapFile(docsDir)}.*`, runReportsDir(docsDir)];
 
 interface RefState {
   tip: string;
@@ -43,7 +44,7 @@ export interface GuardSnapshot {
   taskBranch: string;
   integrationBranch: string;
   /** Undefined when the worker cannot write the user's checkout (the sandbox): any change there is someone else's. */
-  user?: { head: string; symref: string; files: Map<string, string>; kept: FileSet };
+  user?: { head: string; symref: string; files: Map<string, string>; /** conductor's own paths there, left out of `files`. */ own: string[]; kept: FileSet };
   refs: Map<string, RefState>;
   /** The branch the user's checkout was on. */
   userBranch?: string;
@@ -66,6 +67,8 @@ export interface GuardOptions {
   records?: readonly string[];
   /** Where the other tasks' branches live (`task/`, a factory build's `factory/<tag>-`). */
   taskBranchPrefix?: string;
+  /** conductor.config.yaml `docsDir`: where conductor writes the repo map and run reports. */
+  docsDir?: string;
 }
 
 export async function snapshotGuarded(repoRoot: string, worktree: string, taskBranch: string, integrationBranch: string, options: GuardOptions = {}): Promise<GuardSnapshot> {
@@ -84,9 +87,10 @@ export async function snapshotGuarded(repoRoot: string, worktree: string, taskBr
   }
   // Under the sandbox the whole checkout, its files and its refs, is read-only to the worker: a change there
   // during the session is the human's (they may go on working), so it is not looked at.
-  const boundary = await snapshotBoundary({ repoRoot, records: options.records ?? [], conductorPaths: CONDUCTOR_PATHS, sandboxed: options.sandboxed === true });
+  const own = conductorPaths(options.docsDir ?? DEFAULT_DOCS_DIR);
+  const boundary = await snapshotBoundary({ repoRoot, records: options.records ?? [], conductorPaths: own, sandboxed: options.sandboxed === true });
   const userBranch = (await headOf(repoRoot)).symref;
-  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userSnapshot(repoRoot) }), refs, boundary, ...(userBranch ? { userBranch } : {}) };
+  return { repoRoot, worktree, worktreeGitDir, taskBranch, integrationBranch, ...(options.sandboxed ? {} : { user: await userSnapshot(repoRoot, own) }), refs, boundary, ...(userBranch ? { userBranch } : {}) };
 }
 
 /** Compare with the snapshot after the worker ran; undefined when nothing it may not touch changed. */
@@ -162,7 +166,7 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
 /** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
 async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapshot['user']>, keep: (name: string, commit: string) => Promise<string>): Promise<string[]> {
   const problems: string[] = [];
-  const user = await userCheckout(repoRoot);
+  const user = await userCheckout(repoRoot, before.own);
   if (user.symref !== before.symref) {
     // HEAD back where the user left it (their files are judged below): the branch the worker made is the ref check's.
     const g = git(repoRoot);
@@ -297,15 +301,15 @@ async function headOf(dir: string): Promise<{ symref: string; head: string }> {
 }
 
 /** The user's checkout before the session: its state, and the bytes of the files the user changed or added. */
-async function userSnapshot(repoRoot: string): Promise<NonNullable<GuardSnapshot['user']>> {
-  const user = await userCheckout(repoRoot);
+async function userSnapshot(repoRoot: string, own: string[]): Promise<NonNullable<GuardSnapshot['user']>> {
+  const user = await userCheckout(repoRoot, own);
   return { ...user, kept: keepUserFiles(repoRoot, [...user.files.keys()]) };
 }
 
-async function userCheckout(repoRoot: string): Promise<Omit<NonNullable<GuardSnapshot['user']>, 'kept'>> {
+async function userCheckout(repoRoot: string, own: string[]): Promise<Omit<NonNullable<GuardSnapshot['user']>, 'kept'>> {
   const g = git(repoRoot);
   const { symref, head } = await headOf(repoRoot);
-  const out = await g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...CONDUCTOR_PATHS.map((p) => `:(exclude)${p}`)]);
+  const out = await g.raw(['status', '--porcelain=v1', '-z', '--untracked-files=all', '--', '.', ...own.map((p) => `:(exclude)${p}`)]);
   const files = new Map<string, string>();
   const fields = out.split('\0');
   for (let i = 0; i < fields.length; i += 1) {
@@ -319,7 +323,7 @@ async function userCheckout(repoRoot: string): Promise<Omit<NonNullable<GuardSna
       if (fields[i]) files.set(fields[i]!, `${code}<|${await fileStamp(join(repoRoot, fields[i]!))}`);
     }
   }
-  return { head, symref, files };
+  return { head, symref, files, own };
 }
 
 async function fileStamp(path: string): Promise<string> {

@@ -95,6 +95,7 @@ function toProblem(error: ErrorObject, loaded: LoadedYaml, describe: Describe): 
 const PATTERN_HINTS: Record<string, string> = {
   '^[a-z0-9][a-z0-9-]{0,63}$': 'use lowercase letters, digits and dashes, e.g. "rate-limiter"',
   '^[A-Za-z][A-Za-z0-9_-]{0,63}$': 'start with a letter; then letters, digits, "_" or "-"',
+  '^(?![/\\\\])(?![A-Za-z]:)(?!(.*[/\\\\])?\\.\\.([/\\\\]|$))[^\\s].*$': 'name a folder inside the repository, relative to it, e.g. "docs" or "docs/conductor"',
 };
 
 function pointerToPath(pointer: string): (string | number)[] {

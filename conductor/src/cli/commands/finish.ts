@@ -12,6 +12,7 @@ import { formatProblem } from '../../problems.js';
 import { writeJournal } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { plural, runAtHand } from './run-end.js';
+import { configOf } from './shared.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const at = await runAtHand(ctx, 'conductor finish');
@@ -34,7 +35,7 @@ export async function run(ctx: CommandContext): Promise<number> {
           hint: `retry one with conductor retry ${unfinished[0]!.id} then conductor resume, or stop tracking the run with conductor abandon (its branches stay)`,
         });
       }
-      const merge = await mergeIntoCheckout(repoRoot, branch);
+      const merge = await mergeIntoCheckout(repoRoot, branch, (await configOf(ctx, repoRoot)).config.docsDir);
       if (!merge.merged) {
         ctx.stdout.write(`${merge.message}\nnothing else was done; run conductor finish again when the merge can happen\n`);
         return 1;

@@ -46,6 +46,6 @@ export function reportRun(ctx: CommandContext, outcome: PipelineOutcome): number
 /** --merge on a checkout that cannot take the merge: said at the start, not only after the whole run. */
 export async function warnIfMergeBlocked(phase: PhaseContext, options: ImplementOptions): Promise<void> {
   if (!options.mergeIntoCheckout) return;
-  const blocker = await checkoutBlocker(phase.repoRoot);
+  const blocker = await checkoutBlocker(phase.repoRoot, phase.config.docsDir);
   if (blocker) phase.report(`warning: --merge: ${blocker}; unless that changes by the end, the merge will not happen and the run exits 1`);
 }

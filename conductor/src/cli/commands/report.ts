@@ -1,6 +1,6 @@
 // conductor report [--json] [--run ID]: what a run cost and how it went, as
-// Markdown (also written to docs/runs/<date>-<run-id>.md, with its timeline as
-// an SVG next to it) or as JSON; on a terminal, the timeline in text too.
+// Markdown (also written to <docsDir>/runs/<date>-<run-id>.md, docs/ by default,
+// with its timeline as an SVG next to it) or as JSON; on a terminal, the timeline in text too.
 import { loadRunReport } from '../../report/load-run.js';
 import { renderTimelineText } from '../../report/timeline-text.js';
 import { writeRunReport } from '../../report/write-report.js';
