@@ -51,6 +51,10 @@ function safeVersion(): string {
 }
 
 export async function main(): Promise<void> {
+  // Output piped into a program that stops reading (conductor events | head): not a crash; what is left is dropped.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const io: RunIO = {
     stdout: { write: (text) => void process.stdout.write(text) },
     stderr: {
