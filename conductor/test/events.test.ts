@@ -37,7 +37,8 @@ describe('the event stream', () => {
     const status = await conductor(['status', '--json'], { cwd: repo });
     expect(status.exitCode).toBe(0);
     const { events, skipped } = await readEvents(join(repo, '.conductor', 'events.jsonl'));
-    expect(skipped).toEqual([]);
+    expect(skipped).toEqual([]); // every line is valid against conductor/schemas/events.schema.json
+    expect(events).toHaveLength(lines.length);
     expect(replayStatus(events)).toEqual(JSON.parse(status.stdout));
 
     // For a person: one line each, in order.
@@ -89,6 +90,20 @@ describe('the event stream', () => {
     const bad = await conductor(['events', '--run', 'nope'], { cwd: repo });
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr).toBe('conductor: --run nope: no such run\nhint: the runs of this repository are current');
+  });
+
+  it('reads only events valid against the shipped schema', async () => {
+    const dir = testdir({
+      'events.jsonl': [
+        { v: 1, at: '2026-01-01T00:00:00.000Z', type: 'attempt', task: 'T01', attempt: 1 },
+        { v: 2, at: '2026-01-01T00:00:00.000Z', type: 'attempt', task: 'T01', attempt: 1 },
+        { v: 1, at: '2026-01-01T00:00:00.000Z', type: 'attempt', task: '../T01', attempt: 1 },
+        { v: 1, at: '2026-01-01T00:00:00.000Z', type: 'merge', task: 'T01', attempt: 1 },
+      ].map((e) => JSON.stringify(e)).join('\n') + '\n{"v":1,"at":"2026',
+    });
+    const read = await readEvents(join(dir, 'events.jsonl'));
+    expect(read.events).toEqual([{ v: 1, at: '2026-01-01T00:00:00.000Z', type: 'attempt', task: 'T01', attempt: 1 }]);
+    expect(read.skipped.map((s) => s.reason)).toEqual(['unfinished last line (a crash during a write)', 'not a version-1 event (conductor/schemas/events.schema.json)', 'not a version-1 event (conductor/schemas/events.schema.json)', 'not a version-1 event (conductor/schemas/events.schema.json)']);
   });
 
   it('ends a follow when the run pauses, fails, is interrupted or finishes implementing; not between phases', () => {

@@ -39,8 +39,8 @@ async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
 }
 
 /** The attempts and steps of a task's timeline row, as `attempt:step` with `!` for a failed one. */
-const timelineOf = (page: Page, id: string) => page.locator(`.timeline .row[data-row="${id}"] .seg`).evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.attempt}:${(e as HTMLElement).dataset.step}${(e as HTMLElement).dataset.failed === 'true' ? '!' : ''}`));
-const cardStates = (page: Page) => page.locator('#board .card').evaluateAll((els) => els.map((e) => `${(e as HTMLElement).dataset.task} ${(e as HTMLElement).dataset.state}`).sort());
+const timelineOf = (page: Page, id: string) => page.locator(`.timeline .row[data-row="${id}"] .seg`).evaluateAll((els) => els.map((e) => `${e.getAttribute('data-attempt')}:${e.getAttribute('data-step')}${e.getAttribute('data-failed') === 'true' ? '!' : ''}`));
+const cardStates = (page: Page) => page.locator('#board .card').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-task')} ${e.getAttribute('data-state')}`).sort());
 
 describe('the dashboard in chromium', () => {
   let home: string;

@@ -5,6 +5,7 @@
 // dashboard (`conductor ui`). Append-only, one whole line per event; the file
 // moves to .conductor/runs/<id>/ with the rest of the run when the next starts.
 import { join } from 'node:path';
+import { schemaErrors } from '../schema/validators.js';
 import { appendJsonLine, readJsonLines } from '../state/json-lines.js';
 import type { RunJournal } from '../state/run-journal.js';
 import type { EventCause, EventKind, Stage } from '../state/task-events.js';
@@ -73,15 +74,14 @@ export interface EventsRead {
 export async function readEvents(path: string): Promise<EventsRead> {
   const { records, skipped } = await readJsonLines(path);
   const events: ConductorEvent[] = [];
-  records.forEach((record) => {
+  records.forEach((record, index) => {
     if (isEvent(record)) events.push(record);
+    else skipped.push({ line: index + 1, reason: `not a version-${EVENTS_VERSION} event (conductor/schemas/events.schema.json)` });
   });
   return { events, skipped };
 }
 
-/** Is `value` an event this conductor can read (version 1, a type, a time)? */
+/** Is `value` an event this conductor can read: valid against conductor/schemas/events.schema.json? */
 export function isEvent(value: unknown): value is ConductorEvent {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return v.v === EVENTS_VERSION && typeof v.type === 'string' && typeof v.at === 'string';
+  return schemaErrors('events', value).length === 0;
 }
