@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readEvents } from '../src/events/event-log.js';
 import { replayStatus } from '../src/events/replay.js';
+import { hostAllowed } from '../src/ui/safety.js';
 import { conductor } from './helpers/cli.js';
 import { scriptedRepo, startUi } from './helpers/dashboard.js';
 import { testdir } from './helpers/dirs.js';
@@ -143,6 +144,44 @@ describe('conductor ui on a scripted run', () => {
     record.verification.gates[0]!.log = secret;
     writeFileSync(statusFile, JSON.stringify(record));
     expect(await failures()).toBeUndefined();
+  });
+
+  it('shows earlier runs, replayed from their streams, and several repositories', async () => {
+    const repo = scriptedRepo();
+    expect((await conductor(['implement'], { cwd: repo, timeoutMs: 120_000 })).exitCode).toBe(1);
+    const before = JSON.parse((await conductor(['status', '--json'], { cwd: repo })).stdout) as { tasks: unknown[] };
+    const abandoned = await conductor(['abandon'], { cwd: repo });
+    expect(abandoned.exitCode, abandoned.stderr).toBe(0);
+    const other = scriptedRepo();
+    const ui = await startUi(repo, ['.', other]);
+    expect(JSON.parse((await call(ui.port, '/api/repos')).body)).toEqual([{ index: 0, name: repo.split('/').at(-1), path: repo }, { index: 1, name: other.split('/').at(-1), path: other }]);
+    const runs = JSON.parse((await call(ui.port, '/api/runs')).body) as { id: string; current: boolean; feature: string; state: string; closed?: string }[];
+    expect(runs.map((r) => [r.current, r.feature, r.closed])).toEqual([[false, 'events', 'abandoned']]);
+    // The earlier run's tasks as status showed them before it was archived; its run record is the abandoned one.
+    const earlier = JSON.parse((await call(ui.port, `/api/run?run=${runs[0]!.id.slice(0, 8)}`)).body) as { run: { feature: string }; tasks: unknown[] };
+    expect(earlier.tasks).toEqual(before.tasks);
+    expect(earlier.run.feature).toBe('events');
+    const t02 = JSON.parse((await call(ui.port, `/api/task?id=T02&run=${runs[0]!.id}`)).body) as { context: string; diff: string };
+    expect(t02.context.split('\n')[0]).toBe('# Task T02: Retried');
+    expect(t02.diff).toContain('+export const done = "T02 attempt 2";');
+    // The second repository: its backlog, no run yet.
+    const second = JSON.parse((await call(ui.port, '/api/run?repo=1')).body) as { run: null; tasks: { id: string; state: string }[] };
+    expect([second.run, second.tasks.map((t) => `${t.id} ${t.state}`)]).toEqual([null, ['T01 pending', 'T02 pending', 'T03 pending']]);
+    expect(await call(ui.port, '/api/run?repo=2')).toEqual({ status: 404, body: JSON.stringify({ error: 'no repository 2' }) });
+  });
+
+  it('takes as its own address only the one it serves (and loopback names for a loopback bind)', () => {
+    expect(hostAllowed('127.0.0.1:4747', '127.0.0.1', 4747)).toBe(true);
+    expect(hostAllowed('localhost:4747', '127.0.0.1', 4747)).toBe(true);
+    expect(hostAllowed('[::1]:4747', '127.0.0.1', 4747)).toBe(true);
+    expect(hostAllowed('127.0.0.1:4748', '127.0.0.1', 4747)).toBe(false);
+    expect(hostAllowed('127.0.0.1', '127.0.0.1', 4747)).toBe(false);
+    expect(hostAllowed(undefined, '127.0.0.1', 4747)).toBe(false);
+    expect(hostAllowed('rebind.attacker.example:4747', '127.0.0.1', 4747)).toBe(false);
+    expect(hostAllowed('192.168.1.5:4747', '192.168.1.5', 4747)).toBe(true);
+    expect(hostAllowed('localhost:4747', '192.168.1.5', 4747)).toBe(false);
+    expect(hostAllowed('192.168.1.5:4747', '0.0.0.0', 4747)).toBe(true);
+    expect(hostAllowed('rebind.attacker.example:4747', '0.0.0.0', 4747)).toBe(false);
   });
 
   it('rejects bad options with one clear line and exit 2', async () => {
