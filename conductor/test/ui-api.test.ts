@@ -85,12 +85,13 @@ describe('conductor ui on the demo\'s recorded run', () => {
     expect(runs.map((r) => [r.current, r.feature, r.state])).toEqual([[true, 'key-expiry', 'finished']]);
 
     // A task's detail: its context, the merge's diff, the verdict, the gate, the tokens.
-    const detail = JSON.parse((await call(ui.port, '/api/task?id=T02')).body) as { context: string; diff: string; diffOf: string; review: { verdict: string }; gates: { name: string; passed: boolean }[]; inputTokens: number };
+    const detail = JSON.parse((await call(ui.port, '/api/task?id=T02')).body) as { context: string; diff: string; diffOf: string; review: { verdict: string }; gates: { attempt: number; name: string; passed: boolean; failures?: string }[]; inputTokens: number };
     expect(detail.context.split('\n')[0]).toBe('# Task T02: TTL on set and get');
     expect(detail.diffOf).toMatch(/^the merge into conductor\/key-expiry \([0-9a-f]{8}\)$/);
     expect(detail.diff).toContain('+++ b/src/store.js');
     expect(detail.review.verdict).toBe('approve');
-    expect(detail.gates.map((g) => [g.name, g.passed])).toEqual([['test', true]]);
+    expect(detail.gates.map((g) => [g.attempt, g.name, g.passed])).toEqual([[1, 'test', false], [2, 'test', true]]);
+    expect(detail.gates[0]!.failures!.split('\n').slice(0, 2)).toEqual(['✗ a key is there until its expiry and gone exactly at it (test/ttl.test.js:21:10)', '  AssertionError: Expected values to be strictly equal:']);
     expect(detail.inputTokens).toBe((status as { tasks: { id: string; inputTokens: number }[] }).tasks.find((t) => t.id === 'T02')!.inputTokens);
   });
 
@@ -134,16 +135,16 @@ describe('conductor ui on a scripted run', () => {
     expect((await conductor(['implement', '--only', 'T03'], { cwd: repo, timeoutMs: 120_000 })).exitCode).toBe(1);
     const secret = join(testdir(), 'secret.log');
     writeFileSync(secret, 'Error: SECRET OUTSIDE\n');
-    const statusFile = join(repo, 'tasks', 'T03.status.json');
-    const record = JSON.parse(readFileSync(statusFile, 'utf8')) as { verification: { gates: { log?: string }[] } };
-    const inside = record.verification.gates[0]!.log!;
-    expect(inside.startsWith(join(repo, '.conductor', 'logs'))).toBe(true);
+    const stream = join(repo, '.conductor', 'events.jsonl');
+    const lines = readFileSync(stream, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; log?: string });
+    const gateLogs = lines.filter((e) => e.type === 'gate-result').map((e) => e.log!);
+    expect(gateLogs.every((log) => log.startsWith(join(repo, '.conductor', 'logs')))).toBe(true);
     const ui = await startUi(repo);
-    const failures = async () => (JSON.parse((await call(ui.port, '/api/task?id=T03')).body) as { gates: { failures?: string }[] }).gates[0]!.failures;
-    expect(await failures()).toBe('T03.ts is BROKEN');
-    record.verification.gates[0]!.log = secret;
-    writeFileSync(statusFile, JSON.stringify(record));
-    expect(await failures()).toBeUndefined();
+    const failures = async () => (JSON.parse((await call(ui.port, '/api/task?id=T03')).body) as { gates: { failures?: string }[] }).gates.map((g) => g.failures);
+    expect(await failures()).toEqual(['T03.ts is BROKEN', 'T03.ts is BROKEN']);
+    // A record that names a file elsewhere (hand-edited, or written by a misbehaving worker) is not followed.
+    writeFileSync(stream, lines.map((e) => JSON.stringify(e.type === 'gate-result' ? { ...e, log: secret } : e)).join('\n') + '\n');
+    expect(await failures()).toEqual([undefined, undefined]);
   });
 
   it('shows earlier runs, replayed from their streams, and several repositories', async () => {

@@ -3,6 +3,7 @@
 // conductor records and the event stream as Server-Sent Events. Read-only but
 // for one action (retry a task), which needs the per-start token.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -92,8 +93,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         return sendJson(res, 200, (await listRuns(repoRoot)).map((r) => ({ id: r.id, current: r.current, feature: r.journal?.slug, state: r.journal?.state, startedAt: r.journal?.startedAt, closed: r.journal?.closed?.how })));
       case 'GET /api/run': {
         const stream = await runOf();
-        if (!stream || stream.current) return sendJson(res, 200, await readStatusSnapshot(repoRoot, join(repoRoot, 'tasks', 'BACKLOG.yaml'), 'tasks/BACKLOG.yaml', true).catch(async (error: unknown) => (stream ? replayStatus((await readEvents(stream.eventsFile)).events) : Promise.reject(error))));
-        return sendJson(res, 200, replayStatus((await readEvents(stream.eventsFile)).events));
+        const backlog = join(repoRoot, 'tasks', 'BACKLOG.yaml');
+        if (!stream && !existsSync(backlog)) return sendJson(res, 200, { run: null, tasks: [] });
+        // The current run as `status --json` says it; an earlier one (or a current one whose backlog a human broke) from its stream.
+        if (!stream?.current) return sendJson(res, 200, stream ? replayStatus((await readEvents(stream.eventsFile)).events) : await readStatusSnapshot(repoRoot, backlog, 'tasks/BACKLOG.yaml', true));
+        const snapshot = await readStatusSnapshot(repoRoot, backlog, 'tasks/BACKLOG.yaml', true).catch(() => undefined);
+        return sendJson(res, 200, snapshot ?? replayStatus((await readEvents(stream.eventsFile)).events, { live: true }));
       }
       case 'GET /api/events': {
         const stream = await runOf();

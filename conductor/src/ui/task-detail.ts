@@ -22,7 +22,8 @@ export interface TaskDetail {
   context?: string;
   notes?: string;
   status?: TaskStatus;
-  gates: { name: string; passed: boolean; durationMs: number; exitCode?: number | null; failures?: string }[];
+  /** Every attempt's gate results (from the stream; the status record's last ones for a run without one). */
+  gates: { attempt?: number; name: string; passed: boolean; durationMs: number; exitCode?: number | null; failures?: string }[];
   review?: { verdict: string; summary?: string };
   diff?: string;
   /** Whether the diff is of the merge into the integration branch or of the task's branch. */
@@ -72,14 +73,18 @@ export async function taskDetail(repoRoot: string, stream: RunStream, id: string
   if (status) {
     detail.status = status;
     if (status.review) detail.review = status.review;
-    for (const gate of status.verification?.gates ?? []) {
-      const shown: TaskDetail['gates'][number] = { name: gate.name, passed: gate.passed, durationMs: gate.durationMs, ...(gate.exitCode !== undefined ? { exitCode: gate.exitCode } : {}) };
-      if (!gate.passed && gate.log) {
-        const log = await readIfInside(gate.log, roots);
-        if (log !== undefined) shown.failures = distillOutput(gateOutput(log)).text;
-      }
-      detail.gates.push(shown);
+  }
+  const streamed = events.filter((e) => e.type === 'gate-result' && e.task === id);
+  type GateSeen = { attempt?: number; name: string; passed: boolean; durationMs: number; exitCode?: number | null; log?: string };
+  const gates: GateSeen[] = streamed.length > 0 ? streamed.flatMap((e) => (e.type === 'gate-result' ? [e] : [])) : (status?.verification?.gates ?? []);
+  for (const gate of gates) {
+    const shown: TaskDetail['gates'][number] = { ...(gate.attempt !== undefined ? { attempt: gate.attempt } : {}), name: gate.name, passed: gate.passed, durationMs: gate.durationMs, ...(gate.exitCode !== undefined ? { exitCode: gate.exitCode } : {}) };
+    if (!gate.passed && gate.log) {
+      const log = await readIfInside(gate.log, roots);
+      // Paths the runner printed read as in the task's worktree, as the worker saw them.
+      if (log !== undefined) shown.failures = distillOutput(gateOutput(log), status?.worktree ? { cwd: await realpath(status.worktree).catch(() => status!.worktree!) } : {}).text;
     }
+    detail.gates.push(shown);
   }
   for (const e of events) {
     if (e.type !== 'session-end' || e.task !== id) continue;
