@@ -2,13 +2,14 @@
 // .conductor/events.jsonl; `conductor events` prints them for a person or as
 // JSON Lines; and the stream replayed gives the same {run, tasks} that
 // `conductor status --json` showed for the run.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEvents, type ConductorEvent } from '../src/events/event-log.js';
 import { replayStatus } from '../src/events/replay.js';
 import { endsRun } from '../src/events/tail.js';
-import { conductor } from './helpers/cli.js';
+import { BIN, conductor } from './helpers/cli.js';
 import { scriptedRepo } from './helpers/dashboard.js';
 import { testdir } from './helpers/dirs.js';
 
@@ -77,6 +78,20 @@ describe('the event stream', () => {
     const json = await conductor(['events', '--json', '--follow'], { cwd: repo, timeoutMs: 20_000 });
     expect(json.exitCode).toBe(0);
     expect(json.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(lines);
+  });
+
+  it('follows a live run and ends when it does', async () => {
+    // T01's worker takes two seconds: the follow starts while the run goes on.
+    const repo = scriptedRepo({ SCRIPT_RUN_T01: JSON.stringify([['sleep', '2']]) });
+    const run = execa(process.execPath, [BIN, 'implement'], { cwd: repo, reject: false, stdin: 'ignore' });
+    const stream = join(repo, '.conductor', 'events.jsonl');
+    for (let i = 0; i < 200 && !(existsSync(stream) && readFileSync(stream, 'utf8').includes('"type":"attempt"')); i++) await new Promise((r) => setTimeout(r, 50));
+    const follow = await conductor(['events', '--follow', '--json'], { cwd: repo, timeoutMs: 120_000 });
+    expect((await run).exitCode).toBe(1);
+    expect(follow.exitCode).toBe(0);
+    const followed = follow.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as ConductorEvent);
+    expect(followed).toEqual(readFileSync(stream, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown));
+    expect(followed.filter((e) => e.type === 'task' && (e.to === 'done' || e.to === 'blocked')).map((e) => e.type === 'task' && `${e.task} ${e.to}`).sort()).toEqual(['T01 done', 'T02 done', 'T03 blocked']);
   });
 
   it('says plainly when there is no run or no such run', async () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { BIN, conductor } from './helpers/cli.js';
 import { scriptedRepo, startUi } from './helpers/dashboard.js';
 import { CHROMIUM, canRun, requireProgram } from './helpers/system-programs.js';
+import { which } from '../src/util/which.js';
 
 const withChromium = canRun(CHROMIUM);
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -22,7 +23,7 @@ async function openBrowser(): Promise<{ context: BrowserContext; page: Page }> {
   requireProgram(CHROMIUM);
   const profile = mkdtempSync(join(tmpdir(), 'conductor-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
+    executablePath: which('chromium')!,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     viewport: { width: 1400, height: 1000 },
