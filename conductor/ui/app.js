@@ -1,11 +1,11 @@
 // The dashboard's page: GET /api/run once for the board, then the run's event
 // stream (GET /api/events, Server-Sent Events) keeps the board, the timeline and
 // the run's figures live. No framework, no network beyond this server.
+import { duration, esc, kTokens, money, summary } from './format.js';
+import { boardHtml, diffHtml, graphHtml, timelineHtml } from './views.js';
+
 const $ = (id) => document.getElementById(id);
-const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const token = new URLSearchParams(location.hash.slice(1)).get('token') ?? '';
-const STATES = ['pending', 'ready', 'running', 'verifying', 'review', 'merging', 'done', 'failed', 'conflict', 'interrupted', 'blocked', 'skipped'];
-const ALWAYS = new Set(['pending', 'running', 'review', 'done']);
 const STEP_OF = { running: 'worker', verifying: 'gates', review: 'review', merging: 'merge' };
 const ENDED_BADLY = new Set(['failed', 'conflict', 'blocked', 'interrupted']);
 
@@ -27,15 +27,6 @@ async function api(path, init) {
   if (!res.ok) throw new Error(body.error ?? res.statusText);
   return body;
 }
-
-function duration(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
-}
-const kTokens = (n) => (n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
-const money = (usd) => (usd === undefined ? '-' : `$${usd.toFixed(2)}`);
 
 async function start() {
   const repos = await fetch('/api/repos').then((r) => r.json());
@@ -182,9 +173,9 @@ function queueRender() {
 
 function render() {
   renderRun();
-  renderBoard();
-  renderTimeline();
-  renderGraph();
+  $('board').innerHTML = boardHtml(model.rows.values());
+  $('timeline').innerHTML = timelineHtml(model);
+  $('graph').innerHTML = graphHtml(model);
 }
 
 function renderRun() {
@@ -211,93 +202,6 @@ function renderRun() {
     </div>
     ${run.failure ? `<div class="why">why: ${esc(run.failure)}</div>` : ''}
     ${live ? '' : `<div class="next" data-testid="next">next: ${esc(run.next)}</div>`}`;
-}
-
-function summary(rows) {
-  const counts = new Map();
-  for (const r of rows) counts.set(r.state, (counts.get(r.state) ?? 0) + 1);
-  return `${rows.length}${counts.size ? `: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}` : ''}`;
-}
-
-function renderBoard() {
-  const byState = new Map(STATES.map((s) => [s, []]));
-  for (const r of model.rows.values()) (byState.get(r.state) ?? byState.set(r.state, []).get(r.state)).push(r);
-  $('board').innerHTML = [...byState]
-    .filter(([state, rows]) => rows.length > 0 || ALWAYS.has(state))
-    .map(([state, rows]) => `<div class="column" data-column="${esc(state)}"><h3>${esc(state)} (${rows.length})</h3>${rows.map(card).join('')}</div>`)
-    .join('');
-}
-
-function card(r) {
-  const elapsed = r.startedAt ? duration((r.endedAt ? Date.parse(r.endedAt) : Date.now()) - Date.parse(r.startedAt)) : '';
-  const tokens = r.inputTokens + r.outputTokens ? `${kTokens(r.inputTokens)}/${kTokens(r.outputTokens)} tok` : '';
-  const meta = [r.attempt ? `attempt ${r.attempt}` : '', elapsed, tokens, r.costUsd !== undefined ? money(r.costUsd) : ''].filter(Boolean).join(' · ');
-  return `<button class="card" data-task="${esc(r.id)}" data-state="${esc(r.state)}" title="${esc(r.note ?? '')}"><span class="id">${esc(r.id)}</span>${esc(r.title)}<span class="meta">${esc(meta)}</span></button>`;
-}
-
-function renderTimeline() {
-  const rows = [...model.rows.values()];
-  const start = model.first;
-  if (start === undefined || model.segments.size === 0) {
-    $('timeline').innerHTML = '<p>No task has started yet.</p>';
-    return;
-  }
-  const end = Math.max(model.run?.state === 'running' ? Date.now() : model.last, start + 1000);
-  const pct = (t) => (((t - start) / (end - start)) * 100).toFixed(3);
-  const legend = `<div class="legend">${['setup', 'worker', 'gates', 'review', 'merge'].map((s) => `<span><i class="step-${s}"></i>${s}</span>`).join('')}<span><i class="seg failed step-worker" style="position:static"></i>failed</span></div>`;
-  const lines = rows.map((r) => {
-    const segs = (model.segments.get(r.id) ?? []).map((s) => {
-      const to = s.to ?? end;
-      return `<span class="seg step-${s.step}${s.failed ? ' failed' : ''}" data-attempt="${s.attempt}" data-step="${s.step}" data-failed="${s.failed}" style="left:${pct(s.from)}%;width:${(pct(to) - pct(s.from)).toFixed(3)}%" title="${esc(`${r.id} attempt ${s.attempt}: ${s.step}${s.failed ? ' (failed)' : ''}, ${duration(to - s.from)}`)}"></span>`;
-    });
-    return `<div class="row" data-row="${esc(r.id)}"><span class="label" data-task="${esc(r.id)}">${esc(r.id)}</span><div class="track">${segs.join('')}</div></div>`;
-  });
-  $('timeline').innerHTML = legend + lines.join('');
-}
-
-function renderGraph() {
-  const ids = [...model.rows.keys()];
-  if (model.deps.size === 0) {
-    $('graph').innerHTML = '<p>The dependencies show once implementation starts.</p>';
-    return;
-  }
-  if (ids.length > 200) {
-    $('graph').innerHTML = `<p>${ids.length} tasks: too many to draw; conductor graph prints the graph as Mermaid or DOT.</p>`;
-    return;
-  }
-  // Layers by longest path from a task with no dependency.
-  const depth = new Map();
-  const depthOf = (id, seen = new Set()) => {
-    if (depth.has(id)) return depth.get(id);
-    if (seen.has(id)) return 0;
-    seen.add(id);
-    const d = Math.max(-1, ...(model.deps.get(id) ?? []).filter((x) => model.rows.has(x)).map((x) => depthOf(x, seen))) + 1;
-    depth.set(id, d);
-    return d;
-  };
-  const layers = [];
-  for (const id of ids) (layers[depthOf(id)] ??= []).push(id);
-  const W = 90, H = 26, GX = 40, GY = 12;
-  const pos = new Map();
-  layers.forEach((layer, x) => layer.forEach((id, y) => pos.set(id, { x: x * (W + GX) + 4, y: y * (H + GY) + 4 })));
-  const width = layers.length * (W + GX);
-  const height = Math.max(...layers.map((l) => l.length)) * (H + GY) + 8;
-  const edges = ids.flatMap((id) => (model.deps.get(id) ?? []).filter((d) => pos.has(d)).map((d) => {
-    const a = pos.get(d), b = pos.get(id);
-    return `<path class="edge" d="M${a.x + W},${a.y + H / 2} C${a.x + W + GX / 2},${a.y + H / 2} ${b.x - GX / 2},${b.y + H / 2} ${b.x},${b.y + H / 2}"/>`;
-  }));
-  const nodes = ids.map((id) => {
-    const p = pos.get(id), r = model.rows.get(id);
-    return `<g class="node" data-task="${esc(id)}" data-state="${esc(r.state)}"><rect x="${p.x}" y="${p.y}" width="${W}" height="${H}" rx="4"/><text x="${p.x + 6}" y="${p.y + 17}">${esc(id)} · ${esc(r.state)}</text></g>`;
-  });
-  $('graph').innerHTML = `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${edges.join('')}${nodes.join('')}</svg>`;
-}
-
-function diffHtml(diff) {
-  return diff.split('\n').map((line) => {
-    const cls = line.startsWith('+') && !line.startsWith('+++') ? 'add' : line.startsWith('-') && !line.startsWith('---') ? 'del' : line.startsWith('@@') ? 'hunk' : '';
-    return cls ? `<span class="${cls}">${esc(line)}</span>` : esc(line);
-  }).join('\n');
 }
 
 async function showDetail(id) {

@@ -128,7 +128,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'events',
     args: '',
     maxArgs: 0,
-    summary: 'the run\'s event stream (docs/events.md): phases, task states, sessions, gates, reviews, merges',
+    summary: 'the run\'s event stream: phases, task states, sessions, gates, reviews, merges',
     options: [
       { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing events as they come, until the run ends' },
       { name: 'run', type: 'string', valueName: 'ID', description: 'an earlier run (an id or a unique prefix; default: the current or last run)' },

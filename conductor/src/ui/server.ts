@@ -21,6 +21,8 @@ import { logTail, taskDetail, validTaskId } from './task-detail.js';
 const ASSETS: Record<string, { file: string; type: string }> = {
   '/': { file: 'index.html', type: 'text/html; charset=utf-8' },
   '/app.js': { file: 'app.js', type: 'text/javascript; charset=utf-8' },
+  '/views.js': { file: 'views.js', type: 'text/javascript; charset=utf-8' },
+  '/format.js': { file: 'format.js', type: 'text/javascript; charset=utf-8' },
   '/app.css': { file: 'app.css', type: 'text/css; charset=utf-8' },
 };
 const TAIL_MS = 250;
