@@ -25,6 +25,11 @@ export default tseslint.config(
     rules: { 'no-restricted-properties': 'off' },
   },
   {
+    // The dashboard's page runs in the browser.
+    files: ['conductor/ui/**'],
+    languageOptions: { globals: { document: 'readonly', location: 'readonly', URLSearchParams: 'readonly', fetch: 'readonly', setInterval: 'readonly', EventSource: 'readonly', requestAnimationFrame: 'readonly', alert: 'readonly' } },
+  },
+  {
     files: ['conductor/src/**/*.ts'],
     ignores: ['conductor/src/cli/**'],
     rules: { 'no-console': 'error' },

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // npm run bench: speed targets, as ratios within one run where they can be (so the
 // figures hold on any machine) and as conductor's own time per task. Prints one line per target; never fails a build.
-// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks, prepare.
+// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks, prepare, ui.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -304,5 +304,80 @@ if (want('prepare')) {
     line('prepare with a changed lockfile (npm install)', `${median(changed).toFixed(0)} ms`, '-', true);
   } finally {
     rmSync(root, { recursive: true, force: true }); // the worktrees too: they live beside the checkout, in root
+  }
+}
+
+if (want('ui')) {
+  // The dashboard's time to first paint and to a full board and timeline, with 500 tasks that each went through
+  // one attempt (about 5,500 events), in chromium (Debian: apt-get install chromium) driven by playwright-core.
+  const TASKS = 500;
+  const chromiumPath = '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) {
+    process.stdout.write(`skip  ui: no ${chromiumPath} (apt-get install chromium)\n`);
+  } else {
+    const { chromium } = await import('playwright-core');
+    const { spawn } = await import('node:child_process');
+    const root = mkdtempSync(join(tmpdir(), 'conductor-bench-ui-'));
+    const repo = join(root, 'repo');
+    mkdirSync(join(repo, 'tasks'), { recursive: true });
+    mkdirSync(join(repo, '.conductor'), { recursive: true });
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), generateBacklog(TASKS));
+    execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo });
+    const id = (i) => `T${String(i).padStart(4, '0')}`;
+    const lines = [];
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const event = (body) => lines.push(JSON.stringify({ v: 1, at: new Date((clock += 137)).toISOString(), ...body }));
+    event({ type: 'backlog', feature: 'bench', tasks: Array.from({ length: TASKS }, (_, k) => ({ id: id(k + 1), title: `Implement part ${k + 1} of the feature`, depends_on: k > 0 ? [id(k)] : [], status: 'pending', attempts: 0 })) });
+    for (let i = 1; i <= TASKS; i++) {
+      const task = id(i);
+      const move = (from, to, attempt) => event({ type: 'task', task, from, to, attempt, record: { attempt } });
+      move('pending', 'ready', 0);
+      move('ready', 'running', 1);
+      event({ type: 'session-start', sessionId: `s${i}`, role: 'implementer', task, attempt: 1, provider: 'bench', log: join(repo, '.conductor', 'sessions', `s${i}`, 'call.log') });
+      event({ type: 'session-end', sessionId: `s${i}`, role: 'implementer', task, attempt: 1, exit: 'ok', durationMs: 1000, inputTokens: 1200, outputTokens: 300 });
+      move('running', 'verifying', 1);
+      event({ type: 'gate-result', task, attempt: 1, name: 'test', passed: true, durationMs: 500 });
+      move('verifying', 'review', 1);
+      event({ type: 'review', task, attempt: 1, verdict: 'approve', summary: 'ok' });
+      move('review', 'merging', 1);
+      event({ type: 'merge', task, attempt: 1, ok: true, into: 'conductor/bench' });
+      move('merging', 'done', 1);
+    }
+    writeFileSync(join(repo, '.conductor', 'events.jsonl'), `${lines.join('\n')}\n`);
+    const server = spawn(process.execPath, [BIN, 'ui', '--port', '0'], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      const url = await new Promise((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (chunk) => {
+          out += chunk;
+          const match = /^dashboard: (\S+)$/m.exec(out);
+          if (match) resolve(match[1]);
+        });
+        server.on('exit', (code) => reject(new Error(`conductor ui exited ${code}: ${out}`)));
+      });
+      const profile = join(root, 'profile');
+      const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+      const page = context.pages()[0] ?? (await context.newPage());
+      const paints = [];
+      const full = [];
+      const samples = Math.min(runs, 5);
+      for (let i = 0; i < samples; i++) {
+        await page.goto('about:blank');
+        const started = Date.now();
+        await page.goto(url);
+        // eslint-disable-next-line no-undef -- runs in the page
+        await page.waitForFunction((n) => document.querySelectorAll('#board .card[data-state="done"]').length === n && document.querySelectorAll('#timeline .row').length === n, TASKS, { timeout: 60_000, polling: 'raf' });
+        full.push(Date.now() - started);
+        paints.push(await page.evaluate(() => performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? NaN));
+      }
+      await context.close();
+      const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+      process.stdout.write(`      dashboard (conductor ui) in chromium, ${samples} loads, medians: ${TASKS} tasks, ${lines.length} events\n`);
+      line('first contentful paint', `${median(paints).toFixed(0)} ms`, '<= 1000 ms', median(paints) <= 1000);
+      line(`board and timeline of ${TASKS} tasks shown`, `${median(full).toFixed(0)} ms`, '<= 2000 ms', median(full) <= 2000);
+    } finally {
+      server.kill('SIGTERM');
+      rmSync(root, { recursive: true, force: true });
+    }
   }
 }

@@ -12,7 +12,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 const root = new URL('..', import.meta.url).pathname;
 const out = join(root, 'dist', 'validators');
 mkdirSync(out, { recursive: true });
-for (const name of ['backlog', 'config', 'status', 'factory']) {
+for (const name of ['backlog', 'config', 'status', 'factory', 'events']) {
   const source = readFileSync(join(root, 'conductor', 'schemas', `${name}.schema.json`), 'utf8');
   const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, code: { source: true } });
   const validate = ajv.compile(JSON.parse(source));

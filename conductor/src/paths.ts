@@ -19,7 +19,7 @@ export function packageRoot(): string {
   }
 }
 
-export function schemaPath(name: 'backlog' | 'config' | 'status' | 'factory'): string {
+export function schemaPath(name: 'backlog' | 'config' | 'status' | 'factory' | 'events'): string {
   return join(packageRoot(), 'conductor', 'schemas', `${name}.schema.json`);
 }
 

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { redactor, secretValues } from '../process/agent-env.js';
 import type { Supervisor } from '../process/supervisor.js';
 import { appendLedger, ledgerEntry } from './ledger.js';
+import { emitEvent } from '../events/event-log.js';
 import type { AgentRequest, AgentResult, CallContext, Provider } from './types.js';
 
 export interface SessionOptions {
@@ -45,6 +46,8 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
 
   const started = now();
   const startedMs = Date.now();
+  const who = { sessionId, role: request.role, ...(request.taskId !== undefined ? { task: request.taskId } : {}), attempt: request.attempt };
+  await emitEvent(options.conductorDir, { type: 'session-start', ...who, provider: provider.name, ...(request.model !== undefined ? { model: request.model } : {}), log: call.logPath }, started);
   let result: AgentResult;
   try {
     const outcome = await provider.run(call);
@@ -63,7 +66,10 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
   }
   await writeFile(call.outputFile, result.finalMessage);
   await options.afterCall?.(call, result);
-  await appendLedger(options.conductorDir, ledgerEntry(request, result, started, options.runId));
+  const entry = ledgerEntry(request, result, started, options.runId);
+  await appendLedger(options.conductorDir, entry);
+  const { inputTokens, outputTokens, costUsd, detail } = entry;
+  await emitEvent(options.conductorDir, { type: 'session-end', ...who, exit: result.exit, durationMs: result.durationMs, ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(detail !== undefined ? { detail } : {}) });
   return result;
 }
 

@@ -14,7 +14,7 @@ import { compareAndUndo, describeChanges, newBudget, snapshotFiles, walkFiles, t
  * the human's to edit during a run (picked up at the next decision, never overwritten; a forged `done` in it is
  * done-authority.ts's to ignore).
  */
-const NOT_COMPARED = new Set(['sessions', 'scratch', 'logs', 'recordings', 'lock', 'BACKLOG.yaml']);
+const NOT_COMPARED = new Set(['sessions', 'scratch', 'logs', 'recordings', 'lock', 'BACKLOG.yaml', 'events.jsonl']);
 
 export interface BoundaryPlaces {
   repoRoot: string;

@@ -126,6 +126,30 @@ export const COMMANDS: readonly CommandSpec[] = [
     load: () => import('./commands/status.js'),
   },
   {
+    name: 'events',
+    args: '',
+    maxArgs: 0,
+    summary: 'the run\'s event stream: phases, task states, sessions, gates, reviews, merges',
+    options: [
+      { name: 'follow', short: 'f', type: 'boolean', description: 'keep printing events as they come, until the run ends' },
+      { name: 'run', type: 'string', valueName: 'ID', description: 'an earlier run (an id or a unique prefix; default: the current or last run)' },
+      { name: 'json', type: 'boolean', description: 'print JSON Lines, one event each (the format of .conductor/events.jsonl)' },
+    ],
+    load: () => import('./commands/events.js'),
+  },
+  {
+    name: 'ui',
+    args: '[repo ...]',
+    maxArgs: 16,
+    summary: 'a local web dashboard of the run, its tasks, timeline and earlier runs (of this repository, or of each one named)',
+    options: [
+      { name: 'port', type: 'string', valueName: 'N', description: 'the port to serve on (default: 4747; 0 picks a free one)' },
+      { name: 'host', type: 'string', valueName: 'ADDR', description: 'the address to bind (default: 127.0.0.1, this machine only)' },
+      { name: 'open', type: 'boolean', description: 'open the dashboard in the default browser' },
+    ],
+    load: () => import('./commands/ui.js'),
+  },
+  {
     name: 'finish',
     args: '',
     maxArgs: 0,

@@ -52,6 +52,10 @@ function safeVersion(): string {
 }
 
 export async function main(): Promise<void> {
+  // Output piped into a program that stops reading (conductor events | head): not a crash; what is left is dropped.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
   const argv = process.argv.slice(2);
   // CONDUCTOR_TTY=1 treats both streams as terminals: for tests and for tools that record a session through pipes.
   const forced = process.env.CONDUCTOR_TTY === '1';

@@ -40,6 +40,9 @@ import { setupRecord } from '../prepare/prepare-worktree.js';
 import { portablePath, portableSetup } from '../state/portable-path.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
 import { removeSpares } from '../prepare/spare-trees.js';
+import { emitEvent, type BacklogTaskInfo } from '../events/event-log.js';
+
+const taskInfo = (t: Task): BacklogTaskInfo => ({ id: t.id, title: t.title, depends_on: t.depends_on, status: t.status, attempts: t.attempts });
 
 const STOP_POLL_MS = 1000;
 
@@ -114,6 +117,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     throw new ConductorError('PHASE_FAILED', `the base already fails its gates: ${[...baselineFailures].join(', ')}`, { hint: 'fix the base first, or pass --allow-failing-baseline to record these failures and not blame workers for them' });
   }
 
+  await emitEvent(ctx.conductorDir, { type: 'backlog', feature, tasks: initial.backlog.tasks.map(taskInfo) });
   await recoverInFlight(ctx, { backlog: initial.backlog, files, worktrees, integrationPath: integration.path, integrationBranch });
   const doneRecord = await readDoneRecord(files.tasksDir, initial.backlog);
   const warned = new Set<string>();
@@ -124,6 +128,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       if (warned.has(`${c.id}:${c.written}`)) continue;
       warned.add(`${c.id}:${c.written}`);
       ctx.report(`implement: warning: ${c.message}`);
+      await emitEvent(ctx.conductorDir, { type: 'warning', task: c.id, message: c.message });
     }
     return applyCorrections(backlog, corrections, files.backlogPath);
   };
@@ -293,6 +298,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     failedInARow = 0;
     if (rewritten.ok) {
       task = rewritten.task;
+      await emitEvent(ctx.conductorDir, { type: 'backlog', tasks: [taskInfo(task)], partial: true });
       notes = []; // the lessons now live in the task's own negative evidence
       tried.push(`rebased after attempt ${attempt} (${why})`);
       await appendNotes(ctx, task.id, [`## Rebase after attempt ${attempt} (${why})`, '', `The task was rewritten in tasks/BACKLOG.yaml${rewritten.why ? `: ${rewritten.why}` : ''}; it is regenerated from scratch.`, '', 'Negative evidence now in the task:', ...task.context.negative_evidence.map((l) => `- ${l}`)]);
@@ -320,13 +326,19 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     attempt++;
     if (status.status !== 'ready') await move('ready');
     await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}), onGates: () => move('verifying') };
+    await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt });
+    const onGates = async () => {
+      await move('verifying');
+      await emitEvent(ctx.conductorDir, { type: 'gates-start', task: task.id, attempt });
+    };
+    const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}), onGates };
     // The review a rate limit or Ctrl-C cut short is done again on the attempt's commit, not on new work.
     const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
     if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cut?.by ?? 'a rate limit'}; its commit is checked and reviewed again`);
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
+    for (const g of work.gates) await emitEvent(ctx.conductorDir, { type: 'gate-result', task: task.id, attempt, name: g.name, passed: g.passed, durationMs: g.durationMs, ...(g.exitCode !== undefined ? { exitCode: g.exitCode } : {}), ...(g.log ? { log: g.log } : {}) });
     // Paths in the record are relative to the repository (portable-path.ts): the file may be committed.
     const portable = (path: string) => portablePath(ctx.repoRoot, path);
     const patch: Partial<TaskStatus> = { worktree: portable(work.worktree), branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log: portable(log) } : {}) })), ...(work.setup ? { setup: portableSetup(ctx.repoRoot, setupRecord(work.setup)) } : {}) } };
@@ -358,6 +370,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
       return move('review', { pid: undefined }, left, { kind: 'waiting', cause: 'no-verdict' });
     }
     const verdict = review.verdict;
+    await emitEvent(ctx.conductorDir, { type: 'review', task: task.id, attempt, verdict: verdict.verdict, summary: verdict.summary });
     const reviewed = { review: { verdict: verdict.verdict, summary: verdict.summary } };
     if (verdict.verdict === 'approve' && work.scope?.flagged.length) {
       // The reviewer approved changes to CI, hooks or agent settings: only now may the gates run them.
@@ -371,6 +384,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     if (verdict.verdict === 'approve') {
       await move('merging', reviewed);
       const merged = await run.merges.merge(work.branch, `Merge ${task.id}: ${task.title}`, run.afterMergeCheck(task.id, attempt));
+      await emitEvent(ctx.conductorDir, { type: 'merge', task: task.id, attempt, ok: merged.ok, into: run.integrationBranch, ...(merged.ok ? {} : merged.kind === 'check' ? { detail: merged.detail } : { conflicts: merged.conflicts }) });
       if (merged.ok) {
         run.merged(task.id);
         await move('done', { pid: undefined, endedAt: new Date().toISOString() }, `merged into ${run.integrationBranch}`, { cause: 'merge' });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { packageRoot, schemaPath } from '../paths.js';
 
-export type SchemaName = 'backlog' | 'config' | 'status' | 'factory';
+export type SchemaName = 'backlog' | 'config' | 'status' | 'factory' | 'events';
 
 const cache = new Map<SchemaName, ValidateFunction>();
 const require = createRequire(import.meta.url);

@@ -9,15 +9,16 @@ import { ownWrite } from './own-writes.js';
 
 const queues = new Map<string, Promise<void>>();
 
-export async function appendJsonLine(path: string, record: unknown): Promise<void> {
+/** `sync: false` skips the fsync: for a stream a crash may cut at its last line (readers skip a torn one). */
+export async function appendJsonLine(path: string, record: unknown, options: { sync?: boolean } = {}): Promise<void> {
   const line = `${JSON.stringify(record)}\n`;
   const previous = queues.get(path) ?? Promise.resolve();
-  const next = previous.then(() => appendLine(path, line));
+  const next = previous.then(() => appendLine(path, line, options.sync !== false));
   queues.set(path, next.catch(() => undefined));
   await next;
 }
 
-async function appendLine(path: string, line: string): Promise<void> {
+async function appendLine(path: string, line: string, sync: boolean): Promise<void> {
   // conductor's, not a worker's, from before the write starts (the boundary check)
   await ownWrite(path, async () => {
     let handle;
@@ -25,7 +26,7 @@ async function appendLine(path: string, line: string): Promise<void> {
       await mkdir(dirname(path), { recursive: true });
       handle = await open(path, 'a');
       await handle.write(line);
-      await handle.sync();
+      if (sync) await handle.sync();
     } catch (error) {
       throw ioFailure('append to', path, error);
     } finally {

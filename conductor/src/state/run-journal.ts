@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomically } from './atomic-write.js';
+import { emitEvent } from '../events/event-log.js';
 
 export type RunPhase = 'plan' | 'backlog' | 'implement';
 
@@ -69,7 +70,13 @@ export async function readJournal(conductorDir: string): Promise<RunJournal | un
 }
 
 export async function writeJournal(conductorDir: string, journal: RunJournal): Promise<RunJournal> {
+  const previous = await readJournal(conductorDir);
   const next = { ...journal, updatedAt: new Date().toISOString() };
   await writeJsonAtomically(journalPath(conductorDir), next);
+  // The event stream (docs/events.md): the whole record, and the phase and checkpoint when they change.
+  const same = previous?.runId === next.runId;
+  if (!same || previous.phase !== next.phase) await emitEvent(conductorDir, { type: 'phase', phase: next.phase });
+  if (next.state === 'paused' && next.checkpoint && (!same || previous.state !== 'paused' || previous.checkpoint !== next.checkpoint)) await emitEvent(conductorDir, { type: 'checkpoint', checkpoint: next.checkpoint });
+  await emitEvent(conductorDir, { type: 'run', journal: next });
   return next;
 }

@@ -11,15 +11,32 @@ import { writeFileAtomically } from './atomic-write.js';
 import { renderBacklogMd } from './backlog-md.js';
 import { transition, writeTaskStatus, type TaskStatus } from './status-file.js';
 import type { EventInput } from './task-events.js';
+import { emitEvent, type EventBody } from '../events/event-log.js';
+
+/** The stream's event for a record's last transition. */
+export function taskEventOf(status: TaskStatus): Extract<EventBody, { type: 'task' }> {
+  const last = status.history.at(-1)!;
+  const event: Extract<EventBody, { type: 'task' }> = { type: 'task', task: status.id, to: last.to, attempt: last.attempt ?? status.attempt, record: { attempt: status.attempt } };
+  if (last.from !== undefined) event.from = last.from;
+  if (last.kind !== undefined) event.kind = last.kind;
+  if (last.cause !== undefined) event.cause = last.cause;
+  if (last.data?.stage !== undefined) event.stage = last.data.stage;
+  if (last.note !== undefined) event.note = last.note;
+  if (status.startedAt !== undefined) event.record.startedAt = status.startedAt;
+  if (status.endedAt !== undefined) event.record.endedAt = status.endedAt;
+  return event;
+}
 
 export interface TaskFiles {
   tasksDir: string;
   backlogPath: string;
+  /** The repository's .conductor/, where each transition is appended to the event stream. */
+  conductorDir: string;
 }
 
 /** The live backlog's files under tasks/, or a factory build's under its own folder. */
 export function taskFiles(repoRoot: string, tasksDir = join(repoRoot, 'tasks')): TaskFiles {
-  return { tasksDir, backlogPath: join(tasksDir, 'BACKLOG.yaml') };
+  return { tasksDir, backlogPath: join(tasksDir, 'BACKLOG.yaml'), conductorDir: join(repoRoot, '.conductor') };
 }
 
 export interface Recorded {
@@ -53,5 +70,6 @@ export async function recordTransition(files: TaskFiles, current: TaskStatus, to
     return setTaskFields(before, current.id, { status: to, attempts: next.attempt });
   });
   if (written.backlog) await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd(written.backlog), { derived: true });
+  await emitEvent(files.conductorDir, taskEventOf(next));
   return humanOverride === undefined ? { status: next } : { status: next, humanOverride };
 }

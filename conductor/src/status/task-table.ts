@@ -1,6 +1,6 @@
 // `conductor status`: one row per task from the backlog, the status files and
 // the sessions ledger. Read-only: a corrupt status file is reported, not moved.
-import type { Backlog, TaskState } from '../backlog/types.js';
+import type { Task, TaskState } from '../backlog/types.js';
 import type { LedgerEntry } from '../agents/ledger.js';
 import { nextStep } from '../phases/next-step.js';
 import type { StatusRead } from '../state/status-file.js';
@@ -19,7 +19,7 @@ export interface TaskRow {
 }
 
 /** Rows for the table: the backlog's state (a human's edit shows as written), the record's attempt and times, the ledger's totals. */
-export function taskRows(backlog: Backlog, records: ReadonlyMap<string, StatusRead>, ledger: readonly LedgerEntry[], now: Date): TaskRow[] {
+export function taskRows(backlog: { tasks: readonly Pick<Task, 'id' | 'title' | 'status' | 'attempts'>[] }, records: ReadonlyMap<string, StatusRead>, ledger: readonly Pick<LedgerEntry, 'taskId' | 'inputTokens' | 'outputTokens' | 'costUsd'>[], now: Date): TaskRow[] {
   return backlog.tasks.map((task) => {
     const read = records.get(task.id);
     const record = read?.kind === 'ok' ? read.status : undefined;

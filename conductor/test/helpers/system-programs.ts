@@ -34,3 +34,4 @@ export function requireProgram(needed: SystemProgram): void {
 
 export const BWRAP: SystemProgram = { program: 'bwrap', tests: 'the bubblewrap sandbox tests', install: 'Debian/Ubuntu: apt-get install bubblewrap' };
 export const CARGO: SystemProgram = { program: 'cargo', tests: 'the real `cargo test` gate test', install: 'Debian/Ubuntu: apt-get install cargo' };
+export const CHROMIUM: SystemProgram = { program: 'chromium', tests: 'the dashboard\'s browser tests (conductor ui)', install: 'Debian/Ubuntu: apt-get install chromium' };

@@ -8,6 +8,7 @@ import { freeLiveWorktrees, commitsAhead, listSalvageRefs, refsOfRun } from '../
 import { git } from '../../git/git.js';
 import { LIVE_NAMING } from '../../git/worktrees.js';
 import { archiveRun } from '../../state/archive-run.js';
+import { eventsPath, readEvents } from '../../events/event-log.js';
 import { writeJournal, type RunJournal } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { closedError, plural, runAtHand } from './run-end.js';
@@ -18,8 +19,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     const { repoRoot, backlog } = at;
     if (at.journal?.closed?.how === 'abandoned') throw closedError(at.journal, 'abandon');
     const now = new Date().toISOString();
-    // A run started by `conductor implement` has no journal: one is made up so its files are archived the same way.
-    const journal: RunJournal = at.journal ?? { runId: randomUUID(), requestPath: '', slug: backlog?.feature ?? 'unknown', specDir: '', dontTouch: [], phase: 'implement', state: 'running', startedAt: now, updatedAt: now };
+    // A run started by `conductor implement` has no journal: one is made up so its files are archived the same way,
+    // started when its event stream did (its agent calls count as the run's when it is replayed).
+    const started = at.journal ? now : ((await readEvents(eventsPath(at.conductorDir))).events[0]?.at ?? now);
+    const journal: RunJournal = at.journal ?? { runId: randomUUID(), requestPath: '', slug: backlog?.feature ?? 'unknown', specDir: '', dontTouch: [], phase: 'implement', state: 'running', startedAt: started, updatedAt: now };
     const feature = backlog?.feature ?? journal.slug;
     const branch = LIVE_NAMING.integrationBranch(feature);
     const freed = await freeLiveWorktrees(repoRoot, feature);

@@ -58,6 +58,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       '  cat tasks/T02.notes.md tasks/T03.notes.md tasks/T04.notes.md   # the retry, the changes, the rebase',
       `  cat ${report.path}`,
       `  ${install.anywhere} status`,
+      `  ${install.anywhere} ui        # the dashboard: open the link it prints (the run, its tasks, a timeline, each task's diff)`,
       '',
       'Now on your own repository, with a real agent CLI (opencode, claude, codex or gemini):',
       ...(install.setup.length > 0 ? install.setup : ['  cd path/to/your-repo']),

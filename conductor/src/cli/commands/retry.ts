@@ -9,7 +9,8 @@ import { ConductorError } from '../../errors.js';
 import { writeFileAtomically } from '../../state/atomic-write.js';
 import { renderBacklogMd } from '../../state/backlog-md.js';
 import { newTaskStatus, readTaskStatus, transition, writeTaskStatus } from '../../state/status-file.js';
-import { taskFiles } from '../../state/task-record.js';
+import { taskEventOf, taskFiles } from '../../state/task-record.js';
+import { emitEvent } from '../../events/event-log.js';
 import { guessTaskId } from '../../util/did-you-mean.js';
 import type { CommandContext } from '../context.js';
 import { closedError, runAtHand } from './run-end.js';
@@ -38,9 +39,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     const record = read.kind === 'ok' ? read.status : newTaskStatus(id);
     const note = `retried by hand (conductor retry) after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}`;
     // The human's move (CONTRACT §5: a human may set pending at any time); the attempts start again.
-    await writeTaskStatus(files.tasksDir, { ...transition(record, 'pending', { by: 'human', note }), attempt: 0, pid: undefined, endedAt: undefined });
+    const retried = { ...transition(record, 'pending', { by: 'human', note }), attempt: 0, pid: undefined, endedAt: undefined };
+    await writeTaskStatus(files.tasksDir, retried);
     await editBacklogFile(files.backlogPath, (text) => setTaskFields(text, id, { status: 'pending', attempts: 0 }));
     await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd({ ...backlog, tasks: backlog.tasks.map((t) => (t.id === id ? { ...t, status: 'pending', attempts: 0 } : t)) }), { derived: true });
+    await emitEvent(files.conductorDir, taskEventOf(retried));
     ctx.stdout.write(`${id} is pending again with 0 attempts (was ${task.status}); run it with: conductor ${journal ? 'resume' : 'implement'}\n`);
     return 0;
   } finally {

@@ -2,34 +2,21 @@
 // state, the next command to type) and a row per task. --json prints
 // { run, tasks }; --watch redraws until the run ends and exits with its outcome.
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { ConductorError } from '../../errors.js';
 import { lockHeld } from '../../state/run-lock.js';
-import { readTaskRows } from '../../status/read-rows.js';
-import { readRunView, runLines, watchOutcome, type RunView } from '../../status/run-view.js';
-import { renderTaskTable, type TaskRow } from '../../status/task-table.js';
+import { runLines, watchOutcome } from '../../status/run-view.js';
+import { readStatusSnapshot, type StatusSnapshot } from '../../status/snapshot.js';
+import { renderTaskTable } from '../../status/task-table.js';
 import { paintFor } from '../../util/colors.js';
 import type { CommandContext } from '../context.js';
 import { backlogPathOf, repoRootOf } from './shared.js';
 
-interface Snapshot {
-  run: RunView | null;
-  tasks: TaskRow[];
-}
+type Snapshot = StatusSnapshot;
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
   const { path, display } = backlogPathOf(ctx, repoRoot);
-  const snapshot = async (): Promise<Snapshot> => {
-    const view = ctx.args[0] === undefined ? await readRunView(repoRoot) : undefined; // a backlog named on the command line is not the run's
-    // Before implementation the backlog may not exist yet, or be the one the human is fixing: the run says what to do.
-    const beforeBacklog = view !== undefined && view.phase !== 'implement' && !(view.phase === 'backlog' && view.state === 'paused');
-    if (beforeBacklog && !existsSync(path)) return { run: view, tasks: [] };
-    const { report, rows } = await readTaskRows(repoRoot, path, display);
-    if (rows) return { run: view ?? null, tasks: rows };
-    if (beforeBacklog) return { run: view, tasks: [] };
-    throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems${view && view.state !== 'running' ? ', then conductor resume' : ''}` });
-  };
+  // A backlog named on the command line is not the run's.
+  const snapshot = () => readStatusSnapshot(repoRoot, path, display, ctx.args[0] === undefined);
   const render = (s: Snapshot) => `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || !s.run ? renderTaskTable(s.tasks, paintFor(ctx.stdout.color)) : ''}`;
 
   if (ctx.options.json) {
