@@ -157,35 +157,39 @@ export async function findTampering(before: GuardSnapshot, worktrees: WorktreeMa
   // conductor's own namespaces (the integration branch, task and factory branches) are judged above, by their reflogs.
   const judgedElsewhere = (ref: string) => ref === ownRef || before.refs.has(ref) || /^refs\/heads\/(task|factory|conductor)\//.test(ref);
   const keepRef = async (name: string, commit: string) => (await keep(name, commit), salvaged.at(-1)!);
-  // The shared config first: the user's files are then put back by git with no filter the worker planted.
+  // HEAD first (a branch the worker made and switched to is then free to remove), then the shared config: the
+  // user's files are put back last, by git with no filter the worker planted.
+  if (before.user) problems.push(...(await checkoutHead(before.repoRoot, before.user)));
   problems.push(...(await checkBoundary(before.boundary, { own: ownRef, ...(before.userBranch ? { userBranch: before.userBranch } : {}), judgedElsewhere, keep: keepRef })));
-  if (before.user) problems.push(...(await checkoutChanges(before.repoRoot, before.user, keepRef)));
+  if (before.user) problems.push(...(await checkoutFiles(before.repoRoot, before.user, keepRef)));
   return problems.length > 0 ? { problems, salvaged, ...(linkNow !== 'intact' ? { linkTouched: true } : {}) } : undefined;
 }
 
 /** The user's checkout against its snapshot: its branch, its HEAD, and its changed files. */
-async function checkoutChanges(repoRoot: string, before: NonNullable<GuardSnapshot['user']>, keep: (name: string, commit: string) => Promise<string>): Promise<string[]> {
-  const problems: string[] = [];
-  const user = await userCheckout(repoRoot, before.own);
-  if (user.symref !== before.symref) {
-    // HEAD back where the user left it (their files are judged below): the branch the worker made is the ref check's.
+async function checkoutHead(repoRoot: string, before: NonNullable<GuardSnapshot['user']>): Promise<string[]> {
+  const { symref, head } = await headOf(repoRoot);
+  if (symref !== before.symref) {
+    // HEAD back where the user left it (their files are judged after): the branch the worker made is the ref check's.
     const g = git(repoRoot);
     const back = before.symref ? await g.run(['symbolic-ref', '-m', `${REFLOG_ACTION}: undo a worker's switch`, 'HEAD', before.symref]) : await g.run(['update-ref', '--no-deref', 'HEAD', before.head]);
-    problems.push(`the worker switched the user's checkout from ${short(before.symref) || 'a detached HEAD'} to ${short(user.symref) || 'a detached HEAD'}${back.exitCode === 0 ? '; conductor switched it back' : ''}`);
-  } else if (user.head !== before.head && !user.symref) {
-    problems.push("the worker moved the user's detached HEAD"); // a branch's move is the ref check's (boundary.ts), which puts it back
+    return [`the worker switched the user's checkout from ${short(before.symref) || 'a detached HEAD'} to ${short(symref) || 'a detached HEAD'}${back.exitCode === 0 ? '; conductor switched it back' : ''}`];
   }
+  if (head !== before.head && !symref) return ["the worker moved the user's detached HEAD"]; // a branch's move is the ref check's (boundary.ts), which puts it back
+  return [];
+}
+
+/** The user's files against the snapshot (HEAD back where it was): what changed is put back. */
+async function checkoutFiles(repoRoot: string, before: NonNullable<GuardSnapshot['user']>, keep: (name: string, commit: string) => Promise<string>): Promise<string[]> {
+  const user = await userCheckout(repoRoot, before.own);
   const changed = [...new Set([...before.files.keys(), ...user.files.keys()])]
     .filter((path) => before.files.get(path) !== user.files.get(path))
     .filter((path) => !isOwnWrite(join(repoRoot, path), signatureOf(join(repoRoot, path)))) // put back by an overlapping session's check
     .sort();
-  if (changed.length > 0) {
-    const undo = await restoreUserFiles(repoRoot, before.head, before.kept, changed, keep);
-    const list = (paths: readonly string[]) => paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
-    const back = undo.notRestored.length === 0 ? '; conductor put them back' : undo.restored.length > 0 ? `; conductor put back all but ${list(undo.notRestored)}` : '';
-    problems.push(`the worker changed the user's checkout: ${list(changed)}${back}`); // what it left: in the salvage ref the attempt names
-  }
-  return problems;
+  if (changed.length === 0) return [];
+  const undo = await restoreUserFiles(repoRoot, before.head, before.kept, changed, keep);
+  const list = (paths: readonly string[]) => paths.slice(0, 5).join(', ') + (paths.length > 5 ? ` and ${paths.length - 5} more` : '');
+  const back = undo.notRestored.length === 0 ? '; conductor put them back' : undo.restored.length > 0 ? `; conductor put back all but ${list(undo.notRestored)}` : '';
+  return [`the worker changed the user's checkout: ${list(changed)}${back}`]; // what it left: in the salvage ref the attempt names
 }
 
 /**
