@@ -11,6 +11,7 @@ import { gateOutput } from '../gates/distill/clean-output.js';
 import { git } from '../git/git.js';
 import { LIVE_NAMING } from '../git/worktrees.js';
 import type { TaskStatus } from '../state/status-file.js';
+import { resolvedPath } from '../state/portable-path.js';
 import type { ConductorEvent } from '../events/event-log.js';
 import type { RunStream } from '../events/run-streams.js';
 
@@ -80,9 +81,10 @@ export async function taskDetail(repoRoot: string, stream: RunStream, id: string
   for (const gate of gates) {
     const shown: TaskDetail['gates'][number] = { ...(gate.attempt !== undefined ? { attempt: gate.attempt } : {}), name: gate.name, passed: gate.passed, durationMs: gate.durationMs, ...(gate.exitCode !== undefined ? { exitCode: gate.exitCode } : {}) };
     if (!gate.passed && gate.log) {
-      const log = await readIfInside(gate.log, roots);
-      // Paths the runner printed read as in the task's worktree, as the worker saw them.
-      if (log !== undefined) shown.failures = distillOutput(gateOutput(log), status?.worktree ? { cwd: await realpath(status.worktree).catch(() => status!.worktree!) } : {}).text;
+      const log = await readIfInside(resolvedPath(repoRoot, gate.log), roots);
+      // Paths the runner printed read as in the task's worktree, as the worker saw them (the record names it relative to the repository).
+      const worktree = status?.worktree ? resolvedPath(repoRoot, status.worktree) : undefined;
+      if (log !== undefined) shown.failures = distillOutput(gateOutput(log), worktree ? { cwd: await realpath(worktree).catch(() => worktree) } : {}).text;
     }
     detail.gates.push(shown);
   }
