@@ -1,10 +1,12 @@
-// conductor status [BACKLOG.yaml] [--json] [--watch]: the run (feature, phase,
-// state, the next command to type) and a row per task. --json prints
-// { run, tasks }; --watch redraws until the run ends and exits with its outcome.
+// conductor status [BACKLOG.yaml] [--json] [--watch] [--run ID]: the run (feature,
+// phase, state, the next command to type), a row per task, and the earlier runs
+// and factory builds. --json prints { run, tasks, runs? }; --watch redraws until
+// the run ends and exits with its outcome; --run shows one earlier run or build.
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { ConductorError } from '../../errors.js';
 import { lockHeld } from '../../state/run-lock.js';
+import { earlierRunLines, findEarlierRun, listEarlierRuns, type EarlierRun } from '../../status/earlier-runs.js';
 import { readTaskRows } from '../../status/read-rows.js';
 import { readRunView, runLines, watchOutcome, type RunView } from '../../status/run-view.js';
 import { renderTaskTable, type TaskRow } from '../../status/task-table.js';
@@ -14,22 +16,34 @@ import { backlogPathOf, repoRootOf } from './shared.js';
 interface Snapshot {
   run: RunView | null;
   tasks: TaskRow[];
+  /** The earlier runs and factory builds, newest first; absent when there are none. */
+  runs?: EarlierRun[];
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
   const repoRoot = repoRootOf(ctx);
+  if (typeof ctx.options.run === 'string') return showEarlier(ctx, repoRoot, ctx.options.run);
   const { path, display } = backlogPathOf(ctx, repoRoot);
+  const named = ctx.args[0] !== undefined; // a backlog named on the command line is not the run's
   const snapshot = async (): Promise<Snapshot> => {
-    const view = ctx.args[0] === undefined ? await readRunView(repoRoot) : undefined; // a backlog named on the command line is not the run's
+    const view = named ? undefined : await readRunView(repoRoot);
+    const earlier = named ? [] : await listEarlierRuns(repoRoot);
+    const runs = earlier.length ? { runs: earlier } : {};
     // Before implementation the backlog may not exist yet, or be the one the human is fixing: the run says what to do.
     const beforeBacklog = view !== undefined && view.phase !== 'implement' && !(view.phase === 'backlog' && view.state === 'paused');
-    if (beforeBacklog && !existsSync(path)) return { run: view, tasks: [] };
+    if (beforeBacklog && !existsSync(path)) return { run: view, tasks: [], ...runs };
+    // No live run at all, only earlier ones or factory builds: those are the status.
+    if (!view && !named && earlier.length && !existsSync(path)) return { run: null, tasks: [], ...runs };
     const { report, rows } = await readTaskRows(repoRoot, path, display);
-    if (rows) return { run: view ?? null, tasks: rows };
-    if (beforeBacklog) return { run: view, tasks: [] };
+    if (rows) return { run: view ?? null, tasks: rows, ...runs };
+    if (beforeBacklog) return { run: view, tasks: [], ...runs };
     throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: report.problems, hint: `fix it; conductor validate ${display} lists the problems${view && view.state !== 'running' ? ', then conductor resume' : ''}` });
   };
-  const render = (s: Snapshot) => `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || !s.run ? renderTaskTable(s.tasks) : ''}`;
+  const render = (s: Snapshot) => {
+    const live = `${s.run ? `${runLines(s.run).join('\n')}\n${s.tasks.length ? '\n' : ''}` : ''}${s.tasks.length || (!s.run && !s.runs) ? renderTaskTable(s.tasks) : ''}`;
+    const earlier = earlierRunLines(s.runs ?? []);
+    return `${live}${live && earlier.length ? '\n' : ''}${earlier.map((line) => `${line}\n`).join('')}`;
+  };
 
   if (ctx.options.json) {
     ctx.stdout.write(`${JSON.stringify(await snapshot(), null, 2)}\n`);
@@ -49,4 +63,23 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (outcome !== undefined) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 2000));
   }
+}
+
+/** `status --run <id>`: an earlier run or a factory build, as `status` shows the live run. */
+async function showEarlier(ctx: CommandContext, repoRoot: string, wanted: string): Promise<number> {
+  if (ctx.args[0] !== undefined) throw new ConductorError('USAGE', '--run shows an earlier run from its own records; it takes no BACKLOG.yaml', { hint: 'conductor status --run <id>' });
+  if (ctx.options.watch) throw new ConductorError('USAGE', '--watch follows the live run; an earlier run does not change', { hint: 'conductor status --run <id> without --watch' });
+  const found = await findEarlierRun(repoRoot, wanted);
+  const { rows, report } = await readTaskRows(repoRoot, found.backlogPath, `${found.view.records}/BACKLOG.yaml`, () => new Date(), found.source);
+  const tasks = rows ?? [];
+  if (ctx.options.json) {
+    ctx.stdout.write(`${JSON.stringify({ run: found.view, tasks }, null, 2)}\n`);
+    return 0;
+  }
+  const head = found.view.kind === 'factory' ? [`factory build: ${found.entry.id} (spec ${found.view.feature}), ${found.view.state}`, `next: ${found.view.next}`] : runLines(found.view);
+  if (found.entry.state === 'abandoned') head[0] = `run: ${found.view.feature}, abandoned (${found.view.phase} phase)`; // closed by conductor abandon
+  const lines = [...head, `records: ${found.view.records}/`];
+  if (!rows) lines.push(`its backlog: ${report.problems.length ? `${found.view.records}/BACKLOG.yaml is not valid` : 'missing'}, so no task rows`);
+  ctx.stdout.write(`${lines.join('\n')}\n${tasks.length ? `\n${renderTaskTable(tasks)}` : ''}`);
+  return 0;
 }
