@@ -2,7 +2,6 @@
 // a new run archived to .conductor/runs/<id>/ and the factory builds in
 // .conductor/factory/<tag>/: a short list after the live run, `runs` in --json,
 // and one of them in full with --run.
-import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newTaskStatus, transition } from '../src/state/status-file.js';
 import { conductor } from './helpers/cli.js';
