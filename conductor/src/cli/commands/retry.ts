@@ -38,7 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const record = read.kind === 'ok' ? read.status : newTaskStatus(id);
     const note = `retried by hand (conductor retry) after ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}`;
     // The human's move (CONTRACT §5: a human may set pending at any time); the attempts start again.
-    await writeTaskStatus(files.tasksDir, { ...transition(record, 'pending', { by: 'human', note }), attempt: 0, pid: undefined, endedAt: undefined });
+    await writeTaskStatus(files.tasksDir, { ...transition(record, 'pending', { by: 'human', note, event: { kind: 'human', cause: 'retried-by-hand' } }), attempt: 0, pid: undefined, endedAt: undefined });
     await editBacklogFile(files.backlogPath, (text) => setTaskFields(text, id, { status: 'pending', attempts: 0 }));
     await writeFileAtomically(join(files.tasksDir, 'BACKLOG.md'), renderBacklogMd({ ...backlog, tasks: backlog.tasks.map((t) => (t.id === id ? { ...t, status: 'pending', attempts: 0 } : t)) }), { derived: true });
     ctx.stdout.write(`${id} is pending again with 0 attempts (was ${task.status}); run it with: conductor ${journal ? 'resume' : 'implement'}\n`);
