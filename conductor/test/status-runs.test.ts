@@ -2,6 +2,8 @@
 // a new run archived to .conductor/runs/<id>/ and the factory builds in
 // .conductor/factory/<tag>/: a short list after the live run, `runs` in --json,
 // and one of them in full with --run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { newTaskStatus, transition } from '../src/state/status-file.js';
 import { conductor } from './helpers/cli.js';
@@ -90,6 +92,15 @@ describe('conductor status and earlier runs', () => {
     const result = await conductor(['status'], { cwd: setup(false) });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout.split('\n')[0]).toBe('earlier runs, newest first (conductor status --run <id> shows one):');
+  });
+
+  it('--run of a run whose record alone was set aside says there are no task rows, and why', async () => {
+    const repo = setup();
+    mkdirSync(join(repo, '.conductor', 'runs', 'bare-run'));
+    writeFileSync(join(repo, '.conductor', 'runs', 'bare-run', 'run.json'), journal('bare-run', 'old-feature', { startedAt: '2026-11-01T09:00:00.000Z' }));
+    const result = await conductor(['status', '--run', 'bare'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\n').slice(2)).toEqual(['records: .conductor/runs/bare-run/tasks/', 'no task rows: .conductor/runs/bare-run/tasks/BACKLOG.yaml is missing (its tasks/ files stayed with the backlog at hand)']);
   });
 
   it('an unknown --run is one clear error, exit 2', async () => {

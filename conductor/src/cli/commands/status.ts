@@ -79,7 +79,7 @@ async function showEarlier(ctx: CommandContext, repoRoot: string, wanted: string
   const head = found.view.kind === 'factory' ? [`factory build: ${found.entry.id} (spec ${found.view.feature}), ${found.view.state}`, `next: ${found.view.next}`] : runLines(found.view);
   if (found.entry.state === 'abandoned') head[0] = `run: ${found.view.feature}, abandoned (${found.view.phase} phase)`; // closed by conductor abandon
   const lines = [...head, `records: ${found.view.records}/`];
-  if (!rows) lines.push(`its backlog: ${report.problems.length ? `${found.view.records}/BACKLOG.yaml is not valid` : 'missing'}, so no task rows`);
+  if (!rows) lines.push(`no task rows: ${found.view.records}/BACKLOG.yaml is ${existsSync(found.backlogPath) ? `not valid (${report.problems.length} problem${report.problems.length === 1 ? '' : 's'})` : 'missing (its tasks/ files stayed with the backlog at hand)'}`);
   ctx.stdout.write(`${lines.join('\n')}\n${tasks.length ? `\n${renderTaskTable(tasks)}` : ''}`);
   return 0;
 }
