@@ -57,7 +57,8 @@ export async function implementAsRun(runCtx: PhaseContext, options: ImplementOpt
     const baseCommit = await headCommit(ctx.repoRoot).catch(() => undefined); // none: the phase says so
     if (baseCommit) start.baseCommit = baseCommit;
   }
-  const aside = previous && !ours ? join(ctx.conductorDir, 'runs', previous.runId) : undefined;
+  // A record already kept there (the same run archived before) is not overwritten.
+  const aside = previous && !ours && !existsSync(journalPath(join(ctx.conductorDir, 'runs', previous.runId))) ? join(ctx.conductorDir, 'runs', previous.runId) : undefined;
   const madeAside = aside !== undefined && !existsSync(aside);
   if (aside) {
     // Its record is kept before this run's takes its place: nothing is left without one.
@@ -65,7 +66,7 @@ export async function implementAsRun(runCtx: PhaseContext, options: ImplementOpt
     await writeJsonAtomically(journalPath(aside), previous);
   }
   let journal = await writeJournal(ctx.conductorDir, clean(start));
-  if (previous && aside) {
+  if (previous && !ours) {
     ctx.report(`implement: the earlier run of "${previous.slug}" (${previous.closed?.how ?? previous.state}) is recorded in .conductor/runs/${previous.runId}/run.json; this one is "${feature}"`);
   }
   try {
@@ -77,7 +78,7 @@ export async function implementAsRun(runCtx: PhaseContext, options: ImplementOpt
     const stopped = ctx.signal?.aborted || (error instanceof ConductorError && error.code === 'INTERRUPTED');
     if (!stopped && exitCodeOf(error) === EXIT.badInput) {
       // Bad input ran nothing: the record is put back as it was.
-      if (previous) await writeJournal(ctx.conductorDir, previous).catch(() => undefined);
+      if (previous) await writeJsonAtomically(journalPath(ctx.conductorDir), previous).catch(() => undefined);
       else await rm(journalPath(ctx.conductorDir), { force: true });
       if (aside) await rm(madeAside ? aside : journalPath(aside), { recursive: true, force: true }).catch(() => undefined);
     } else {
