@@ -83,6 +83,20 @@ describe('a standalone conductor implement keeps a run record', () => {
     expect(journal(repo)).toMatchObject({ runId: two.runId, state: 'finished', unfinished: [] });
   }, 120_000);
 
+  it('carries an unfinished conductor run of the same feature on under that run\'s id', async () => {
+    const log = join(testdir(), 'prompts.jsonl');
+    const request = '# Feature Request: Rate Limiter\n\n## User Story\nx\n## Problem Statement\nx\n## Requirements\n- x\n## Constraints\n- x\n## Success Criteria\n- [ ] x\n';
+    const repo = gitdir({ 'conductor.config.yaml': configText(log, { SCRIPT_EDIT: 'src/{task}-attempt.ts=export const written = "{task} {attempt}";' }), 'rate-limiter.md': request, 'src/app.ts': 'export {};\n', '.gitignore': 'worktrees/\n.conductor/\ntasks/\nspecs/\n' });
+    const paused = await conductor(['run', 'rate-limiter.md'], { cwd: repo });
+    expect(paused.stdout).toContain('paused at the backlog checkpoint');
+    const run = journal(repo);
+    const result = await conductor(['implement'], { cwd: repo });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(journal(repo)).toMatchObject({ runId: run.runId, slug: 'rate-limiter', requestPath: 'rate-limiter.md', phase: 'implement', state: 'finished', unfinished: [], startedAt: run.startedAt });
+    expect(journal(repo).startedBy).toBeUndefined();
+    expect(ledgerRuns(repo)).toEqual([run.runId]);
+  }, 120_000);
+
   it('bad input leaves no record', async () => {
     const { repo } = project();
     const result = await conductor(['implement', '--only', 'T9'], { cwd: repo });
