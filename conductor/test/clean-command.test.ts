@@ -64,6 +64,23 @@ describe('conductor clean', () => {
     expect(execFileSync('git', ['branch', '--list', 'factory/*', '--format=%(refname:short)'], { cwd: repo, encoding: 'utf8' }).trim().split('\n')).toEqual(['factory/demo-v1', 'factory/demo-v1-2', 'factory/demo-v1-2-T01', 'factory/demo-v1-2-T03', 'factory/demo-v1-T03']);
   });
 
+  it('cleans factory builds even when the live backlog is not valid, then says so (exit 2)', async () => {
+    const repo = gitdir({ 'a.ts': 'a\n', 'tasks/BACKLOG.yaml': 'version: 1\nfeature: x\ntasks: [1]\n' });
+    mkdirSync(join(repo, '.conductor', 'factory', 'demo-v1'), { recursive: true });
+    writeFileSync(join(repo, '.conductor', 'factory', 'demo-v1', 'BACKLOG.yaml'), BACKLOG);
+    writeFileSync(join(repo, '.conductor', 'factory', 'demo-v1', 'run.json'), JSON.stringify({ runId: 'r', spec: 'demo', version: 1, tag: 'demo-v1', state: 'finished', startedAt: new Date().toISOString() }));
+    const manager = new WorktreeManager(repo, factoryNaming('demo-v1'));
+    await manager.ensureIntegration('demo-v1', 'HEAD');
+    await manager.ensureTask('T01', 'factory/demo-v1');
+    const result = await conductor(['clean'], { cwd: repo });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout.split('\n')[0]).toBe(`removed the worktree ${worktreePath(repo, 'factory-demo-v1-T01')} and factory/demo-v1-T01`);
+    expect(result.stderr).toContain('conductor: tasks/BACKLOG.yaml is not valid');
+    expect(result.stderr).toContain('tasks/BACKLOG.yaml:3:9 error type: tasks[0] must be a mapping, got the integer 1');
+    expect(result.stderr).toContain("hint: clean reads the live run's task states from it; fix it, then conductor clean again (factory builds were cleaned)");
+    expect(existsSync(worktreePath(repo, '_factory-demo-v1'))).toBe(false);
+  });
+
   it('also cleans a finished task\'s worktree that an earlier run left in <repo>/worktrees/, and keeps an unfinished one', async () => {
     const repo = gitdir({ 'tasks/BACKLOG.yaml': BACKLOG, 'a.ts': 'a\n', '.gitignore': 'worktrees/\n' });
     const legacy = (id: string) => join(repo, 'worktrees', id); // the old place, on purpose: worktreePath names the new one

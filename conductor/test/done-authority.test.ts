@@ -61,6 +61,12 @@ describe('done is conductor\'s alone', () => {
     expect(again.stderr).toContain('implement: warning: T01 is set to pending in tasks/BACKLOG.yaml, but it is merged: kept done (a stale copy of the file?); to redo a merged task, give it a new id');
     expect(roles()).toHaveLength(calls); // no agent ran again
     expect(states(repo)).toEqual(['T01:done', 'T02:done']);
+    // The ignored save is a typed event of the human's in each task's history, its state in data, not only a note.
+    for (const id of ['T01', 'T02']) {
+      const record = JSON.parse(readFileSync(join(repo, 'tasks', `${id}.status.json`), 'utf8')) as { status: string; history: object[] };
+      expect(record.status).toBe('done');
+      expect(record.history.at(-1)).toMatchObject({ from: 'done', to: 'done', kind: 'human', cause: 'stale-save-ignored', data: { written: 'pending' } });
+    }
   });
 });
 

@@ -33,6 +33,16 @@ function slowProject() {
   return { repo, sessions };
 }
 
+/** Set `id`'s status in tasks/BACKLOG.yaml from `from` to `to`, as a human's editor would. */
+function setByHand(repo: string, id: 'T01' | 'T02', from: string, to: string) {
+  const path = join(repo, 'tasks', 'BACKLOG.yaml');
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(`id: ${id}`);
+  const end = id === 'T01' ? text.indexOf('id: T02') : text.length;
+  expect(text.slice(start, end)).toMatch(new RegExp(`status: ${from}\n`));
+  writeFileSync(path, text.slice(0, start) + text.slice(start, end).replace(new RegExp(`status: ${from}\n`), `status: ${to}\n`) + text.slice(end));
+}
+
 /** Start the run, wait until T01's worker has written its file, then set T01 to `state` by hand. */
 async function stopT01(repo: string, state: 'skipped' | 'blocked') {
   const run = conductor(['run', 'rate-limiter.md', '--yes'], { cwd: repo, timeoutMs: 90_000 });
@@ -49,10 +59,10 @@ async function stopT01(repo: string, state: 'skipped' | 'blocked') {
 }
 
 function expectStoppedT01(repo: string, state: string) {
-  const record = JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8')) as { status: string; history: { from?: string; to: string; note?: string }[] };
+  const record = JSON.parse(readFileSync(join(repo, 'tasks', 'T01.status.json'), 'utf8')) as { status: string; history: { from?: string; to: string; note?: string; kind?: string; cause?: string }[] };
   expect(record.status).toBe(state);
   const last = record.history.at(-1)!;
-  expect([last.from, last.to]).toEqual(['interrupted', state]);
+  expect([last.from, last.to, last.kind, last.cause]).toEqual(['interrupted', state, 'human', 'stopped-by-hand']);
   const ref = /its work is in (refs\/conductor\/salvage\/T01\/\S+)$/.exec(last.note ?? '')?.[1];
   expect(last.note).toMatch(new RegExp(`^stopped by hand: set to ${state} in tasks/BACKLOG.yaml while it ran; its work is in refs/conductor/salvage/T01/`));
   // The worker's file, written before it was stopped, is in the salvage ref; not merged anywhere.
@@ -88,6 +98,23 @@ describe('a human stops a running task from tasks/BACKLOG.yaml', () => {
     expectStoppedT01(repo, 'skipped');
     expect(sessions('reviewer').map((s) => /T0\d/.exec(s.prompt)?.[0])).toEqual(['T02']);
     expect(sh(repo, 'ls-tree', '--name-only', 'conductor/rate-limiter', 'src/')).toContain('src/T02-attempt.ts');
+  }, 120_000);
+
+  it('a pending task set to skipped while another runs: its record follows, with a human event', async () => {
+    const { repo, sessions } = slowProject();
+    const run = conductor(['run', 'rate-limiter.md', '--yes'], { cwd: repo, timeoutMs: 90_000 });
+    await until('T01 to be at work', () => existsSync(join(worktreePath(repo, 'T01'), 'src', 'T01-attempt.ts')));
+    setByHand(repo, 'T02', 'pending', 'skipped');
+    const record = () => (existsSync(join(repo, 'tasks', 'T02.status.json')) ? (JSON.parse(readFileSync(join(repo, 'tasks', 'T02.status.json'), 'utf8')) as { status: string; history: { from?: string; to: string; kind?: string; cause?: string; note?: string }[] }) : undefined);
+    await until('T02 to be recorded skipped', () => record()?.status === 'skipped', 20_000);
+    setByHand(repo, 'T01', 'running', 'skipped');
+    const result = await run;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain('implement: T02 was set to skipped in tasks/BACKLOG.yaml (it was pending); recorded');
+    const last = record()!.history.at(-1)!;
+    expect([last.from, last.to, last.kind, last.cause, last.note]).toEqual(['pending', 'skipped', 'human', 'set-by-hand', 'set to skipped by hand in tasks/BACKLOG.yaml (it was pending)']);
+    expectStoppedT01(repo, 'skipped');
+    expect(sessions('implementer')).toHaveLength(1); // T02 never started
   }, 120_000);
 
   it('blocked: the worker is stopped, its work saved, and its dependent waits', async () => {

@@ -119,7 +119,7 @@ describe('conductor retry', () => {
     expect(backlog.slice(backlog.indexOf('id: T02'))).toMatch(/status: pending\n\s+attempts: 0\n/);
     const record = JSON.parse(readFileSync(join(repo, 'tasks', 'T02.status.json'), 'utf8')) as { status: string; attempt: number; history: { from?: string; to: string; note?: string }[] };
     expect([record.status, record.attempt]).toEqual(['pending', 0]);
-    expect(record.history.at(-1)).toMatchObject({ from: 'blocked', to: 'pending', note: 'retried by hand (conductor retry) after 1 attempt' });
+    expect(record.history.at(-1)).toMatchObject({ from: 'blocked', to: 'pending', kind: 'human', cause: 'retried-by-hand', note: 'retried by hand (conductor retry) after 1 attempt' });
 
     writeFileSync(join(repo, 'conductor.config.yaml'), configText(log, {}, 'attempts: 1\n'));
     const resume = await conductor(['resume'], { cwd: repo });

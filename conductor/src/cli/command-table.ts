@@ -121,8 +121,13 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: 'status',
     args: '[BACKLOG.yaml]',
     maxArgs: 1,
-    summary: 'one table of every task: state, attempt, elapsed time, tokens, cost',
-    options: [JSON_OUTPUT, { name: 'watch', type: 'boolean', description: 'redraw every two seconds until Ctrl-C' }, CONFIG],
+    summary: 'one table of every task: state, attempt, elapsed time, tokens, cost; then the earlier runs and factory builds',
+    options: [
+      JSON_OUTPUT,
+      { name: 'watch', type: 'boolean', description: 'redraw every two seconds until Ctrl-C' },
+      { name: 'run', type: 'string', valueName: 'ID', description: 'show an earlier run or a factory build instead (an id, a unique prefix or a build\'s tag; status lists them)' },
+      CONFIG,
+    ],
     load: () => import('./commands/status.js'),
   },
   {

@@ -4,11 +4,12 @@
 // a human) is not taken: the task keeps its recorded state. And a stale copy of
 // the backlog saved over a finished task (an editor buffer from before the run)
 // does not roll it back: the record wins. Either way the file is put right and
-// the user is told, once per task.
+// the user is told, once per task; a stale save is also a `human` event in the
+// task's history (cause stale-save-ignored), the state it tried to set in data.written.
 import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { setTaskFields } from '../backlog/backlog-document.js';
 import { editBacklogFile } from '../backlog/backlog-file.js';
-import { peekTaskStatus } from '../state/status-file.js';
+import { peekTaskStatus, transition, writeTaskStatus } from '../state/status-file.js';
 
 export interface DoneRecord {
   /** Tasks whose status file records conductor's own move to done. */
@@ -71,4 +72,12 @@ export async function applyCorrections(backlog: Backlog, corrections: readonly C
     return out;
   });
   return { ...backlog, tasks: backlog.tasks.map((t) => (kept.has(t.id) ? { ...t, status: kept.get(t.id)!.kept } : t)) };
+}
+
+/** A stale save ignored: the merged task's history says so (done to done, kind human), the state it held in data.written. */
+export async function recordStaleSave(tasksDir: string, correction: Correction): Promise<void> {
+  const read = await peekTaskStatus(tasksDir, correction.id);
+  if (read.kind !== 'ok' || read.status.status !== 'done') return;
+  const note = `a save set it to ${correction.written} in tasks/BACKLOG.yaml; ignored: it is merged, conductor's record (done) kept`;
+  await writeTaskStatus(tasksDir, transition(read.status, 'done', { by: 'human', note, event: { kind: 'human', cause: 'stale-save-ignored', data: { written: correction.written } } }));
 }

@@ -7,9 +7,12 @@
 // saved to a salvage ref, its worktree and branch removed, and its record set
 // to the human's state. It is never reviewed or merged afterwards; its
 // dependents are then held or released as for any skipped or blocked task.
+// A task not running that the human sets to skipped or blocked is recorded so
+// too. Each is a typed event of kind `human` in the task's history, with its
+// cause: stopped-by-hand or set-by-hand (task-events.ts).
 import type { Backlog, TaskState } from '../backlog/types.js';
 import type { WorktreeManager } from '../git/worktrees.js';
-import { peekTaskStatus, transition, writeTaskStatus } from '../state/status-file.js';
+import { newTaskStatus, peekTaskStatus, transition, writeTaskStatus } from '../state/status-file.js';
 import type { PhaseContext } from './call-role.js';
 import { appendNotes } from './task-notes.js';
 
@@ -43,6 +46,26 @@ export class HumanStops {
     return stopped;
   }
 
+  /**
+   * Tasks this run is not running that the human set to skipped or blocked while their record says otherwise:
+   * the record follows, with a `human` event (cause set-by-hand). Returns those recorded.
+   */
+  async recordSettled(backlog: Backlog, tasksDir: string, running: { has(id: string): boolean }): Promise<{ id: string; state: StopState; was: TaskState }[]> {
+    const recorded: { id: string; state: StopState; was: TaskState }[] = [];
+    for (const task of backlog.tasks) {
+      if (!STOP_STATES.has(task.status) || running.has(task.id) || this.tasks.has(task.id)) continue;
+      const read = await peekTaskStatus(tasksDir, task.id);
+      if (read.kind === 'corrupt') continue; // recovery moves it aside and starts it again; not ours to write
+      // A done task set back by a stale save is done-authority's; conductor's own block is already recorded.
+      if (read.kind === 'ok' && (read.status.status === task.status || read.status.status === 'done')) continue;
+      const record = read.kind === 'ok' ? read.status : newTaskStatus(task.id);
+      const state = task.status as StopState;
+      await writeTaskStatus(tasksDir, { ...transition(record, state, { by: 'human', note: `set to ${state} by hand in tasks/BACKLOG.yaml (it was ${record.status})`, event: { kind: 'human', cause: 'set-by-hand' } }), pid: undefined });
+      recorded.push({ id: task.id, state, was: record.status });
+    }
+    return recorded;
+  }
+
   /** The task's run is over: what the human asked for, if anything. */
   finished(id: string): StopState | undefined {
     const requested = this.tasks.get(id)?.requested;
@@ -61,7 +84,7 @@ export async function settleStopped(ctx: PhaseContext, worktrees: WorktreeManage
   });
   const note = `stopped by hand: set to ${state} in tasks/BACKLOG.yaml while it ran${salvaged ? `; its work is in ${salvaged}` : ''}`;
   if (record.kind === 'ok') {
-    await writeTaskStatus(tasksDir, { ...transition(record.status, state, { by: 'human', note }), pid: undefined, endedAt: new Date().toISOString() });
+    await writeTaskStatus(tasksDir, { ...transition(record.status, state, { by: 'human', note, event: { kind: 'human', cause: 'stopped-by-hand' } }), pid: undefined, endedAt: new Date().toISOString() });
   }
   await appendNotes(ctx, id, ['## Stopped by hand', '', `${note}. It was not reviewed or merged.`]);
   ctx.report(`implement: ${id} ${note}`);

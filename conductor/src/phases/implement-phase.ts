@@ -29,7 +29,7 @@ import { recordTransition, taskFiles } from '../state/task-record.js';
 import { runCapReached, taskCapReached } from './budget-guard.js';
 import { loadStatus, recoverInFlight } from './recover-in-flight.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
-import { applyCorrections, decideDone, readDoneRecord } from './done-authority.js';
+import { applyCorrections, decideDone, readDoneRecord, recordStaleSave } from './done-authority.js';
 import { rebaseTask } from './rebase-task.js';
 import { AUTO_REBASE_AFTER, cutShortAt, RATE_LIMITED, REBASE_VERDICT, rewriteToRetry, STOPPED, STOPPED_IN_REVIEW } from './resume-point.js';
 import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.js';
@@ -129,6 +129,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
       warned.add(`${c.id}:${c.written}`);
       ctx.report(`implement: warning: ${c.message}`);
       await emitEvent(ctx.conductorDir, { type: 'warning', task: c.id, message: c.message });
+      if (c.kept === 'done') await recordStaleSave(files.tasksDir, c);
     }
     return applyCorrections(backlog, corrections, files.backlogPath);
   };
@@ -182,6 +183,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     shownProblem = '';
     const backlog = await withRecordedDone(report.backlog);
     for (const stop of await stops.check(backlog, files.tasksDir)) ctx.report(`implement: ${stop.id} was set to ${stop.state} in tasks/BACKLOG.yaml while it ran; stopping it`);
+    for (const set of await stops.recordSettled(backlog, files.tasksDir, running)) ctx.report(`implement: ${set.id} was set to ${set.state} in tasks/BACKLOG.yaml (it was ${set.was}); recorded`);
     costStop ??= await runCapReached(ctx);
     if (!quotaPause && !costStop) {
       // A task in review that this run is not running waits for a human (no usable verdict): it holds no slot.

@@ -7,7 +7,7 @@ import type { Backlog, Task, TaskState } from '../backlog/types.js';
 import { isContainedIn } from '../git/git.js';
 import { REVIEW_AGAIN } from '../review/no-verdict.js';
 import type { WorktreeManager } from '../git/worktrees.js';
-import { newTaskStatus, readTaskStatus, type TaskStatus } from '../state/status-file.js';
+import { newTaskStatus, readTaskStatus, transition, type TaskStatus } from '../state/status-file.js';
 import { recordTransition, type TaskFiles } from '../state/task-record.js';
 import { tasksDirOf, type PhaseContext } from './call-role.js';
 import { nextStep } from './next-step.js';
@@ -51,7 +51,11 @@ export async function recoverInFlight(ctx: PhaseContext, { backlog, files, workt
 export async function loadStatus(ctx: PhaseContext, task: Task): Promise<TaskStatus> {
   const read = await readTaskStatus(tasksDirOf(ctx), task.id);
   // A human who set a blocked task back to pending gives it the attempts the backlog now says.
-  if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') return { ...read.status, status: task.status, attempt: task.attempts };
+  // That is the human's move, recorded as such (a `conductor retry` while a conductor runs makes it through the backlog alone).
+  if (read.kind === 'ok' && read.status.status === 'blocked' && task.status === 'pending') {
+    const note = `set back to pending by hand in tasks/BACKLOG.yaml (or conductor retry) with ${task.attempts} attempt${task.attempts === 1 ? '' : 's'}`;
+    return { ...transition(read.status, 'pending', { by: 'human', note, event: { kind: 'human', cause: 'retried-by-hand' } }), attempt: task.attempts };
+  }
   if (read.kind === 'ok') return { ...read.status, status: task.status };
   if (read.kind === 'corrupt') ctx.report(`implement: tasks/${task.id}.status.json was unreadable (${read.reason}); set aside as ${read.movedTo}`);
   return { ...newTaskStatus(task.id), status: task.status, attempt: task.attempts };

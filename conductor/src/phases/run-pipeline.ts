@@ -2,6 +2,7 @@
 // configured checkpoints (unless --yes), with every step recorded in the run
 // journal first, so a resume continues where the run stopped.
 import { copyFile, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ConductorError, messageOf } from '../errors.js';
 import { validateBacklogFile } from '../backlog/validate-backlog.js';
@@ -152,6 +153,7 @@ async function takeWrittenBacklog(ctx: PhaseContext, journal: RunJournal): Promi
 
 /** Every task merged: the final backlog (rebased tasks included) joins the spec, and the build is recorded against it. */
 async function recordBuild(ctx: PhaseContext, journal: RunJournal, summary: ImplementSummary): Promise<void> {
+  if (!existsSync(journal.specDir)) return; // a run `conductor implement` started on a hand-written backlog has no spec
   await copyFile(join(ctx.repoRoot, 'tasks', 'BACKLOG.yaml'), join(journal.specDir, 'BACKLOG.yaml'));
   const g = git(ctx.repoRoot);
   const resultCommit = (await g.raw(['rev-parse', summary.integrationBranch])).trim();

@@ -40,6 +40,8 @@ export interface RunJournal {
   failure?: string;
   /** Tasks not done or skipped when implementation ended (state finished). */
   unfinished?: string[];
+  /** `implement`: made by a standalone `conductor implement` (no feature request, no planning); absent: by `conductor run`. */
+  startedBy?: 'implement';
   startedAt: string;
   updatedAt: string;
   /** Set by `conductor finish` or `conductor abandon`: nothing more happens in this run. */

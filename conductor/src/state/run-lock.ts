@@ -88,6 +88,12 @@ async function readHolder(path: string): Promise<LockHolder | 'missing' | 'unrea
   }
 }
 
+/** The live conductor holding the repository's lock now, if any (undefined also when the lock cannot be read). */
+export async function liveHolder(conductorDir: string): Promise<LockHolder | undefined> {
+  const holder = await readHolder(join(conductorDir, 'lock'));
+  return holder !== 'missing' && holder !== 'unreadable' && isAlive(holder) ? holder : undefined;
+}
+
 /** Whether a live conductor holds the repository's lock now: for onlookers such as `conductor status`. */
 export async function lockHeld(conductorDir: string): Promise<boolean> {
   const holder = await readHolder(join(conductorDir, 'lock'));

@@ -22,6 +22,11 @@ export const EVENT_CAUSES = [
   'rate-limit', 'ctrl-c', 'crash', 'no-verdict',
   // blocked
   'attempts-used-up', 'cost-cap', 'worker-blocked', 'setup-error',
+  // human: a person's edit of tasks/BACKLOG.yaml (or `conductor retry`), as conductor took it
+  'stopped-by-hand', // a running task set to skipped or blocked: its worker was stopped
+  'set-by-hand', // a task not running set to skipped or blocked
+  'retried-by-hand', // `conductor retry`: back to pending with 0 attempts
+  'stale-save-ignored', // a save that set a merged task back: conductor's record (done) kept
 ] as const;
 export type EventCause = (typeof EVENT_CAUSES)[number];
 

@@ -23,12 +23,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { path, display } = backlogPathOf(ctx, repoRoot);
   // With no live backlog (after `conductor abandon`, say) there may still be factory builds to clean.
   const live = ctx.args[0] !== undefined || existsSync(path) ? await validateBacklogFile(path, display) : undefined;
-  if (live && !live.backlog) throw new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: live.problems, hint: 'clean reads task states from it; fix it first' });
+  // A live backlog that is not valid keeps the live run's tasks as they are; factory builds have backlogs of their own.
+  const invalid = live && !live.backlog ? new ConductorError('BACKLOG_INVALID', `${display} is not valid`, { problems: live.problems, hint: `clean reads the live run's task states from it; fix it, then conductor clean again${ctx.args[0] === undefined ? ' (factory builds were cleaned)' : ''}` }) : undefined;
+  if (invalid && ctx.args[0] !== undefined) throw invalid; // a backlog named on the command line is all that was asked for
   const lock = await acquireRunLock(join(repoRoot, '.conductor'), 'conductor clean');
   try {
     const configured = (await configOf(ctx, repoRoot)).config.worktreeDir;
     if (live?.backlog) await cleanLive(ctx, repoRoot, live.backlog, configured);
     await cleanFactoryBuilds(ctx, repoRoot, configured);
+    if (invalid) throw invalid;
     return 0;
   } finally {
     await lock.release();

@@ -1,6 +1,8 @@
-// conductor implement [--only T01,T02]: phases 3-4 on tasks/BACKLOG.yaml.
+// conductor implement [--only T01,T02]: phases 3-4 on tasks/BACKLOG.yaml, kept in
+// the run record (.conductor/run.json) as any run is (phases/implement-run.ts).
 import { ConductorError } from '../../errors.js';
-import { runImplementPhase } from '../../phases/implement-phase.js';
+import { implementAsRun } from '../../phases/implement-run.js';
+import { runOptionsOf } from '../../state/run-journal.js';
 import type { CommandContext } from '../context.js';
 import { withRun } from './run-support.js';
 import { implementOptions, reportImplement, warnIfMergeBlocked } from './implement-report.js';
@@ -10,7 +12,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const summary = await withRun(ctx, 'conductor implement', async (phase) => {
     const options = implementOptions(ctx, phase.config.concurrency);
     await warnIfMergeBlocked(phase, options);
-    return runImplementPhase(phase, options);
+    return implementAsRun(phase, options, runOptionsOf(ctx.options));
   }, { live: true });
   return reportImplement(ctx, summary);
 }

@@ -21,8 +21,8 @@ export async function run(given: CommandContext): Promise<number> {
     const journal = await readJournal(phase.conductorDir);
     if (!journal) throw new ConductorError('INPUT_INVALID', 'there is no run to resume here', { hint: 'start one with conductor run <feature-request.md>' });
     if (taken.length > 0) phase.report(`resume: with the options the run was started with: ${taken.map(([name, value]) => (value === true ? `--${name}` : `--${name} ${String(value)}`)).join(' ')}`);
-    const requestFile = join(phase.repoRoot, journal.requestPath);
-    const request = existsSync(requestFile) ? await readFeatureRequest(requestFile, journal.requestPath, phase.config.budgets.featureRequestBytes) : undefined;
+    const requestFile = join(phase.repoRoot, journal.requestPath); // '' for a run `conductor implement` started: no request
+    const request = journal.requestPath !== '' && existsSync(requestFile) ? await readFeatureRequest(requestFile, journal.requestPath, phase.config.budgets.featureRequestBytes) : undefined;
     if (journal.closed) throw new ConductorError('USAGE', `the run of "${journal.slug}" was ${journal.closed.how} at ${journal.closed.at}; there is nothing to resume`, { hint: 'start the next one with conductor run <feature-request.md>' });
     const options = implementOptions(ctx, phase.config.concurrency);
     await warnIfMergeBlocked(phase, options);
