@@ -25,7 +25,8 @@ describe('the event stream', () => {
     // Every line is a version-1 event with a time; the types come from the places state changes.
     const lines = readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ConductorEvent);
     expect(lines.every((e) => e.v === 1 && !Number.isNaN(Date.parse(e.at)))).toBe(true);
-    expect(new Set(lines.map((e) => e.type))).toEqual(new Set(['backlog', 'task', 'attempt', 'session-start', 'session-end', 'gates-start', 'gate-result', 'review', 'merge']));
+    // A standalone implement keeps a run record too (#15), so the run and its phase are in the stream.
+    expect(new Set(lines.map((e) => e.type))).toEqual(new Set(['run', 'phase', 'backlog', 'task', 'attempt', 'session-start', 'session-end', 'gates-start', 'gate-result', 'review', 'merge']));
     const t02 = lines.filter((e) => 'task' in e && e.task === 'T02' && e.type !== 'session-start' && e.type !== 'session-end').map((e) => (e.type === 'task' ? `${e.from}>${e.to}@${e.attempt}` : e.type === 'gate-result' ? `gate ${e.name} ${e.passed}@${e.attempt}` : e.type === 'review' ? `review ${e.verdict}@${e.attempt}` : e.type === 'merge' ? `merge ${e.ok}@${e.attempt}` : `${e.type}@${'attempt' in e ? e.attempt : ''}`));
     expect(t02).toEqual([
       'pending>ready@0', 'ready>running@1', 'attempt@1', 'running>verifying@1', 'gates-start@1', 'gate test false@1', 'verifying>failed@1',
@@ -49,7 +50,7 @@ describe('the event stream', () => {
     expect(said).toHaveLength(lines.length);
     expect(said.every((l) => /^\d\d:\d\d:\d\d {2}/.test(l))).toBe(true);
     const t02Lines = said.map(withoutTime).filter((l) => l.startsWith('T02 ') && !l.includes(' session ')).map((l) => l.replace(/ in \d+\.\ds$/, ' in <s>'));
-    expect(said.map(withoutTime)[0]).toBe('backlog of events: 3 tasks');
+    expect(said.map(withoutTime).slice(0, 3)).toEqual(['phase implement', 'run events: running', 'backlog of events: 3 tasks']); // the implement phase of its run record (#15), then the backlog
     expect(t02Lines).toEqual([
       'T02  pending → ready (attempt 0)',
       'T02  ready → running (attempt 1)',
@@ -104,7 +105,8 @@ describe('the event stream', () => {
     expect(run.exitCode, run.stderr).toBe(1);
     const bad = await conductor(['events', '--run', 'nope'], { cwd: repo });
     expect(bad.exitCode).toBe(2);
-    expect(bad.stderr).toBe('conductor: --run nope: no such run\nhint: the runs of this repository are current');
+    const runId = (JSON.parse(readFileSync(join(repo, '.conductor', 'run.json'), 'utf8')) as { runId: string }).runId;
+    expect(bad.stderr).toBe(`conductor: --run nope: no such run\nhint: the runs of this repository are ${runId}`);
   });
 
   it('reads only events valid against the shipped schema', async () => {

@@ -122,7 +122,7 @@ describe('conductor ui on a scripted run', () => {
     expect(done.status).toBe(409);
     expect((JSON.parse(done.body) as { output: string }).output).toBe('conductor: T01 is done: only a blocked or failed task can be retried\nhint: it is merged already');
     const retried = await call(ui.port, '/api/retry?id=T03', { method: 'POST', headers: { 'x-conductor-token': ui.token } });
-    expect(JSON.parse(retried.body)).toEqual({ exitCode: 0, output: 'T03 is pending again with 0 attempts (was blocked); run it with: conductor implement' });
+    expect(JSON.parse(retried.body)).toEqual({ exitCode: 0, output: 'T03 is pending again with 0 attempts (was blocked); run it with: conductor resume' });
     const rows = (JSON.parse((await call(ui.port, '/api/run')).body) as { tasks: { id: string; state: string }[] }).tasks;
     expect(rows.map((t) => `${t.id} ${t.state}`)).toEqual(['T01 done', 'T02 done', 'T03 pending']);
     // The retry is in the stream too.
