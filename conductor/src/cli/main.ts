@@ -60,23 +60,17 @@ export async function main(): Promise<void> {
   // CONDUCTOR_TTY=1 treats both streams as terminals: for tests and for tools that record a session through pipes.
   const forced = process.env.CONDUCTOR_TTY === '1';
   const terminal = (stream: { isTTY?: boolean }) => (forced || stream.isTTY === true) && process.env.TERM !== 'dumb';
+  const streamOf = (stream: NodeJS.WriteStream): RunIO['stdout'] => ({
+    write: (text: string) => void stream.write(text),
+    isTTY: terminal(stream),
+    color: wantsColor(terminal(stream), process.env, argv),
+    get columns() {
+      return stream.columns;
+    },
+  });
   const io: RunIO = {
-    stdout: {
-      write: (text) => void process.stdout.write(text),
-      isTTY: terminal(process.stdout),
-      color: wantsColor(terminal(process.stdout), process.env, argv),
-      get columns() {
-        return process.stdout.columns;
-      },
-    },
-    stderr: {
-      write: (text) => void process.stderr.write(text),
-      isTTY: terminal(process.stderr),
-      color: wantsColor(terminal(process.stderr), process.env, argv),
-      get columns() {
-        return process.stderr.columns;
-      },
-    },
+    stdout: streamOf(process.stdout),
+    stderr: streamOf(process.stderr),
     cwd: process.cwd(),
     ...(process.stdin.isTTY ? { confirm } : {}),
   };
