@@ -36,8 +36,7 @@ import { appendNotes, diffstat, notesOfReview, writeNotes } from './task-notes.j
 import { reviewAttempt } from './review-attempt.js';
 import { HumanStops, settleStopped } from './human-stop.js';
 import { recheckAttempt, runTaskAttempt, type AttemptOutcome } from './task-attempt.js';
-import { setupRecord } from '../prepare/prepare-worktree.js';
-import { portablePath, portableSetup } from '../state/portable-path.js';
+import { attemptPatch, emitGateResults, setupTime } from './attempt-record.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
 import { removeSpares } from '../prepare/spare-trees.js';
 import { emitEvent, type BacklogTaskInfo } from '../events/event-log.js';
@@ -340,11 +339,8 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     resumeAt = undefined;
     const work = again ?? (await runTaskAttempt(ctx, input));
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
-    for (const g of work.gates) await emitEvent(ctx.conductorDir, { type: 'gate-result', task: task.id, attempt, name: g.name, passed: g.passed, durationMs: g.durationMs, ...(g.exitCode !== undefined ? { exitCode: g.exitCode } : {}), ...(g.log ? { log: g.log } : {}) });
-    // Paths in the record are relative to the repository (portable-path.ts): the file may be committed.
-    const portable = (path: string) => portablePath(ctx.repoRoot, path);
-    const patch: Partial<TaskStatus> = { worktree: portable(work.worktree), branch: work.branch, baseCommit: work.baseCommit, files: { modified: work.files }, verification: { gates: work.gates.map(({ name, passed, durationMs, exitCode, log }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(log ? { log: portable(log) } : {}) })), ...(work.setup ? { setup: portableSetup(ctx.repoRoot, setupRecord(work.setup)) } : {}) } };
-    if (work.agent) patch.metrics = { contextBytes: work.contextBytes, durationMs: work.agent.durationMs, ...(work.agent.usage ? { inputTokens: work.agent.usage.inputTokens, outputTokens: work.agent.usage.outputTokens } : {}), ...(work.agent.costUsd !== undefined ? { costUsd: work.agent.costUsd } : {}) };
+    await emitGateResults(ctx.conductorDir, task.id, attempt, work.gates);
+    const patch = attemptPatch(ctx.repoRoot, work);
     if (work.result === 'cancelled') return move('interrupted', { ...patch, pid: undefined, attempt: attempt - 1 }, STOPPED, { cause: 'ctrl-c', stage: 'attempt' });
     if (work.result === 'quota') return rateLimited(work.reason ?? 'rate limit', { ...patch, attempt: attempt - 1 }, 'attempt');
     if (work.result === 'blocked') return move('blocked', { ...patch, ...(work.setupError ? { attempt: attempt - 1 } : {}), pid: undefined, endedAt: new Date().toISOString() }, work.reason, { cause: work.setupError ? 'setup-error' : 'worker-blocked' });
@@ -417,11 +413,6 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
   await move('blocked', { pid: undefined, endedAt: new Date().toISOString() }, `attempts used up (${ctx.config.attempts}); last: ${lastReason}; see tasks/${task.id}.notes.md`, { cause: 'attempts-used-up' });
   ctx.report(`implement: ${task.id} blocked: attempts used up (${ctx.config.attempts}); see tasks/${task.id}.notes.md`);
   await appendNotes(ctx, task.id, ['## Blocked', '', `All ${ctx.config.attempts} attempts are used up. What was tried:`, ...tried.map((l) => `- ${l}`), '', `To try again: conductor retry ${task.id} (edit the task in tasks/BACKLOG.yaml first if it needs it), then conductor resume.`]);
-}
-
-/** How long the preparation before the gates took, for the report's timeline to split setup from gates (report/task-steps.ts). */
-function setupTime(work: AttemptOutcome): { setupMs: number } | undefined {
-  return work.setup && work.gates.length > 0 ? { setupMs: work.setup.durationMs } : undefined;
 }
 
 async function readBacklog(ctx: PhaseContext, path: string): Promise<{ backlog?: Backlog; problems: Problem[] }> {

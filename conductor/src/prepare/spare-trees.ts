@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cloneTree, type CloneHow } from './node-modules.js';
 
 export const SPARES_DIR = '.prepared';
@@ -102,5 +102,5 @@ export async function settleSpares(): Promise<void> {
 export async function removeSpares(worktreesDir: string): Promise<void> {
   const dir = join(worktreesDir, SPARES_DIR);
   await filling.get(dir);
-  if (basename(dir) === SPARES_DIR) await rm(dir, { recursive: true, force: true });
+  await rm(dir, { recursive: true, force: true });
 }
