@@ -95,8 +95,8 @@ function spawnCli(args: string[], cwd: string): Proc {
   return { child, output: () => text };
 }
 
-function startWorker(repo: string, id: string): Proc {
-  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', '5'], repo);
+function startWorker(repo: string, id: string, graceSeconds = 5): Proc {
+  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds)], repo);
 }
 
 /** Wait (polling) until `check` holds, or fail with `what` once `ms` have passed. */
@@ -177,6 +177,26 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: { id: 'other' } });
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
     expect(coordinator.output()).not.toContain('attempt 2');
+  }, 240_000);
+
+  it('a worker stopped with SIGTERM hands its attempt back after its grace; the other worker finishes it, uncharged', async () => {
+    // The first session hangs; any later one (on the other worker) finishes at once.
+    const marker = join(testdir(), 'first-session');
+    const { repo } = executorRepo([{ id: 'T01' }], { SCRIPT_RUN: JSON.stringify([['sh', '-c', '[ -e "$0" ] && exit 0; touch "$0"; exec sleep 120', marker]]) });
+    const coordinator = spawnCli(['implement'], repo);
+    await waitFor('the embedded PostgreSQL', queueReady(repo));
+    const leaving = startWorker(repo, 'leaving', 1);
+    await waitFor('the first session to start', () => existsSync(marker));
+    const staying = startWorker(repo, 'staying');
+    leaving.child.kill('SIGTERM');
+    expect((await leaving.child).exitCode).toBe(0);
+    expect(leaving.output()).toContain('worker: stopping — no new attempts; 1 running get 1 s to finish, then are handed back');
+    expect(leaving.output()).toContain('worker: gave back T01 attempt 1: handed back: worker leaving stopped');
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(staying.output()).toMatch(/worker: finished T01 attempt 1: verified in/);
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: { id: 'staying' } });
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
   }, 240_000);
 
   it('the coordinator SIGKILLed mid-run: resume re-attaches to the jobs the workers finished, and redoes none', async () => {
