@@ -250,6 +250,22 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
   }, 240_000);
 });
 
+describe('the coordinator refuses what cannot work, before any job is sent', () => {
+  it('a remote that carries a password (it would go into every job), and a remote it cannot reach: one line each, exit 2', async () => {
+    const { repo } = executorRepo([{ id: 'T01' }]);
+    const secret = await execa(NODE22, [BIN, 'implement', '--queue', 'embedded', '--remote', 'https://me:s3cret@example.invalid/r.git'], { cwd: repo, reject: false, timeout: 60_000 });
+    expect(secret.exitCode, secret.stderr).toBe(2);
+    expect(secret.stderr).toContain("conductor: the executor's git remote https://me:***@example.invalid/r.git carries a password: every job names its remote, and nothing secret goes into the queue");
+    expect(secret.stderr).not.toContain('s3cret');
+    const missing = join(testdir(), 'nothing.git');
+    const unreachable = await execa(NODE22, [BIN, 'implement', '--queue', 'embedded', '--remote', missing], { cwd: repo, reject: false, timeout: 60_000 });
+    expect(unreachable.exitCode, unreachable.stderr).toBe(2);
+    expect(unreachable.stderr).toContain(`conductor: cannot reach the executor's git remote ${missing}: `);
+    for (const result of [secret, unreachable]) expect(result.stderr).not.toMatch(STACK_FRAME);
+    expect(existsSync(join(repo, '.conductor', 'queue-url'))).toBe(false); // no PostgreSQL was started for it
+  }, 120_000);
+});
+
 describe('the job, its refs and the checks of a completion', () => {
   const job: AttemptJob = {
     v: JOB_VERSION,

@@ -35,6 +35,14 @@ export interface Executor {
   close(finished: boolean): Promise<void>;
 }
 
+function hasPassword(remote: string): boolean {
+  try {
+    return new URL(remote).password !== '';
+  } catch {
+    return false; // a path, or scp-like user@host:path: no password in it
+  }
+}
+
 /** A remote URL or path as both sides use it: a local path made absolute. */
 export function remoteUrl(remote: string, repoRoot: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/]+:/.test(remote) ? remote : resolve(repoRoot, remote);
@@ -42,11 +50,19 @@ export function remoteUrl(remote: string, repoRoot: string): string {
 
 export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): Promise<Executor> {
   const pkg = await loadQueuePackage();
+  const remote = remoteUrl(config.remote, ctx.repoRoot);
+  if (hasPassword(remote)) {
+    throw new ConductorError('USAGE', `the executor's git remote ${remote.replace(/:[^:@/]*@/, ':***@')} carries a password: every job names its remote, and nothing secret goes into the queue`, { hint: 'give the workers and this machine their own credentials (an ssh key, or a git credential helper) and a remote URL without them' });
+  }
+  const probe = await git(ctx.repoRoot).run(['ls-remote', '--heads', remote]);
+  if (probe.exitCode !== 0) throw new ConductorError('USAGE', `cannot reach the executor's git remote ${remote}: ${probe.stderr.trim()}`, { hint: 'executor.remote (or --remote) names a bare repository both this machine and the workers can reach (git init --bare)' });
   const heartbeatSeconds = config.heartbeatSeconds ?? 30;
   let url = config.queue;
   let embedded: Awaited<ReturnType<typeof pkg.startEmbedded>> | undefined;
   if (url === 'embedded') {
-    embedded = await pkg.startEmbedded(ctx.conductorDir);
+    embedded = await pkg.startEmbedded(ctx.conductorDir).catch((error: unknown) => {
+      throw new ConductorError('PHASE_FAILED', `the embedded PostgreSQL (queue: embedded) could not start: ${(error as Error).message}`, { hint: 'or give executor.queue the postgres:// URL of a PostgreSQL you run' });
+    });
     url = embedded.url;
     ctx.report(`executor: PostgreSQL of conductor's own at ${url.replace(/:[^:@/]*@/, ':***@')} (${embedded.startedHere ? 'started' : 'already running'}; workers here: conductor worker --queue embedded --repo ${ctx.repoRoot})`);
   }
@@ -57,9 +73,6 @@ export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): P
     throw new ConductorError('USAGE', `cannot reach the executor's queue at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(error as Error).message}`, { hint: 'check executor.queue in conductor.config.yaml (or --queue): a postgres:// URL of a running PostgreSQL, or embedded' });
   }
   await queue.setProviderCaps(config.providerCaps ?? {});
-  const remote = remoteUrl(config.remote, ctx.repoRoot);
-  const probe = await git(ctx.repoRoot).run(['ls-remote', '--heads', remote]);
-  if (probe.exitCode !== 0) throw new ConductorError('USAGE', `cannot reach the executor's git remote ${remote}: ${probe.stderr.trim()}`, { hint: 'executor.remote (or --remote) names a bare repository both this machine and the workers can reach (git init --bare)' });
   const lastPushed = new Map<string, string>();
   let pushes: Promise<unknown> = Promise.resolve();
   const push = (local: string, ref: string) => {
@@ -162,6 +175,7 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
 
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
   let worker: WorkerId | undefined;
+  let seenRetry = -1;
   for (;;) {
     if (ctx.signal?.aborted) {
       await exec.queue.cancel(jobId).catch(() => undefined);
@@ -170,11 +184,15 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     const now = await exec.queue.job(jobId).catch(() => undefined); // the database away for a moment: asked again
     if (now === null) return end('blocked', `the attempt's job ${jobId} is gone from the queue; no attempt used`, { setupError: true });
     if (now) {
-      const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
-      if (taken && (taken.id !== worker?.id || taken.host !== worker.host)) {
-        worker = taken;
-        outcome.worker = worker;
-        await record.takenBy(worker);
+      // Who took it: asked until the worker of this retry of the job has said so (a lost worker's retry goes elsewhere).
+      if (now.retryCount !== seenRetry && now.state !== 'created') {
+        const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
+        if (taken) {
+          seenRetry = now.retryCount;
+          worker = taken;
+          outcome.worker = worker;
+          await record.takenBy(worker);
+        }
       }
       if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
       if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });
