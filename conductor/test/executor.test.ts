@@ -115,7 +115,9 @@ const count = (text: string, needle: string) => text.split(needle).length - 1;
 
 describe('the distributed executor: two workers, PostgreSQL and a bare remote', () => {
   it('runs the whole pipeline with every attempt on a worker, both workers taking work, and merges every task', async () => {
-    const { repo } = executorRepo([]);
+    // Each agent takes a moment, so three jobs wait at once and each worker (one attempt at a time) must take some.
+    // (Workers read conductor.config.yaml from the job's base commit: what the agents do is committed.)
+    const { repo } = executorRepo([], { SCRIPT_USAGE: '100,20', SCRIPT_RUN: JSON.stringify([['sleep', '1.5']]) });
     writeFileSync(join(repo, 'request.md'), '# Rate limiter\n\n## Goal\n\nLimit requests.\n');
     // Planning and the backlog run here; the run pauses at the backlog checkpoint, where four independent tasks are set.
     const planned = await execa(NODE22, [BIN, 'run', 'request.md'], { cwd: repo, reject: false, timeout: 120_000 });
@@ -124,9 +126,6 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     const backlog = parse(readFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), 'utf8')) as { feature: string };
     const ids = ['T01', 'T02', 'T03', 'T04'];
     writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlogText(backlog.feature, ids.map((id) => ({ id }))));
-    // Each agent takes a moment, so three jobs wait at once and each worker (one attempt at a time) must take some.
-    const config = join(repo, 'conductor.config.yaml');
-    writeFileSync(config, readFileSync(config, 'utf8').replace('"SCRIPT_EDIT"', '"SCRIPT_RUN":"[[\\"sleep\\",\\"1.5\\"]]","SCRIPT_EDIT"'));
 
     const coordinator = spawnCli(['resume', '--yes', '--concurrency', '3'], repo);
     await waitFor('the embedded PostgreSQL', queueReady(repo));
@@ -155,6 +154,10 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     for (const s of where) expect(text.stdout).toContain(`${s.worker!.id}@${s.worker!.host}`);
     const events = readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; task?: string; worker?: { id: string } });
     expect(events.filter((e) => e.type === 'attempt').map((e) => [e.task, e.worker?.id]).sort()).toEqual(ids.map((id, i) => [id, where[i]!.worker!.id]));
+
+    // Each worker session is in the coordinator's ledger (status, report and cost caps count it), named by its worker.
+    const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; taskId?: string; log: string; inputTokens?: number; outputTokens?: number; exit: string });
+    expect(ledger.filter((e) => e.role === 'implementer').map((e) => [e.taskId, e.log.replace(/@.*/, ''), e.inputTokens, e.outputTokens, e.exit]).sort()).toEqual(ids.map((id, i) => [id, `worker ${where[i]!.worker!.id}`, 100, 20, 'ok']));
 
     // Workers stop on SIGTERM, saying so.
     for (const w of [w1, w2]) w.child.kill('SIGTERM');

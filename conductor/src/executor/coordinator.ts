@@ -15,7 +15,8 @@ import { routeFor } from '../agents/routing.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { join } from 'node:path';
 import type { ExecutorConfig } from '../config/types.js';
-import type { AgentResult } from '../agents/types.js';
+import type { AgentRequest, AgentResult } from '../agents/types.js';
+import { appendLedger, ledgerEntry } from '../agents/ledger.js';
 import { ConductorError } from '../errors.js';
 import { tasksDirOf, type PhaseContext } from '../phases/call-role.js';
 import { prepareTaskContext } from '../phases/prepare-context.js';
@@ -216,7 +217,11 @@ async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, o
   outcome.gates = c.gates;
   outcome.negativeEvidence = c.negativeEvidence;
   if (c.setup) outcome.setup = { ...c.setup, resolution: c.setup.resolution ?? [] };
-  if (c.agent) outcome.agent = agentOf(c, job);
+  if (c.agent) {
+    outcome.agent = agentOf(c, job);
+    // The worker's session in this run's ledger, as a local one would be: tokens, cost (and its caps), duration.
+    await appendLedger(ctx.conductorDir, ledgerEntry({ role: 'implementer', attempt: job.attempt, taskId: job.task } as AgentRequest, outcome.agent, new Date(), ctx.runId));
+  }
   if (c.discard) outcome.discard = true;
   if (c.setupError) outcome.setupError = true;
   if (c.commit) {
@@ -239,13 +244,13 @@ function agentOf(c: AttemptCompletion, job: AttemptJob): AgentResult {
   return {
     exit: a.exit as AgentResult['exit'],
     finalMessage: '',
-    sessionId: `remote-${job.token}`,
+    sessionId: `remote-${job.token}-r${c.retry}`,
     provider: a.provider,
     ...(a.model ? { model: a.model } : {}),
     durationMs: a.durationMs,
-    logPath: `${c.worker.host}:${c.worker.id}`,
-    promptBytes: 0,
-    promptSha256: '',
+    logPath: `worker ${c.worker.id}@${c.worker.host}`,
+    promptBytes: a.promptBytes ?? 0,
+    promptSha256: a.promptSha256 ?? '',
     ...(a.inputTokens !== undefined || a.outputTokens !== undefined ? { usage: { inputTokens: a.inputTokens ?? 0, outputTokens: a.outputTokens ?? 0 } } : {}),
     ...(a.costUsd !== undefined ? { costUsd: a.costUsd } : {}),
     ...(a.detail ? { detail: a.detail } : {}),

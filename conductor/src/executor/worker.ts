@@ -181,7 +181,7 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       ...(commit ? { commit, ref } : {}),
       files: outcome.files,
       gates: outcome.gates.map(({ name, passed, durationMs, exitCode }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) })),
-      ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
+      ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, promptBytes: agent.promptBytes, promptSha256: agent.promptSha256, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
       ...(outcome.setup ? { setup: withoutLog(setupRecord(outcome.setup)) } : {}),
       ...(outcome.setupError ? { setupError: true } : {}),
       ...(outcome.discard ? { discard: true } : {}),
