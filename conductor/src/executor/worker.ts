@@ -55,7 +55,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const url = await queueUrlOf(options.queue, options.repo);
   let queue: AttemptQueue;
   try {
-    queue = await pkg.openQueue({ url, heartbeatSeconds: 10, onError: () => undefined });
+    // The queue's own errors (its database away for a while): said at most once every half minute; it reconnects by itself.
+    let saidAt = 0;
+    const onError = (error: unknown) => {
+      if (Date.now() - saidAt < 30_000) return;
+      saidAt = Date.now();
+      options.say(`worker: the queue is not answering (${messageOf(error)}); retrying`);
+    };
+    queue = await pkg.openQueue({ url, heartbeatSeconds: 10, onError });
   } catch (error) {
     throw new ConductorError('USAGE', `cannot reach the queue at ${url.replace(/:[^:@/]*@/, ':***@')}: ${messageOf(error)}`, { hint: 'check --queue: a postgres:// URL of a running PostgreSQL (or embedded with --repo)' });
   }
