@@ -186,6 +186,14 @@ async function postgresUser() {
   return uid === undefined ? { missing: true } : { uid, gid };
 }
 
+function isFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -220,7 +228,11 @@ export async function startEmbedded(conductorDir) {
   if (status.code === 0 && existsSync(urlFile)) {
     return { url: (await readFile(urlFile, 'utf8')).trim(), dataDir, startedHere: false, stop: () => stopEmbedded(conductorDir) };
   }
-  const port = await freePort();
+  // The port it had before when that is still free: a PostgreSQL restarted keeps the URL its workers know.
+  const portFile = join(own, 'port');
+  const before = existsSync(portFile) ? Number((await readFile(portFile, 'utf8')).trim()) : 0;
+  const port = before > 0 && (await isFree(before)) ? before : await freePort();
+  await writeFile(portFile, `${port}\n`);
   const log = join(dataDir, 'server.log');
   const started = await pgctl(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', `-p ${port} -h 127.0.0.1 -k ${dataDir}`], spawnAs);
   if (started.code !== 0) throw new Error(`the embedded PostgreSQL did not start (pg_ctl exit ${started.code}): ${started.output.trim()}; its log: ${log}`);
