@@ -38,11 +38,13 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
     monitorIntervalSeconds: pass,
     // a short connection pool: a coordinator and a worker each need few
     max: 4,
+    // Workers woken the moment an attempt is sent (polling stays as the floor).
+    useListenNotify: true,
   });
   boss.on('error', (error) => onError?.(error));
   await boss.start();
   for (const [name, options] of [
-    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds }],
+    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds, notify: true }],
     [SETTINGS_QUEUE, { policy: 'standard' }],
     [TAKEN_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
   ]) {
@@ -50,6 +52,8 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
       if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
     });
   }
+  const attempts = await boss.getQueue(ATTEMPT_QUEUE);
+  if (attempts && !attempts.notify) await boss.updateQueue(ATTEMPT_QUEUE, { notify: true }).catch(() => undefined);
   return new AttemptQueue(boss, heartbeatSeconds);
 }
 
@@ -123,6 +127,7 @@ class AttemptQueue {
           localConcurrency: concurrency,
           batchSize: 1,
           pollingIntervalSeconds: 0.5,
+          notifyPollingIntervalSeconds: 2,
           groupConcurrency: { default: UNCAPPED, tiers: caps },
         },
         async ([job]) => handler({ id: job.id, retryCount: job.retryCount, data: job.data, signal: job.signal }),
