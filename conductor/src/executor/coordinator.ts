@@ -25,6 +25,8 @@ import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
 import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
+/** A job no worker took for this long is said to be waiting (once). */
+const WAITING_SAID_AFTER_MS = 15_000;
 
 export interface Executor {
   queue: AttemptQueue;
@@ -177,6 +179,8 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
   let worker: WorkerId | undefined;
   let seenRetry = -1;
+  const sentAt = Date.now();
+  let saidWaiting = false;
   for (;;) {
     if (ctx.signal?.aborted) {
       await exec.queue.cancel(jobId).catch(() => undefined);
@@ -194,6 +198,10 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
           outcome.worker = worker;
           await record.takenBy(worker);
         }
+      }
+      if (now.state === 'created' && !saidWaiting && Date.now() - sentAt > WAITING_SAID_AFTER_MS) {
+        saidWaiting = true;
+        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker (start one with: conductor worker --queue <the queue's URL>)`);
       }
       if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
       if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });
