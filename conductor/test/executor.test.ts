@@ -15,6 +15,7 @@ import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob } from '../src/executor/job.js';
 import { BIN, conductor, STACK_FRAME } from './helpers/cli.js';
+import { startUi } from './helpers/dashboard.js';
 import { gitdir, testdir } from './helpers/dirs.js';
 import { node22 } from './helpers/node22.js';
 
@@ -154,6 +155,11 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     for (const s of where) expect(text.stdout).toContain(`${s.worker!.id}@${s.worker!.host}`);
     const events = readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; task?: string; worker?: { id: string } });
     expect(events.filter((e) => e.type === 'attempt').map((e) => [e.task, e.worker?.id]).sort()).toEqual(ids.map((id, i) => [id, where[i]!.worker!.id]));
+
+    // The dashboard's task detail says it too.
+    const ui = await startUi(repo);
+    const detail = (await (await fetch(`${ui.origin}/api/task?id=${ids[0]}`)).json()) as { status?: { worker?: { id: string; host: string } } };
+    expect(detail.status?.worker).toEqual(where[0]!.worker);
 
     // Each worker session is in the coordinator's ledger (status, report and cost caps count it), named by its worker.
     const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; taskId?: string; log: string; inputTokens?: number; outputTokens?: number; exit: string });
