@@ -100,6 +100,15 @@ function startWorker(repo: string, id: string, graceSeconds = 5): Proc {
   return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds)], repo);
 }
 
+/** The embedded PostgreSQL of `repo` started ahead of its coordinator, and workers on it, each waiting for attempts. */
+async function workersWaiting(repo: string, ids: [string, string]): Promise<[Proc, Proc]> {
+  const started = await execa(NODE22, ['--input-type=module', '-e', `await (await import('@agent-conductor/queue')).startEmbedded(${JSON.stringify(join(repo, '.conductor'))});`], { cwd: ROOT, reject: false, timeout: 60_000 });
+  expect(started.exitCode, started.stderr).toBe(0);
+  const workers: [Proc, Proc] = [startWorker(repo, ids[0]), startWorker(repo, ids[1])];
+  await waitFor('the workers to wait for attempts', () => workers.every((w) => w.output().includes(' takes attempts (concurrency 1)')));
+  return workers;
+}
+
 /** Wait (polling) until `check` holds, or fail with `what` once `ms` have passed. */
 async function waitFor(what: string, check: () => boolean, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -128,11 +137,12 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     const ids = ['T01', 'T02', 'T03', 'T04'];
     writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlogText(backlog.feature, ids.map((id) => ({ id }))));
 
+    // The embedded PostgreSQL is up before the run goes on (as after an earlier run of this repository), so both
+    // workers are waiting when the first attempts are sent; the coordinator takes the server that is running.
+    const [w1, w2] = await workersWaiting(repo, ['w1', 'w2']);
     const coordinator = spawnCli(['resume', '--yes', '--concurrency', '3'], repo);
-    await waitFor('the embedded PostgreSQL', queueReady(repo));
-    const w1 = startWorker(repo, 'w1');
-    const w2 = startWorker(repo, 'w2');
     const done = await coordinator.child;
+    expect(coordinator.output()).toContain('(already running; workers here: conductor worker --queue embedded --repo ');
     expect(done.exitCode, coordinator.output()).toBe(0);
     expect(coordinator.output()).toContain('4 tasks: 4 done');
 
@@ -209,11 +219,9 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
   }, 240_000);
 
   it('the coordinator SIGKILLed mid-run: resume re-attaches to the jobs the workers finished, and redoes none', async () => {
-    const { repo } = executorRepo([{ id: 'T01' }, { id: 'T02' }], { SCRIPT_RUN: JSON.stringify([['sleep', '2']]) });
+    const { repo } = executorRepo([{ id: 'T01' }, { id: 'T02' }], { SCRIPT_RUN: JSON.stringify([['sleep', '3']]) });
+    const [w1, w2] = await workersWaiting(repo, ['w1', 'w2']);
     const first = spawnCli(['implement'], repo);
-    await waitFor('the embedded PostgreSQL', queueReady(repo));
-    const w1 = startWorker(repo, 'w1');
-    const w2 = startWorker(repo, 'w2');
     const taken = () => w1.output() + w2.output();
     await waitFor('both attempts taken', () => count(taken(), 'worker: took ') === 2);
     first.child.kill('SIGKILL');
