@@ -36,7 +36,7 @@ interface TaskSpec {
 }
 
 /** A repository whose conductor runs the scripted agent, with `executor: embedded` and a bare remote beside it. */
-function executorRepo(tasks: TaskSpec[], agentEnv: Record<string, string> = {}): { repo: string; remote: string } {
+function executorRepo(tasks: TaskSpec[], agentEnv: Record<string, string> = {}, gates = 'gates: []'): { repo: string; remote: string } {
   const remote = join(testdir(), 'remote.git');
   execFileSync('git', ['init', '-q', '--bare', remote]);
   const env = { SCRIPT_EDIT: 'src/{task}.ts=export const done = {attempt};', ...agentEnv };
@@ -47,7 +47,7 @@ function executorRepo(tasks: TaskSpec[], agentEnv: Record<string, string> = {}):
       '  scripted:',
       `    command: [${JSON.stringify(process.execPath)}, ${JSON.stringify(SCRIPT)}]`,
       `    env: ${JSON.stringify(env)}`,
-      'gates: []',
+      gates,
       'sandbox: none',
       'executor:',
       '  queue: embedded',
@@ -237,6 +237,28 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(count(taken(), 'worker: took ')).toBe(2); // nothing was sent again
     expect(['T01', 'T02'].map((id) => [statusOf(repo, id).status, statusOf(repo, id).attempt])).toEqual([['done', 1], ['done', 1]]);
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01', 'Merge T02: Task T02']);
+  }, 240_000);
+
+  it('a review a rate limit cut short: resume reviews the worker\'s commit again, with no new attempt and no gate run here', async () => {
+    const { repo } = executorRepo([{ id: 'T01' }], {}, `gates:\n  - { name: check, run: [${JSON.stringify(process.execPath)}, -e, "0"] }`);
+    // The reviewer runs here and reads this checkout's config; the workers read the base commit's.
+    const config = join(repo, 'conductor.config.yaml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('"SCRIPT_EDIT"', '"SCRIPT_QUOTA":"reviewer","SCRIPT_EDIT"'));
+    const workers = await workersWaiting(repo, ['w1', 'w2']);
+    const first = spawnCli(['implement'], repo);
+    expect((await first.child).exitCode, first.output()).toBe(1);
+    expect(first.output()).toContain('new starts paused after a rate limit (T01: the reviewer hit a rate limit');
+    const ranOn = statusOf(repo, 'T01').worker!;
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0 });
+
+    git(repo, 'checkout', 'conductor.config.yaml');
+    const resumed = spawnCli(['resume'], repo);
+    expect((await resumed.child).exitCode, resumed.output()).toBe(0);
+    expect(resumed.output()).toContain('implement: T01 attempt 1: its review was cut short by a rate limit; its commit is checked and reviewed again');
+    expect(count(workers[0].output() + workers[1].output(), 'worker: took ')).toBe(1);
+    expect(existsSync(join(repo, '.conductor', 'logs', 'T01'))).toBe(false); // its gates ran on the worker only
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: ranOn });
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
   }, 240_000);
 
   it('Ctrl-C on the coordinator: the remote agent\'s process is gone within one heartbeat', async () => {
