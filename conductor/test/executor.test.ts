@@ -96,16 +96,16 @@ function spawnCli(args: string[], cwd: string): Proc {
   return { child, output: () => text };
 }
 
-function startWorker(repo: string, id: string, graceSeconds = 5): Proc {
-  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds)], repo);
+function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1): Proc {
+  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency)], repo);
 }
 
 /** The embedded PostgreSQL of `repo` started ahead of its coordinator, and workers on it, each waiting for attempts. */
-async function workersWaiting(repo: string, ids: [string, string]): Promise<[Proc, Proc]> {
+async function workersWaiting(repo: string, ids: [string, string], concurrency: [number, number] = [1, 1]): Promise<[Proc, Proc]> {
   const started = await execa(NODE22, ['--input-type=module', '-e', `await (await import('@agent-conductor/queue')).startEmbedded(${JSON.stringify(join(repo, '.conductor'))});`], { cwd: ROOT, reject: false, timeout: 60_000 });
   expect(started.exitCode, started.stderr).toBe(0);
-  const workers: [Proc, Proc] = [startWorker(repo, ids[0]), startWorker(repo, ids[1])];
-  await waitFor('the workers to wait for attempts', () => workers.every((w) => w.output().includes(' takes attempts (concurrency 1)')));
+  const workers: [Proc, Proc] = [startWorker(repo, ids[0], 5, concurrency[0]), startWorker(repo, ids[1], 5, concurrency[1])];
+  await waitFor('the workers to wait for attempts', () => workers.every((w, i) => w.output().includes(` takes attempts (concurrency ${concurrency[i]})`)));
   return workers;
 }
 
@@ -139,7 +139,8 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
 
     // The embedded PostgreSQL is up before the run goes on (as after an earlier run of this repository), so both
     // workers are waiting when the first attempts are sent; the coordinator takes the server that is running.
-    const [w1, w2] = await workersWaiting(repo, ['w1', 'w2']);
+    // w2 takes two attempts at once, in one clone.
+    const [w1, w2] = await workersWaiting(repo, ['w1', 'w2'], [1, 2]);
     const coordinator = spawnCli(['resume', '--yes', '--concurrency', '3'], repo);
     const done = await coordinator.child;
     expect(coordinator.output()).toContain('(already running; workers here: conductor worker --queue embedded --repo ');
