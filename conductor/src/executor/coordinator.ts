@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { renderTaskContext } from '../context/task-context.js';
-import { git } from '../git/git.js';
+import { git, isContainedIn } from '../git/git.js';
 import { routeFor } from '../agents/routing.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { join } from 'node:path';
@@ -146,7 +146,11 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     if (!fitted.ok) return end(fitted.result, fitted.reason);
     await writeFileAtomically(join(tasksDirOf(ctx), `${task.id}.context.md`), fitted.text, { derived: true });
     const baseRef = wt.reused ? taskBaseRef(run, task.id) : integrationRef(run);
-    await exec.push(start, baseRef);
+    try {
+      await exec.push(start, baseRef);
+    } catch (error) {
+      return end('blocked', `the attempt's base could not be pushed to ${exec.remote}: ${(error as Error).message}; no attempt used`, { setupError: true });
+    }
     const route = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
     hold = { jobId: randomUUID(), token: randomUUID().replaceAll('-', '').slice(0, 16), attempt };
     job = {
@@ -167,13 +171,19 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
       taskScope: { id: task.id, title: task.title, type: task.type, scope: task.scope },
     };
     await record.hold(hold);
-    // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
-    for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
     const t = ctx.config.timeouts;
-    const sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+    let sent: string | null;
+    try {
+      // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
+      for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
+      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+    } catch (error) {
+      return end('blocked', `the queue could not take the attempt's job: ${(error as Error).message}; no attempt used`, { setupError: true });
+    }
     if (sent === null) return end('blocked', `the queue refused the attempt's job (another live job of ${task.id}); no attempt used`, { setupError: true });
   }
   outcome.contextBytes ||= Buffer.byteLength(job.context);
+  outcome.baseCommit = job.measureFrom; // a re-attached job's, even when the worktree was made anew since
   const jobId = hold!.jobId;
 
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
@@ -235,8 +245,12 @@ async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, o
   if (c.commit) {
     const wrong = await fetchResult(ctx.repoRoot, job, c);
     if (wrong) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the worker's result was refused: ${wrong}; no attempt used` });
-    // The local task branch moves to the worker's commit (it descends from the worktree's HEAD, the job's base).
-    await git(worktree).raw(['merge', '--ff-only', '--quiet', c.commit]);
+    // The local task branch moves to the worker's commit: a fast-forward from the job's base. A worktree made anew
+    // since the job was sent (a resume after the integration branch moved) holds no work of its own: it is set there.
+    const head = (await git(worktree).raw(['rev-parse', 'HEAD'])).trim();
+    if (await isContainedIn(worktree, head, c.commit)) await git(worktree).raw(['merge', '--ff-only', '--quiet', c.commit]);
+    else if (await isContainedIn(worktree, head, input.integrationBranch)) await git(worktree).raw(['reset', '--hard', '--quiet', c.commit]);
+    else return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the task's worktree holds commits the worker's result ${c.commit} does not build on; no attempt used` });
     outcome.files = await changedFiles(worktree, job.measureFrom);
   }
   outcome.result = c.result;
