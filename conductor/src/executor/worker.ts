@@ -39,6 +39,8 @@ export interface WorkerOptions {
   say: (line: string) => void;
   /** SIGTERM/SIGINT: stop taking jobs; running attempts get `graceMs`, then are handed back. */
   stop: AbortSignal;
+  /** A second signal: running attempts are handed back at once. */
+  now?: AbortSignal;
   graceMs: number;
 }
 
@@ -79,7 +81,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   options.say(`worker: stopping — no new attempts; ${running.size} running get ${Math.round(options.graceMs / 1000)} s to finish, then are handed back`);
   await queue.stopTaking().catch(() => undefined);
   const grace = new Promise((r) => setTimeout(r, options.graceMs).unref());
-  await Promise.race([Promise.allSettled([...running]), grace]);
+  const forced = new Promise((r) => (options.now?.aborted ? r(undefined) : options.now?.addEventListener('abort', r, { once: true })));
+  await Promise.race([Promise.allSettled([...running]), grace, forced]);
   if (running.size > 0) {
     handBack.abort();
     await Promise.allSettled([...running]);
