@@ -186,9 +186,13 @@ async function binaries() {
 
 async function postgresUser() {
   if (userInfo().uid !== 0) return undefined;
-  // PostgreSQL refuses to run as root: it runs as the `postgres` user.
-  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).then((r) => r.map((x) => Number(x.stdout.trim())), () => [undefined, undefined]);
-  return uid === undefined ? { missing: true } : { uid, gid };
+  // PostgreSQL refuses to run as root: it runs as the `postgres` user, or as `nobody` on a machine that has no
+  // PostgreSQL of its own (a fresh machine with only Node and git has no `postgres` user).
+  for (const name of ['postgres', 'nobody']) {
+    const ids = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]).then((r) => r.map((x) => Number(x.stdout.trim())), () => undefined);
+    if (ids && Number.isInteger(ids[0]) && ids[0] !== 0) return { uid: ids[0], gid: ids[1] };
+  }
+  return { missing: true };
 }
 
 function isFree(port) {
@@ -225,7 +229,7 @@ export async function startEmbedded(conductorDir) {
   const dataDir = as ? join(tmpdir(), `conductor-postgres-${createHash('sha256').update(own).digest('hex').slice(0, 16)}`) : join(own, 'data');
   if (as) await writeFile(join(own, 'where'), `${dataDir}\n(PostgreSQL cannot run as root: its data is where the postgres user can reach it)\n`);
   const { pgCtl } = await binaries();
-  if (as?.missing) throw new Error('PostgreSQL cannot run as root, and there is no `postgres` user to run it as: create one (useradd --system postgres), or run conductor as another user');
+  if (as?.missing) throw new Error('PostgreSQL cannot run as root, and there is neither a `postgres` nor a `nobody` user to run it as: create one (useradd --system postgres), or run conductor as another user');
   const spawnAs = as ? { uid: as.uid, gid: as.gid } : {};
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(dataDir, spawnAs);
   const urlFile = join(conductorDir, 'queue-url');
