@@ -22,6 +22,7 @@ import { tasksDirOf, type PhaseContext } from '../phases/call-role.js';
 import { prepareTaskContext } from '../phases/prepare-context.js';
 import { changedFiles, checkChangeWithoutGates, type AttemptInput, type AttemptOutcome } from '../phases/task-attempt.js';
 import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
+import { ProviderSlots } from './provider-slots.js';
 import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
@@ -34,6 +35,8 @@ export interface Executor {
   heartbeatSeconds: number;
   /** Serializes the coordinator's pushes (force-with-lease to the value it last pushed). */
   push(local: string, ref: string): Promise<void>;
+  /** executor.providerCaps, held here: an attempt takes a slot of its provider before its job is sent. */
+  slots: ProviderSlots;
   /** Called when the run ends: stop the embedded PostgreSQL when the run finished (an interrupted run leaves it for resume). */
   close(finished: boolean): Promise<void>;
 }
@@ -98,6 +101,7 @@ export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): P
     remote,
     heartbeatSeconds,
     push,
+    slots: new ProviderSlots(config.providerCaps ?? {}),
     async close(finished) {
       await queue.close({ graceful: false, timeoutMs: 2000 }).catch(() => undefined);
       if (finished && embedded) await embedded.stop().catch(() => undefined);
@@ -123,6 +127,22 @@ export interface RemoteRecord {
 export type RemoteOutcome = AttemptOutcome & { worker?: WorkerId };
 
 export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, exec: Executor, record: RemoteRecord): Promise<RemoteOutcome> {
+  const { task, attempt } = input;
+  // The provider's slot first (executor.providerCaps), before anything is sent; a re-attached job holds one too.
+  const { provider } = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
+  const release = await exec.slots.take(provider, ctx.signal, (cap) => ctx.report(`implement: ${task.id} attempt ${attempt} waits for a slot of ${provider} (executor.providerCaps: ${cap} at once)`));
+  if (!release) {
+    const place = input.worktrees.placeOf(input.worktrees.naming.taskDir(task.id));
+    return { result: 'cancelled', reason: 'cancelled', worktree: place, branch: input.worktrees.naming.taskBranch(task.id), baseCommit: '', contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
+  }
+  try {
+    return await attemptRemotely(ctx, input, exec, record);
+  } finally {
+    release();
+  }
+}
+
+async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Executor, record: RemoteRecord): Promise<RemoteOutcome> {
   const { task, attempt } = input;
   const run = ctx.runId;
   const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
