@@ -1,0 +1,56 @@
+// Types of @agent-conductor/queue (index.js): see the comments there.
+export declare const ATTEMPT_QUEUE = 'conductor-attempt';
+
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface QueuedJob {
+  id: string;
+  state: JobState;
+  retryCount: number;
+  data: unknown;
+  /** The completion's output (or the failure's detail). */
+  output: unknown;
+  singletonKey: string | null;
+}
+
+export interface TakenJob {
+  id: string;
+  retryCount: number;
+  data: unknown;
+  /** Aborted when the job was cancelled or this worker lost its claim. */
+  signal: AbortSignal;
+}
+
+export interface SendOptions {
+  id: string;
+  key: string;
+  provider: string;
+  retryLimit?: number;
+  expireInSeconds?: number;
+}
+
+export interface AttemptQueue {
+  readonly heartbeatSeconds: number;
+  send(payload: object, options: SendOptions): Promise<string | null>;
+  job(id: string): Promise<QueuedJob | null>;
+  liveJobs(key: string): Promise<QueuedJob[]>;
+  cancel(id: string): Promise<void>;
+  setProviderCaps(caps: Record<string, number>): Promise<void>;
+  providerCaps(): Promise<Record<string, number>>;
+  work(options: { concurrency?: number; capsPollMs?: number }, handler: (job: TakenJob) => Promise<object>): Promise<void>;
+  stopTaking(): Promise<void>;
+  close(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export declare function openQueue(options: { url: string; heartbeatSeconds?: number; supervise?: boolean; onError?: (error: unknown) => void }): Promise<AttemptQueue>;
+
+export interface EmbeddedPostgres {
+  url: string;
+  dataDir: string;
+  /** False when it was already running (a coordinator that died left it for its resume). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export declare function startEmbedded(conductorDir: string): Promise<EmbeddedPostgres>;
+export declare function stopEmbedded(conductorDir: string): Promise<void>;

