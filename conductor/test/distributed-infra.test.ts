@@ -68,7 +68,7 @@ describe('git daemon (helpers/git-daemon.ts)', () => {
 });
 
 describe('network namespaces (helpers/netns.ts)', () => {
-  it.runIf(canRun(NETNS, netnsAvailable()))('two namespaces reach git daemon and PostgreSQL on the host over their veths; cutting one link partitions that namespace only, restore heals it', async () => {
+  it.runIf(canRun(NETNS, netnsAvailable()))('two namespaces reach git daemon on the host over their veths, at the host end and at the service address; cutting one link partitions that namespace only, restore heals it', async () => {
     const netns = makeNamespaces(2);
     onTestFinished(() => netns.close());
     const [a, b] = netns.namespaces as [Namespace, Namespace];
@@ -80,7 +80,9 @@ describe('network namespaces (helpers/netns.ts)', () => {
     git(repo, 'push', '-q', daemon.url, 'main');
     const head = git(repo, 'rev-parse', 'HEAD');
 
-    const lsRemote = (ns: Namespace) => runIn(netns, ns, 'timeout', ['3', 'git', 'ls-remote', daemon.urlAt(ns.hostAddress), 'refs/heads/main']);
+    const lsRemote = (ns: Namespace, host = netns.serviceAddress) => runIn(netns, ns, 'timeout', ['3', 'git', 'ls-remote', daemon.urlAt(host), 'refs/heads/main']);
+    expect(await lsRemote(a, a.hostAddress)).toMatchObject({ code: 0, stdout: `${head}\trefs/heads/main` });
+    expect(git(repo, 'ls-remote', daemon.urlAt(netns.serviceAddress), 'refs/heads/main')).toBe(`${head}\trefs/heads/main`);
     expect(await lsRemote(a)).toMatchObject({ code: 0, stdout: `${head}\trefs/heads/main` });
     expect(await lsRemote(b)).toMatchObject({ code: 0, stdout: `${head}\trefs/heads/main` });
 
@@ -88,17 +90,19 @@ describe('network namespaces (helpers/netns.ts)', () => {
     expect((await lsRemote(a)).code).toBe(124); // timeout(1): the connection never completes
     expect(await lsRemote(b)).toMatchObject({ code: 0, stdout: `${head}\trefs/heads/main` });
 
+    expect(git(repo, 'ls-remote', daemon.urlAt(netns.serviceAddress), 'refs/heads/main')).toBe(`${head}\trefs/heads/main`); // the host still reaches it
+
     netns.restore(a);
     expect(await lsRemote(a)).toMatchObject({ code: 0, stdout: `${head}\trefs/heads/main` });
   });
 
-  it.runIf(canRun(NETNS, netnsAvailable()) && canRun(POSTGRESQL, Boolean(postgresBinDir())))('a namespace reaches Debian\'s PostgreSQL listening on every address, at the host end of its veth', async () => {
+  it.runIf(canRun(NETNS, netnsAvailable()) && canRun(POSTGRESQL, Boolean(postgresBinDir())))('a namespace reaches Debian\'s PostgreSQL listening on every address, at the service address', async () => {
     const netns = makeNamespaces(1);
     onTestFinished(() => netns.close());
     const pg = await startDebianPostgres({ listen: '*' });
     onTestFinished(() => pg.close());
     const [ns] = netns.namespaces as [Namespace];
-    const psql = await runIn(netns, ns, join(pg.binDir, 'psql'), ['-X', '-A', '-t', '-d', pg.urlAt(ns.hostAddress), '-c', 'select 40 + 2']);
+    const psql = await runIn(netns, ns, join(pg.binDir, 'psql'), ['-X', '-A', '-t', '-d', pg.urlAt(netns.serviceAddress), '-c', 'select 40 + 2']);
     expect(psql).toMatchObject({ code: 0, stdout: '42' });
   });
 });

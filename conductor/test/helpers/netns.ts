@@ -1,6 +1,9 @@
 // Network namespaces as separate hosts: each joined to this host by a veth pair (host end 10.A.i.1, namespace
 // end 10.A.i.2, a /24 per namespace), so a worker started in one reaches servers here only over its link, and
-// cut() takes that link down as a network partition would. Needs root and iproute2 (`ip netns`).
+// cut() takes that link down as a network partition would. The host also gets one service address, 10.A.0.1 on
+// a link of its own, which every namespace reaches through its veth (its default route) and this host
+// reaches directly: one URL for a server that works from every side, and stays up when a namespace is cut.
+// Needs root and iproute2 (`ip netns`).
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { which } from '../../src/util/which.js';
 import type { SystemProgram } from './system-programs.js';
@@ -50,6 +53,8 @@ export interface Namespace {
 
 export interface Netns {
   namespaces: Namespace[];
+  /** The host's service address (on a link of its own): reached from this host and from every namespace. */
+  serviceAddress: string;
   /** Spawns `command` inside namespace `ns` (ip netns exec: the child's pid is the command's). */
   run(ns: Namespace, command: string, args: string[], options?: SpawnOptions): ChildProcess;
   /** Takes the host end of the namespace's link down: nothing gets in or out until restore(). The namespace
@@ -69,14 +74,22 @@ export function makeNamespaces(count: number): Netns {
   const net = 64 + (process.pid % 160);
   const namespaces: Namespace[] = [];
   const children: ChildProcess[] = [];
+  const serviceLink = `cs${tag}`;
+  const serviceAddress = `10.${net}.0.1`;
   const close = () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     for (const ns of namespaces) {
       try { ip('link', 'del', ns.hostLink); } catch { /* gone with its namespace */ }
       try { ip('netns', 'del', ns.name); } catch { /* never made */ }
     }
+    try { ip('link', 'del', serviceLink); } catch { /* never made */ }
   };
   try {
+    // A veth pair with both ends here stands in for a dummy link (kernels without the dummy module have veth).
+    ip('link', 'add', serviceLink, 'type', 'veth', 'peer', 'name', `${serviceLink}p`);
+    ip('link', 'set', `${serviceLink}p`, 'up');
+    ip('addr', 'add', `${serviceAddress}/32`, 'dev', serviceLink);
+    ip('link', 'set', serviceLink, 'up');
     for (let i = 0; i < count; i++) {
       const name = `cnd${tag}${i}`;
       const hostLink = `cv${tag}${i}`; // <= 15 characters, the kernel's limit
@@ -90,6 +103,7 @@ export function makeNamespaces(count: number): Netns {
       ip('netns', 'exec', name, 'ip', 'addr', 'add', `${ns.address}/24`, 'dev', peer);
       ip('netns', 'exec', name, 'ip', 'link', 'set', peer, 'up');
       ip('netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up');
+      ip('netns', 'exec', name, 'ip', 'route', 'add', 'default', 'via', ns.hostAddress);
     }
   } catch (error) {
     close();
@@ -97,6 +111,7 @@ export function makeNamespaces(count: number): Netns {
   }
   return {
     namespaces,
+    serviceAddress,
     run(ns, command, args, options = {}) {
       const child = spawn('ip', ['netns', 'exec', ns.name, command, ...args], options);
       children.push(child);
