@@ -53,7 +53,7 @@ describe('conductor CLI', () => {
     expect(result.exitCode).toBe(0);
     const listed = result.stdout.split('\n\nOptions:')[0]!; // the Commands section; Examples come later
     const commands = listed.split('\n').filter((l) => /^ {2}\w/.test(l)).map((l) => l.trim().split(' ')[0]);
-    expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'plan', 'backlog', 'validate', 'doctor', 'status', 'events', 'ui', 'finish', 'abandon', 'retry', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
+    expect(commands).toEqual(['init', 'run', 'resume', 'implement', 'worker', 'plan', 'backlog', 'validate', 'doctor', 'status', 'events', 'ui', 'finish', 'abandon', 'retry', 'repo-map', 'clean', 'graph', 'report', 'factory', 'demo']);
   });
 
   it('prints a command\'s help with its usage line first', async () => {

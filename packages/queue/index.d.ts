@@ -35,6 +35,8 @@ export interface AttemptQueue {
   job(id: string): Promise<QueuedJob | null>;
   liveJobs(key: string): Promise<QueuedJob[]>;
   cancel(id: string): Promise<void>;
+  announce(id: string, retry: number, worker: { id: string; host: string }): Promise<void>;
+  takenBy(id: string, retry: number): Promise<{ id: string; host: string } | null>;
   setProviderCaps(caps: Record<string, number>): Promise<void>;
   providerCaps(): Promise<Record<string, number>>;
   work(options: { concurrency?: number; capsPollMs?: number }, handler: (job: TakenJob) => Promise<object>): Promise<void>;

@@ -19,6 +19,8 @@ import { PgBoss } from 'pg-boss';
 
 export const ATTEMPT_QUEUE = 'conductor-attempt';
 const SETTINGS_QUEUE = 'conductor-settings';
+/** Where a worker says it took a job (pg-boss keeps no "who" on a job): never worked, read by the coordinator. */
+const TAKEN_QUEUE = 'conductor-taken';
 const CAPS_KEY = 'provider-caps';
 /** A group with no cap of its own: effectively unlimited. */
 const UNCAPPED = 100000;
@@ -42,6 +44,7 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
   for (const [name, options] of [
     [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds }],
     [SETTINGS_QUEUE, { policy: 'standard' }],
+    [TAKEN_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
   ]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, options).catch(async (error) => {
       if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
@@ -82,6 +85,17 @@ class AttemptQueue {
 
   async cancel(id) {
     await this.boss.cancel(ATTEMPT_QUEUE, id);
+  }
+
+  /** Say that `worker` took the job `id` (its engine retry `retry`). */
+  async announce(id, retry, worker) {
+    await this.boss.send(TAKEN_QUEUE, { job: id, retry, worker }, { singletonKey: `${id}/${retry}` });
+  }
+
+  /** The worker that took the job `id` at its retry `retry`, if one said so. */
+  async takenBy(id, retry) {
+    const [found] = await this.boss.findJobs(TAKEN_QUEUE, { key: `${id}/${retry}` });
+    return found?.data?.worker ?? null;
   }
 
   async setProviderCaps(caps) {

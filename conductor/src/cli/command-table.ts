@@ -44,6 +44,10 @@ const IMPLEMENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'allow-failing-baseline', type: 'boolean', description: 'go on when the base already fails a gate, without blaming workers for it' },
   { name: 'merge', type: 'boolean', description: 'at the end, merge the integration branch into your current branch (only when every task is done and the checkout is clean)' },
 ];
+const EXECUTOR_OPTIONS: readonly OptionSpec[] = [
+  { name: 'queue', type: 'string', valueName: 'URL', description: 'run task attempts on workers: the PostgreSQL job queue (postgres://…, or embedded), with --remote (overrides executor in conductor.config.yaml)' },
+  { name: 'remote', type: 'string', valueName: 'URL', description: 'the shared bare git repository the workers fetch from and push to (with --queue)' },
+];
 const YES: OptionSpec = { name: 'yes', short: 'y', type: 'boolean', description: 'skip the checkpoints (no pause for review)' };
 const JSON_OUTPUT: OptionSpec = { name: 'json', type: 'boolean', description: 'print machine-readable JSON' };
 
@@ -61,7 +65,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '<feature-request.md>',
     maxArgs: 1,
     summary: 'all phases: plan, backlog, implement; pausing at the checkpoints for review',
-    options: [YES, { name: 'restart', type: 'boolean', description: 'start over although the last run is not finished: its files move to .conductor/runs/<id>/ (branches and specs stay)' }, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
+    options: [YES, { name: 'restart', type: 'boolean', description: 'start over although the last run is not finished: its files move to .conductor/runs/<id>/ (branches and specs stay)' }, ...IMPLEMENT_OPTIONS, ...EXECUTOR_OPTIONS, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/run.js'),
   },
   {
@@ -69,7 +73,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     args: '',
     maxArgs: 0,
     summary: 'continue after a checkpoint, a crash or Ctrl-C',
-    options: [YES, ...IMPLEMENT_OPTIONS, ...AGENT_OPTIONS, CONFIG],
+    options: [YES, ...IMPLEMENT_OPTIONS, ...EXECUTOR_OPTIONS, ...AGENT_OPTIONS, CONFIG],
     load: () => import('./commands/resume.js'),
   },
   {
@@ -80,10 +84,27 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       { name: 'only', type: 'string', valueName: 'T01,T02', description: 'start only these tasks' },
       ...IMPLEMENT_OPTIONS,
+      ...EXECUTOR_OPTIONS,
       ...AGENT_OPTIONS,
       CONFIG,
     ],
     load: () => import('./commands/implement.js'),
+  },
+  {
+    name: 'worker',
+    args: '',
+    maxArgs: 0,
+    summary: 'take task attempts from a distributed executor\'s queue (needs Node >= 22.12) until SIGTERM or Ctrl-C; one line per attempt taken and finished',
+    options: [
+      { name: 'queue', type: 'string', valueName: 'URL', description: 'the coordinator\'s PostgreSQL queue (postgres://…), or embedded with --repo' },
+      { name: 'repo', type: 'string', valueName: 'PATH', description: 'with --queue embedded: the repository whose coordinator runs the embedded PostgreSQL (.conductor/queue-url)' },
+      { name: 'concurrency', type: 'string', valueName: 'N', description: 'attempts at once on this worker, 1-64 (default: 1)' },
+      { name: 'work-dir', type: 'string', valueName: 'DIR', description: 'where the partial clones and worktrees go (default: ~/.cache/conductor/worker)' },
+      { name: 'labels', type: 'string', valueName: 'a,b', description: 'labels of this worker, shown in its first line' },
+      { name: 'id', type: 'string', valueName: 'NAME', description: 'this worker\'s id in status and events (default: <host>-<pid>)' },
+      { name: 'grace', type: 'string', valueName: 'SECONDS', description: 'on SIGTERM, how long running attempts may finish before they are handed back to the queue (default: 30)' },
+    ],
+    load: () => import('./commands/worker.js'),
   },
   {
     name: 'plan',

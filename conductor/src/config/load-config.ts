@@ -87,6 +87,7 @@ export function normalizeConfig(raw: Partial<ConductorConfig>): ConductorConfig 
     docsDir: (raw.docsDir ?? d.docsDir).replace(/\/+$/, ''),
     ...(raw.worktreeDir !== undefined ? { worktreeDir: raw.worktreeDir } : {}),
     ...(raw.setup !== undefined ? { setup: raw.setup } : {}),
+    ...(raw.executor !== undefined ? { executor: raw.executor } : {}),
   };
 }
 

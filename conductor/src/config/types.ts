@@ -91,6 +91,16 @@ export interface ConductorConfig {
   /** Where the repo map and run reports go, relative to the repository (docs-dir.ts). */
   docsDir: string;
   setup?: SetupConfig;
+  /** Task attempts on remote workers (docs/distributed.md); unset: every attempt runs here. */
+  executor?: ExecutorConfig;
+}
+
+/** The distributed executor: a PostgreSQL queue (or `embedded`) and a shared bare git remote. */
+export interface ExecutorConfig {
+  queue: string;
+  remote: string;
+  heartbeatSeconds?: number;
+  providerCaps?: Record<string, number>;
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {

@@ -42,7 +42,7 @@ export type EventBody =
       /** The task's record after the change: its attempt count and times. */
       record: { attempt: number; startedAt?: string; endedAt?: string };
     }
-  | { type: 'attempt'; task: string; attempt: number }
+  | { type: 'attempt'; task: string; attempt: number; worker?: { id: string; host: string } }
   | { type: 'session-start'; sessionId: string; role: string; task?: string; attempt: number; provider: string; model?: string; log: string }
   | { type: 'session-end'; sessionId: string; role: string; task?: string; attempt: number; exit: string; durationMs: number; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string }
   | { type: 'gates-start'; task: string; attempt: number }

@@ -40,6 +40,8 @@ import { attemptPatch, emitGateResults, setupTime } from './attempt-record.js';
 import { preparedGates, setupFailure } from './prepared-gates.js';
 import { removeSpares } from '../prepare/spare-trees.js';
 import { emitEvent, type BacklogTaskInfo } from '../events/event-log.js';
+import { openExecutor, runRemoteAttempt, type Executor, type RemoteRecord } from '../executor/coordinator.js';
+import { writeTaskStatus } from '../state/status-file.js';
 
 const taskInfo = (t: Task): BacklogTaskInfo => ({ id: t.id, title: t.title, depends_on: t.depends_on, status: t.status, attempts: t.attempts });
 
@@ -133,6 +135,33 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     return applyCorrections(backlog, corrections, files.backlogPath);
   };
 
+  // The distributed executor (docs/distributed.md): attempts go to workers through its queue.
+  const executor = ctx.config.executor ? await openExecutor(ctx, ctx.config.executor) : undefined;
+  try {
+    return await implementLoop(ctx, options, { files, initial: initial.backlog, worktrees, integrationBranch, integration, merges, gates, baselineFailures, withRecordedDone, doneRecord, executor });
+  } finally {
+    await executor?.close(!ctx.signal?.aborted);
+  }
+}
+
+interface LoopScope {
+  files: ReturnType<typeof taskFiles>;
+  initial: Backlog;
+  worktrees: WorktreeManager;
+  integrationBranch: string;
+  integration: { path: string };
+  merges: MergeQueue;
+  gates: NonNullable<PhaseContext['config']['gates']>;
+  baselineFailures: ReadonlySet<string>;
+  withRecordedDone: (backlog: Backlog) => Promise<Backlog>;
+  doneRecord: Awaited<ReturnType<typeof readDoneRecord>>;
+  executor: Executor | undefined;
+}
+
+async function implementLoop(ctx: PhaseContext, options: ImplementOptions, scope: LoopScope): Promise<ImplementSummary> {
+  const { files, worktrees, integrationBranch, integration, merges, gates, baselineFailures, withRecordedDone, doneRecord, executor } = scope;
+  const initial = { backlog: scope.initial };
+  const rerun = options.rerunCommand ?? 'conductor implement';
   const running = new Map<string, Promise<void>>();
   const stops = new HumanStops();
   let quotaPause: string | undefined;
@@ -150,6 +179,7 @@ export async function runImplementPhase(ctx: PhaseContext, options: ImplementOpt
     merges,
     gates,
     baselineFailures,
+    executor,
     onQuota: (why: string) => (quotaPause ??= why),
     merged: (taskId: string) => doneRecord.done.add(taskId),
     afterMergeCheck: (taskId, attempt) =>
@@ -240,6 +270,8 @@ interface Run {
   merges: MergeQueue;
   gates: NonNullable<PhaseContext['config']['gates']>;
   baselineFailures: ReadonlySet<string>;
+  /** Attempts run on remote workers (the distributed executor), when configured. */
+  executor?: Executor;
   onQuota: (why: string) => void;
   /** conductor merged this task: it is done by its own record. */
   merged: (taskId: string) => void;
@@ -326,8 +358,10 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     }
     attempt++;
     if (status.status !== 'ready') await move('ready');
-    await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid });
-    await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt });
+    await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid, worker: undefined });
+    // A remote attempt's event waits for the worker that takes it, so it says where the attempt runs.
+    let attemptSaid = false;
+    if (!run.executor) await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt });
     const onGates = async () => {
       await move('verifying');
       await emitEvent(ctx.conductorDir, { type: 'gates-start', task: task.id, attempt });
@@ -337,7 +371,21 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
     if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cut?.by ?? 'a rate limit'}; its commit is checked and reviewed again`);
     resumeAt = undefined;
-    const work = again ?? (await runTaskAttempt(ctx, input));
+    const remote: RemoteRecord = {
+      held: () => status.remote,
+      hold: async (hold) => {
+        status = { ...status, remote: hold };
+        await writeTaskStatus(files.tasksDir, status);
+      },
+      takenBy: async (worker) => {
+        status = { ...status, worker };
+        await writeTaskStatus(files.tasksDir, status);
+        if (!attemptSaid) await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt, worker });
+        attemptSaid = true;
+      },
+    };
+    const work = again ?? (run.executor ? await runRemoteAttempt(ctx, input, run.executor, remote) : await runTaskAttempt(ctx, input));
+    if (run.executor && !attemptSaid) await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt });
     await writeNotes(ctx, task.id, attempt, work, again !== undefined);
     await emitGateResults(ctx.conductorDir, task.id, attempt, work.gates);
     const patch = attemptPatch(ctx.repoRoot, work);

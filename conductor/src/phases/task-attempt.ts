@@ -5,7 +5,7 @@
 // The outcome carries the lessons (negative evidence) for the next attempt.
 // An attempt whose review a rate limit cut short is taken up again by
 // recheckAttempt: its commit goes through the same checks, with no new worker.
-import { copyFile } from 'node:fs/promises';
+import { copyFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agents/types.js';
 import type { Task } from '../backlog/types.js';
@@ -40,6 +40,8 @@ export interface AttemptInput {
   notes?: string;
   /** Called as the host's gates start on the committed change, so the task is seen as verifying while they run. */
   onGates?: () => Promise<void>;
+  /** On a remote worker: the clone whose refs the guard watches (there is no user checkout there). */
+  guard?: { repoRoot: string };
 }
 
 export type AttemptResult = 'verified' | 'failed' | 'blocked' | 'quota' | 'cancelled';
@@ -70,6 +72,36 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
   // A worktree made just now starts at the integration tip; a reused one may have moved since.
   const base = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
+  return attemptSteps(ctx, input, { ...wt, base }, async (outcome) => {
+    const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
+    outcome.contextBytes = fitted.bytes;
+    if (!fitted.ok) return { result: fitted.result, reason: fitted.reason };
+    const contextFile = join(tasksDirOf(ctx), `${task.id}.context.md`);
+    await writeFileAtomically(contextFile, fitted.text, { derived: true }); // rendered from the backlog on every attempt
+    return { text: fitted.text, file: contextFile };
+  });
+}
+
+/** Where an attempt works: its worktree and branch, and the commit its change is measured from. */
+export interface AttemptPlace {
+  path: string;
+  branch: string;
+  /** An earlier attempt's work is in it (the change is everything since `base`, not just the new commit). */
+  reused: boolean;
+  base: string;
+}
+
+/** The worker's context: its text (and the file it was written to), or why there is none. */
+export type AttemptContext = { text: string; file?: string } | { result: AttemptResult; reason: string };
+
+/**
+ * The steps of an attempt once its worktree exists, the same here and on a remote worker
+ * (executor/worker.ts): preparation, the context, the worker session between the guard's
+ * snapshot and its comparison, conductor's commit, the scope check and the gates.
+ */
+export async function attemptSteps(ctx: PhaseContext, input: AttemptInput, wt: AttemptPlace, context: (outcome: AttemptOutcome) => Promise<AttemptContext>): Promise<AttemptOutcome> {
+  const { task, attempt } = input;
+  const base = wt.base;
   const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
   const fail = failWith(outcome);
 
@@ -77,15 +109,15 @@ export async function runTaskAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const ready = setupError(ctx.repoRoot, outcome, (await preparedGates(ctx, wt.path, false, task.id, `attempt-${attempt}`)).setup);
   if (ready) return ready;
 
-  const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
-  outcome.contextBytes = fitted.bytes;
-  if (!fitted.ok) return fail(fitted.result, fitted.reason);
-  const contextFile = join(tasksDirOf(ctx), `${task.id}.context.md`);
-  await writeFileAtomically(contextFile, fitted.text, { derived: true }); // rendered from the backlog on every attempt
-  await copyFile(contextFile, join(wt.path, CONTEXT_COPY));
+  const fitted = await context(outcome);
+  if ('result' in fitted) return fail(fitted.result, fitted.reason);
+  outcome.contextBytes ||= Buffer.byteLength(fitted.text);
+  if (fitted.file) await copyFile(fitted.file, join(wt.path, CONTEXT_COPY));
+  else await writeFile(join(wt.path, CONTEXT_COPY), fitted.text);
 
-  const guarded = await snapshotGuarded(ctx.repoRoot, wt.path, wt.branch, input.integrationBranch, {
-    sandboxed: ctx.config.sandbox === 'bwrap',
+  const guarded = await snapshotGuarded(input.guard?.repoRoot ?? ctx.repoRoot, wt.path, wt.branch, input.integrationBranch, {
+    // A worker's clone is conductor's own cache, with no checkout of the user's to protect: guarded as under the sandbox.
+    sandboxed: ctx.config.sandbox === 'bwrap' || input.guard !== undefined,
     records: [tasksDirOf(ctx), ctx.conductorDir],
     taskBranchPrefix: input.worktrees.naming.taskBranch(''),
     docsDir: ctx.config.docsDir,
@@ -150,32 +182,16 @@ function failWith(outcome: AttemptOutcome) {
   };
 }
 
-async function changedFiles(worktree: string, base: string): Promise<string[]> {
+export async function changedFiles(worktree: string, base: string): Promise<string[]> {
   return (await git(worktree).raw(['diff', '--name-only', '-z', `${base}..HEAD`])).split('\0').filter(Boolean);
 }
 
 /** The committed change (`outcome.files`) checked: no escaping symlink, within scope, then the gates. */
-async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+export async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: AttemptOutcome): Promise<AttemptOutcome> {
   const { task, attempt } = input;
   const fail = failWith(outcome);
-  const links = await escapingSymlinks(outcome.worktree, outcome.files);
-  if (links.length > 0) {
-    outcome.discard = true; // the next attempt starts clean at the integration tip, not on this commit (its work is salvaged)
-    return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
-  }
-
-  const scope = checkScope(task, outcome.files);
-  outcome.scope = scope;
-  if (scope.forbidden.length > 0) {
-    outcome.discard = true;
-    return fail('failed', `touched forbidden paths: ${scope.forbidden.join(', ')}`, `Don't touch ${scope.forbidden.join(', ')}: attempt ${attempt} changed them and was rejected`);
-  }
-  if (scope.flagged.length > 0) {
-    // Gates would run code the agent just changed (hooks, CI, agent settings): the reviewer decides first.
-    outcome.result = 'verified';
-    outcome.reason = `gates held until the reviewer approves the changes to ${scope.flagged.join(', ')}`;
-    return outcome;
-  }
+  const decided = await scopeVerdict(input, outcome);
+  if (decided) return decided;
 
   await input.onGates?.();
   // Again before the gates: the change may have touched a manifest or the lockfile; then the resolution check.
@@ -193,6 +209,39 @@ async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: Atte
   }
   outcome.result = 'verified';
   return outcome;
+}
+
+/**
+ * The checks before the gates: no committed symlink leads out of the worktree, no forbidden path is touched
+ * (then failed, and discarded), and a change to CI, hooks or agent settings holds the gates for the reviewer
+ * (then verified). Undefined when the gates may run.
+ */
+async function scopeVerdict(input: Pick<AttemptInput, 'task' | 'attempt'>, outcome: AttemptOutcome): Promise<AttemptOutcome | undefined> {
+  const { task, attempt } = input;
+  const fail = failWith(outcome);
+  const links = await escapingSymlinks(outcome.worktree, outcome.files);
+  if (links.length > 0) {
+    outcome.discard = true; // the next attempt starts clean at the integration tip, not on this commit (its work is salvaged)
+    return fail('failed', `the change adds a symlink that leads out of the worktree: ${links.join(', ')}`, `attempt ${attempt}: never add symlinks that point outside the repository (${links.join(', ')})`);
+  }
+  const scope = checkScope(task, outcome.files);
+  outcome.scope = scope;
+  if (scope.forbidden.length > 0) {
+    outcome.discard = true;
+    return fail('failed', `touched forbidden paths: ${scope.forbidden.join(', ')}`, `Don't touch ${scope.forbidden.join(', ')}: attempt ${attempt} changed them and was rejected`);
+  }
+  if (scope.flagged.length > 0) {
+    // Gates would run code the agent just changed (hooks, CI, agent settings): the reviewer decides first.
+    outcome.result = 'verified';
+    outcome.reason = `gates held until the reviewer approves the changes to ${scope.flagged.join(', ')}`;
+    return outcome;
+  }
+  return undefined;
+}
+
+/** A remote attempt's change, checked again by the coordinator: its gates ran on the worker. */
+export async function checkChangeWithoutGates(input: Pick<AttemptInput, 'task' | 'attempt'>, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+  return (await scopeVerdict(input, outcome)) ?? outcome;
 }
 
 /** A failed preparation ends the attempt as a setup error: blocked with the log's path, not counted against the worker. */

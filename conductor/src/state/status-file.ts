@@ -41,6 +41,10 @@ export interface TaskStatus {
   branch?: string;
   baseCommit?: string;
   pid?: number;
+  /** The remote worker that took the attempt (distributed executor). */
+  worker?: { id: string; host: string };
+  /** The queue job of a remote attempt, recorded before it is sent (a resume re-attaches to it). */
+  remote?: { jobId: string; token: string; attempt: number };
   verification?: { gates: GateResult[]; setup?: SetupRecord };
   files?: { modified?: string[] };
   metrics?: { inputTokens?: number; outputTokens?: number; costUsd?: number; contextBytes?: number; durationMs?: number };

@@ -8,7 +8,8 @@ import { recorder } from '../../agents/recording.js';
 import { ConductorError } from '../../errors.js';
 import { createProvider, defaultProviderName, requireInstalled } from '../../agents/registry.js';
 import { routeFor } from '../../agents/routing.js';
-import { ROLES } from '../../config/types.js';
+import { ROLES, type ExecutorConfig } from '../../config/types.js';
+import { checkNodeForExecutor } from '../../executor/load-queue.js';
 import type { PhaseContext } from '../../phases/call-role.js';
 import { Supervisor } from '../../process/supervisor.js';
 import { killMarked } from '../../process/kill-group.js';
@@ -30,7 +31,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   if (replayDir && chosen !== 'replay') throw new ConductorError('USAGE', `--replay and --provider ${chosen} both choose the provider of every call`, { hint: 'pass one of them' });
   // `sandbox: auto` is decided here, once: everything after sees bwrap or none.
   const sandbox = await resolveSandbox(loaded.sandbox);
-  const config = { ...loaded, sandbox: sandbox.kind, ...(chosen ? { providerOverride: chosen } : {}) };
+  const config = { ...loaded, sandbox: sandbox.kind, ...(chosen ? { providerOverride: chosen } : {}), ...executorOf(ctx, loaded.executor) };
   const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
   // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase);
@@ -117,6 +118,21 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
     supervisor.signalAll('SIGKILL');
     await lock.release();
   }
+}
+
+/** --queue URL --remote URL: the distributed executor for this run, over conductor.config.yaml's `executor` (docs/distributed.md). */
+function executorOf(ctx: CommandContext, configured: ExecutorConfig | undefined): { executor?: ExecutorConfig } {
+  const queue = typeof ctx.options.queue === 'string' ? ctx.options.queue : undefined;
+  const remote = typeof ctx.options.remote === 'string' ? ctx.options.remote : undefined;
+  if (queue === undefined && remote === undefined) {
+    if (configured) checkNodeForExecutor();
+    return configured ? { executor: configured } : {};
+  }
+  if (queue === undefined || remote === undefined) {
+    throw new ConductorError('USAGE', `--${queue === undefined ? 'remote' : 'queue'} needs --${queue === undefined ? 'queue' : 'remote'} too`, { hint: 'the distributed executor needs both: --queue postgres://… (or embedded) and --remote <bare git repository>' });
+  }
+  checkNodeForExecutor();
+  return { executor: { ...configured, queue, remote } };
 }
 
 /** How a route's source reads in the message about a missing provider. */

@@ -1,0 +1,242 @@
+// The coordinator's side of the distributed executor: one task attempt sent
+// to the queue instead of run here. conductor still plans, schedules, locks
+// files, reviews and merges; only the attempt (worktree, worker session,
+// gates, commit) runs on a worker. The coordinator alone pushes the refs the
+// attempts start from; it takes back only the ref named by the completion of
+// the job it is waiting for (a stale worker's late push is never fetched),
+// checks the commit descends from the base, recomputes the changed files and
+// the scope check itself, and moves the local task branch to that commit.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { renderTaskContext } from '../context/task-context.js';
+import { git } from '../git/git.js';
+import { routeFor } from '../agents/routing.js';
+import { writeFileAtomically } from '../state/atomic-write.js';
+import { join } from 'node:path';
+import type { ExecutorConfig } from '../config/types.js';
+import type { AgentResult } from '../agents/types.js';
+import { ConductorError } from '../errors.js';
+import { tasksDirOf, type PhaseContext } from '../phases/call-role.js';
+import { prepareTaskContext } from '../phases/prepare-context.js';
+import { changedFiles, checkChangeWithoutGates, type AttemptInput, type AttemptOutcome } from '../phases/task-attempt.js';
+import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
+import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
+
+const POLL_MS = 300;
+
+export interface Executor {
+  queue: AttemptQueue;
+  remote: string;
+  heartbeatSeconds: number;
+  /** Serializes the coordinator's pushes (force-with-lease to the value it last pushed). */
+  push(local: string, ref: string): Promise<void>;
+  /** Called when the run ends: stop the embedded PostgreSQL when the run finished (an interrupted run leaves it for resume). */
+  close(finished: boolean): Promise<void>;
+}
+
+/** A remote URL or path as both sides use it: a local path made absolute. */
+export function remoteUrl(remote: string, repoRoot: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/]+:/.test(remote) ? remote : resolve(repoRoot, remote);
+}
+
+export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): Promise<Executor> {
+  const pkg = await loadQueuePackage();
+  const heartbeatSeconds = config.heartbeatSeconds ?? 30;
+  let url = config.queue;
+  let embedded: Awaited<ReturnType<typeof pkg.startEmbedded>> | undefined;
+  if (url === 'embedded') {
+    embedded = await pkg.startEmbedded(ctx.conductorDir);
+    url = embedded.url;
+    ctx.report(`executor: PostgreSQL of conductor's own at ${url.replace(/:[^:@/]*@/, ':***@')} (${embedded.startedHere ? 'started' : 'already running'}; workers here: conductor worker --queue embedded --repo ${ctx.repoRoot})`);
+  }
+  let queue: AttemptQueue;
+  try {
+    queue = await pkg.openQueue({ url, heartbeatSeconds, onError: () => undefined });
+  } catch (error) {
+    throw new ConductorError('USAGE', `cannot reach the executor's queue at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(error as Error).message}`, { hint: 'check executor.queue in conductor.config.yaml (or --queue): a postgres:// URL of a running PostgreSQL, or embedded' });
+  }
+  await queue.setProviderCaps(config.providerCaps ?? {});
+  const remote = remoteUrl(config.remote, ctx.repoRoot);
+  const probe = await git(ctx.repoRoot).run(['ls-remote', '--heads', remote]);
+  if (probe.exitCode !== 0) throw new ConductorError('USAGE', `cannot reach the executor's git remote ${remote}: ${probe.stderr.trim()}`, { hint: 'executor.remote (or --remote) names a bare repository both this machine and the workers can reach (git init --bare)' });
+  const lastPushed = new Map<string, string>();
+  let pushes: Promise<unknown> = Promise.resolve();
+  const push = (local: string, ref: string) => {
+    const next = pushes.then(async () => {
+      // We are the only writer of these refs: what is there now is what we last pushed (read once after a restart).
+      if (!lastPushed.has(ref)) {
+        const seen = (await git(ctx.repoRoot).raw(['ls-remote', remote, ref])).split('\t')[0]?.trim() ?? '';
+        lastPushed.set(ref, seen);
+      }
+      const commit = (await git(ctx.repoRoot).raw(['rev-parse', '--verify', `${local}^{commit}`])).trim();
+      if (lastPushed.get(ref) === commit) return;
+      await git(ctx.repoRoot).raw(['push', '--quiet', '--no-verify', `--force-with-lease=${ref}:${lastPushed.get(ref) ?? ''}`, remote, `${commit}:${ref}`]);
+      lastPushed.set(ref, commit);
+    });
+    pushes = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    queue,
+    remote,
+    heartbeatSeconds,
+    push,
+    async close(finished) {
+      await queue.close({ graceful: false, timeoutMs: 2000 }).catch(() => undefined);
+      if (finished && embedded) await embedded.stop().catch(() => undefined);
+    },
+  };
+}
+
+/** The status record's hold on the job it sent: written before the job is sent, so a resume re-attaches. */
+export interface RemoteHold {
+  jobId: string;
+  token: string;
+  attempt: number;
+}
+
+export interface RemoteRecord {
+  /** The hold recorded for this task, if any. */
+  held(): RemoteHold | undefined;
+  hold(hold: RemoteHold): Promise<void>;
+  /** The worker that took the attempt (status and the attempt's event say where it runs). */
+  takenBy(worker: WorkerId): Promise<void>;
+}
+
+export type RemoteOutcome = AttemptOutcome & { worker?: WorkerId };
+
+export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, exec: Executor, record: RemoteRecord): Promise<RemoteOutcome> {
+  const { task, attempt } = input;
+  const run = ctx.runId;
+  const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
+  const measureFrom = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
+  const start = (await git(wt.path).raw(['rev-parse', 'HEAD'])).trim();
+  const outcome: RemoteOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: measureFrom, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
+  const end = (result: AttemptOutcome['result'], reason: string, extra: Partial<AttemptOutcome> = {}) => Object.assign(outcome, { result, reason }, extra);
+
+  let hold = record.held();
+  let job: AttemptJob | undefined;
+  if (hold && hold.attempt === attempt) {
+    const queued = await exec.queue.job(hold.jobId);
+    if (queued && queued.state !== 'failed' && queued.state !== 'cancelled') {
+      job = queued.data as AttemptJob;
+      ctx.report(`implement: ${task.id} attempt ${attempt}: re-attached to its job on the queue (${queued.state})`);
+    }
+  }
+  if (!job) {
+    const fitted = await prepareTaskContext(ctx, task, attempt, renderTaskContext);
+    outcome.contextBytes = fitted.bytes;
+    if (!fitted.ok) return end(fitted.result, fitted.reason);
+    await writeFileAtomically(join(tasksDirOf(ctx), `${task.id}.context.md`), fitted.text, { derived: true });
+    const baseRef = wt.reused ? taskBaseRef(run, task.id) : integrationRef(run);
+    await exec.push(start, baseRef);
+    const route = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
+    hold = { jobId: randomUUID(), token: randomUUID().replaceAll('-', '').slice(0, 16), attempt };
+    job = {
+      v: JOB_VERSION,
+      run,
+      task: task.id,
+      attempt,
+      token: hold.token,
+      remote: exec.remote,
+      baseRef,
+      baseCommit: start,
+      measureFrom,
+      provider: route.provider,
+      ...(route.model ? { model: route.model } : {}),
+      baselineFailures: [...input.baselineFailures],
+      context: fitted.text,
+      ...(input.notes ? { notes: input.notes } : {}),
+      taskScope: { id: task.id, title: task.title, type: task.type, scope: task.scope },
+    };
+    await record.hold(hold);
+    // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
+    for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
+    const t = ctx.config.timeouts;
+    const sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+    if (sent === null) return end('blocked', `the queue refused the attempt's job (another live job of ${task.id}); no attempt used`, { setupError: true });
+  }
+  outcome.contextBytes ||= Buffer.byteLength(job.context);
+  const jobId = hold!.jobId;
+
+  // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
+  let worker: WorkerId | undefined;
+  for (;;) {
+    if (ctx.signal?.aborted) {
+      await exec.queue.cancel(jobId).catch(() => undefined);
+      return end('cancelled', 'cancelled');
+    }
+    const now = await exec.queue.job(jobId).catch(() => undefined); // the database away for a moment: asked again
+    if (now === null) return end('blocked', `the attempt's job ${jobId} is gone from the queue; no attempt used`, { setupError: true });
+    if (now) {
+      const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
+      if (taken && (taken.id !== worker?.id || taken.host !== worker.host)) {
+        worker = taken;
+        outcome.worker = worker;
+        await record.takenBy(worker);
+      }
+      if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
+      if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });
+      if (now.state === 'cancelled') return end('cancelled', 'its job was cancelled on the queue');
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+function failureOf(output: unknown): string {
+  const message = (output as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(output ?? 'no detail');
+}
+
+/** A completed job's answer, checked and made this repository's own. */
+async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, output: unknown, outcome: RemoteOutcome, worktree: string): Promise<RemoteOutcome> {
+  const problems = completionProblems(job, output);
+  if (problems.length > 0) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the worker's answer was refused: ${problems.join('; ')}; no attempt used` });
+  const c = output as AttemptCompletion;
+  outcome.worker = c.worker;
+  outcome.gates = c.gates;
+  outcome.negativeEvidence = c.negativeEvidence;
+  if (c.setup) outcome.setup = { ...c.setup, resolution: c.setup.resolution ?? [] };
+  if (c.agent) outcome.agent = agentOf(c, job);
+  if (c.discard) outcome.discard = true;
+  if (c.setupError) outcome.setupError = true;
+  if (c.commit) {
+    const wrong = await fetchResult(ctx.repoRoot, job, c);
+    if (wrong) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the worker's result was refused: ${wrong}; no attempt used` });
+    // The local task branch moves to the worker's commit (it descends from the worktree's HEAD, the job's base).
+    await git(worktree).raw(['merge', '--ff-only', '--quiet', c.commit]);
+    outcome.files = await changedFiles(worktree, job.measureFrom);
+  }
+  outcome.result = c.result;
+  if (c.reason !== undefined) outcome.reason = c.reason;
+  if (c.result !== 'verified') return outcome;
+  if (!c.commit) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: 'the worker said verified but named no commit; no attempt used' });
+  // The coordinator's own checks of the change: symlinks and scope (the gates ran on the worker; their evidence came back).
+  return checkChangeWithoutGates(input, outcome);
+}
+
+function agentOf(c: AttemptCompletion, job: AttemptJob): AgentResult {
+  const a = c.agent!;
+  return {
+    exit: a.exit as AgentResult['exit'],
+    finalMessage: '',
+    sessionId: `remote-${job.token}`,
+    provider: a.provider,
+    ...(a.model ? { model: a.model } : {}),
+    durationMs: a.durationMs,
+    logPath: `${c.worker.host}:${c.worker.id}`,
+    promptBytes: 0,
+    promptSha256: '',
+    ...(a.inputTokens !== undefined || a.outputTokens !== undefined ? { usage: { inputTokens: a.inputTokens ?? 0, outputTokens: a.outputTokens ?? 0 } } : {}),
+    ...(a.costUsd !== undefined ? { costUsd: a.costUsd } : {}),
+    ...(a.detail ? { detail: a.detail } : {}),
+  };
+}
+
+/** This process as a worker names itself. */
+export function workerIdentity(id?: string): WorkerId {
+  return { id: id ?? `${hostname()}-${process.pid}`, host: hostname() };
+}
+
+export { attemptRef };
