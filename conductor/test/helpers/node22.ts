@@ -5,7 +5,7 @@
 // registry failure fails the test: it is never skipped.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const CACHE = join(ROOT, 'node_modules', '.cache', 'conductor-node22');
@@ -21,6 +21,8 @@ function sleepSync(ms: number): void {
 export function node22(): string {
   if (ready()) return BINARY;
   const deadline = Date.now() + 10 * 60_000;
+  // The lock's parent must exist, or taking the lock fails with ENOENT forever (a fresh clone has no node_modules/.cache).
+  mkdirSync(dirname(LOCK), { recursive: true });
   for (;;) {
     try {
       mkdirSync(LOCK, { recursive: false });
