@@ -122,6 +122,9 @@ export function makeNamespaces(count: number): Netns {
     },
     restore(ns) {
       ip('link', 'set', ns.hostLink, 'up');
+      // Neighbours that failed to answer while cut would refuse connections ("no route to host") for a while.
+      ip('neigh', 'flush', 'dev', ns.hostLink);
+      ip('netns', 'exec', ns.name, 'ip', 'neigh', 'flush', 'all');
     },
     close,
   };
