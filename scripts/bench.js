@@ -146,16 +146,22 @@ if (want('schedule')) {
 // (`true`); its wall time minus what the agents and the gate took (from .conductor/sessions.jsonl and each
 // task's status file), divided by N. What is left is conductor's: process start, worktrees, context files,
 // commits, status writes, tamper checks, merges, clean-up. Target: under 1 s per task, and flat from 10 to 1,000.
+// The project is the same size in every run: 100 source files, and task i rewrites src/F<i mod 100>.ts with its
+// own value (tasks run one at a time, so never two on one file at once). Were each task to add a file, the
+// 1,000-task run would check out a repository ten times the size of the 100-task run's in every worktree (git's
+// checkout grows with the files: 25 ms -> 80 ms per worktree over 300 tasks here), and the bench would measure
+// the project's growth, not conductor's. `git worktree add` of the project is printed as the yardstick.
 // `BENCH_TASK_COUNTS=10,100` picks other sizes.
 if (want('tasks')) {
   const counts = (process.env.BENCH_TASK_COUNTS ?? '10,100,1000').split(',').map(Number);
   const agent = `case "$CONDUCTOR_ROLE" in
-  implementer) echo "export const n = 1;" > "src/$CONDUCTOR_TASK_ID.ts"; echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
+  implementer) n=\${CONDUCTOR_TASK_ID#T}; n=\${n#\${n%%[!0]*}}; echo "export const n = $n;" > "src/F$((n % 100)).ts"; echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
   reviewer) printf '{"verdict": "approve", "summary": "ok", "required_changes": [], "negative_evidence": []}' > "$CONDUCTOR_OUTPUT_FILE" ;;
   *) echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
 esac
 `;
   const id = (i) => `T${String(i).padStart(4, '0')}`;
+  const PROJECT_FILES = 100;
   const ownPerTask = (n) => {
     const repo = mkdtempSync(join(tmpdir(), 'conductor-bench-tasks-'));
     try {
@@ -164,14 +170,24 @@ esac
       mkdirSync(join(repo, 'src'));
       mkdirSync(join(repo, 'tasks'));
       writeFileSync(join(repo, 'src', 'app.ts'), 'export {};\n');
+      for (let f = 0; f < PROJECT_FILES; f++) writeFileSync(join(repo, 'src', `F${f}.ts`), 'export const n = 0;\n');
       writeFileSync(join(repo, '.gitignore'), 'worktrees/\n.conductor/\n');
       writeFileSync(join(repo, 'agent.sh'), agent);
       writeFileSync(join(repo, 'conductor.config.yaml'), `provider: instant\nconcurrency: 1\ngates:\n  - { name: trivial, run: ["true"] }\nproviders:\n  instant:\n    command: [sh, ${JSON.stringify(join(repo, 'agent.sh'))}]\n`);
       let backlog = 'version: 1\nfeature: bench\ntasks:\n';
-      for (let i = 1; i <= n; i++) backlog += `  - { id: ${id(i)}, title: Part ${i}, description: Write src/${id(i)}.ts., acceptance: [it exists], scope: { files_hint: [src/${id(i)}.ts] } }\n`;
+      for (let i = 1; i <= n; i++) backlog += `  - { id: ${id(i)}, title: Part ${i}, description: Set n to ${i} in src/F${i % PROJECT_FILES}.ts., acceptance: [n is ${i}], scope: { files_hint: [src/F${i % PROJECT_FILES}.ts] } }\n`;
       writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
       sh('add', '-A');
       sh('-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'base');
+      // The yardstick: what git alone takes to check the project out in a worktree.
+      const worktreeAddMs = median(Array.from({ length: 5 }, (_, k) => {
+        const place = join(tmpdir(), `conductor-bench-yardstick-${process.pid}-${k}`);
+        const begin = process.hrtime.bigint();
+        sh('worktree', 'add', '-q', '--detach', place, 'HEAD');
+        const took = Number(process.hrtime.bigint() - begin) / 1e6;
+        sh('worktree', 'remove', '--force', place);
+        return took;
+      }));
       const start = process.hrtime.bigint();
       const result = spawnSync(process.execPath, [BIN, 'implement'], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
       const wallMs = Number(process.hrtime.bigint() - start) / 1e6;
@@ -182,7 +198,7 @@ esac
         const status = JSON.parse(readFileSync(join(repo, 'tasks', `${id(i)}.status.json`), 'utf8'));
         for (const gate of status.verification?.gates ?? []) gateMs += gate.durationMs;
       }
-      return { wallMs, agentMs, gateMs, ownMs: (wallMs - agentMs - gateMs) / n };
+      return { wallMs, agentMs, gateMs, worktreeAddMs, ownMs: (wallMs - agentMs - gateMs) / n };
     } finally {
       rmSync(repo, { recursive: true, force: true });
     }
@@ -198,10 +214,10 @@ esac
   line('one plain git process (git --version), reference', `${gitCallMs.toFixed(1)} ms`, '-', true);
   const own = [];
   for (const n of counts) {
-    const { wallMs, agentMs, gateMs, ownMs } = ownPerTask(n);
+    const { wallMs, agentMs, gateMs, worktreeAddMs, ownMs } = ownPerTask(n);
     own.push(ownMs);
     line(`own time per task, ${n.toLocaleString('en')} tasks`, `${ownMs.toFixed(0)} ms`, '< 1000 ms', ownMs < 1000);
-    process.stdout.write(`      (wall ${(wallMs / 1000).toFixed(1)} s, agents ${(agentMs / 1000).toFixed(1)} s, gate ${(gateMs / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(`      (wall ${(wallMs / 1000).toFixed(1)} s, agents ${(agentMs / 1000).toFixed(1)} s, gate ${(gateMs / 1000).toFixed(1)} s; git worktree add of the project alone: ${worktreeAddMs.toFixed(0)} ms)\n`);
   }
   if (own.length > 1) {
     const spread = Math.max(...own) / Math.min(...own);

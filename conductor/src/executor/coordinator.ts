@@ -10,12 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { renderTaskContext } from '../context/task-context.js';
-import { git } from '../git/git.js';
+import { git, isContainedIn } from '../git/git.js';
 import { routeFor } from '../agents/routing.js';
 import { writeFileAtomically } from '../state/atomic-write.js';
 import { join } from 'node:path';
 import type { ExecutorConfig } from '../config/types.js';
-import type { AgentResult } from '../agents/types.js';
+import type { AgentRequest, AgentResult } from '../agents/types.js';
+import { appendLedger, ledgerEntry } from '../agents/ledger.js';
 import { ConductorError } from '../errors.js';
 import { tasksDirOf, type PhaseContext } from '../phases/call-role.js';
 import { prepareTaskContext } from '../phases/prepare-context.js';
@@ -24,6 +25,8 @@ import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
 import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
+/** A job no worker took for this long is said to be waiting (once). */
+const WAITING_SAID_AFTER_MS = 15_000;
 
 export interface Executor {
   queue: AttemptQueue;
@@ -35,6 +38,14 @@ export interface Executor {
   close(finished: boolean): Promise<void>;
 }
 
+function hasPassword(remote: string): boolean {
+  try {
+    return new URL(remote).password !== '';
+  } catch {
+    return false; // a path, or scp-like user@host:path: no password in it
+  }
+}
+
 /** A remote URL or path as both sides use it: a local path made absolute. */
 export function remoteUrl(remote: string, repoRoot: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(remote) || /^[^/]+@[^/]+:/.test(remote) ? remote : resolve(repoRoot, remote);
@@ -42,11 +53,19 @@ export function remoteUrl(remote: string, repoRoot: string): string {
 
 export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): Promise<Executor> {
   const pkg = await loadQueuePackage();
+  const remote = remoteUrl(config.remote, ctx.repoRoot);
+  if (hasPassword(remote)) {
+    throw new ConductorError('USAGE', `the executor's git remote ${remote.replace(/:[^:@/]*@/, ':***@')} carries a password: every job names its remote, and nothing secret goes into the queue`, { hint: 'give the workers and this machine their own credentials (an ssh key, or a git credential helper) and a remote URL without them' });
+  }
+  const probe = await git(ctx.repoRoot).run(['ls-remote', '--heads', remote]);
+  if (probe.exitCode !== 0) throw new ConductorError('USAGE', `cannot reach the executor's git remote ${remote}: ${probe.stderr.trim()}`, { hint: 'executor.remote (or --remote) names a bare repository both this machine and the workers can reach (git init --bare)' });
   const heartbeatSeconds = config.heartbeatSeconds ?? 30;
   let url = config.queue;
   let embedded: Awaited<ReturnType<typeof pkg.startEmbedded>> | undefined;
   if (url === 'embedded') {
-    embedded = await pkg.startEmbedded(ctx.conductorDir);
+    embedded = await pkg.startEmbedded(ctx.conductorDir).catch((error: unknown) => {
+      throw new ConductorError('PHASE_FAILED', `the embedded PostgreSQL (queue: embedded) could not start: ${(error as Error).message}`, { hint: 'or give executor.queue the postgres:// URL of a PostgreSQL you run' });
+    });
     url = embedded.url;
     ctx.report(`executor: PostgreSQL of conductor's own at ${url.replace(/:[^:@/]*@/, ':***@')} (${embedded.startedHere ? 'started' : 'already running'}; workers here: conductor worker --queue embedded --repo ${ctx.repoRoot})`);
   }
@@ -57,9 +76,6 @@ export async function openExecutor(ctx: PhaseContext, config: ExecutorConfig): P
     throw new ConductorError('USAGE', `cannot reach the executor's queue at ${url.replace(/:[^:@/]*@/, ':***@')}: ${(error as Error).message}`, { hint: 'check executor.queue in conductor.config.yaml (or --queue): a postgres:// URL of a running PostgreSQL, or embedded' });
   }
   await queue.setProviderCaps(config.providerCaps ?? {});
-  const remote = remoteUrl(config.remote, ctx.repoRoot);
-  const probe = await git(ctx.repoRoot).run(['ls-remote', '--heads', remote]);
-  if (probe.exitCode !== 0) throw new ConductorError('USAGE', `cannot reach the executor's git remote ${remote}: ${probe.stderr.trim()}`, { hint: 'executor.remote (or --remote) names a bare repository both this machine and the workers can reach (git init --bare)' });
   const lastPushed = new Map<string, string>();
   let pushes: Promise<unknown> = Promise.resolve();
   const push = (local: string, ref: string) => {
@@ -130,7 +146,11 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     if (!fitted.ok) return end(fitted.result, fitted.reason);
     await writeFileAtomically(join(tasksDirOf(ctx), `${task.id}.context.md`), fitted.text, { derived: true });
     const baseRef = wt.reused ? taskBaseRef(run, task.id) : integrationRef(run);
-    await exec.push(start, baseRef);
+    try {
+      await exec.push(start, baseRef);
+    } catch (error) {
+      return end('blocked', `the attempt's base could not be pushed to ${exec.remote}: ${(error as Error).message}; no attempt used`, { setupError: true });
+    }
     const route = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
     hold = { jobId: randomUUID(), token: randomUUID().replaceAll('-', '').slice(0, 16), attempt };
     job = {
@@ -151,17 +171,26 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
       taskScope: { id: task.id, title: task.title, type: task.type, scope: task.scope },
     };
     await record.hold(hold);
-    // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
-    for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
     const t = ctx.config.timeouts;
-    const sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+    let sent: string | null;
+    try {
+      // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
+      for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
+      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+    } catch (error) {
+      return end('blocked', `the queue could not take the attempt's job: ${(error as Error).message}; no attempt used`, { setupError: true });
+    }
     if (sent === null) return end('blocked', `the queue refused the attempt's job (another live job of ${task.id}); no attempt used`, { setupError: true });
   }
   outcome.contextBytes ||= Buffer.byteLength(job.context);
+  outcome.baseCommit = job.measureFrom; // a re-attached job's, even when the worktree was made anew since
   const jobId = hold!.jobId;
 
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
   let worker: WorkerId | undefined;
+  let seenRetry = -1;
+  const sentAt = Date.now();
+  let saidWaiting = false;
   for (;;) {
     if (ctx.signal?.aborted) {
       await exec.queue.cancel(jobId).catch(() => undefined);
@@ -170,11 +199,19 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     const now = await exec.queue.job(jobId).catch(() => undefined); // the database away for a moment: asked again
     if (now === null) return end('blocked', `the attempt's job ${jobId} is gone from the queue; no attempt used`, { setupError: true });
     if (now) {
-      const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
-      if (taken && (taken.id !== worker?.id || taken.host !== worker.host)) {
-        worker = taken;
-        outcome.worker = worker;
-        await record.takenBy(worker);
+      // Who took it: asked until the worker of this retry of the job has said so (a lost worker's retry goes elsewhere).
+      if (now.retryCount !== seenRetry && now.state !== 'created') {
+        const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
+        if (taken) {
+          seenRetry = now.retryCount;
+          worker = taken;
+          outcome.worker = worker;
+          await record.takenBy(worker);
+        }
+      }
+      if (now.state === 'created' && !saidWaiting && Date.now() - sentAt > WAITING_SAID_AFTER_MS) {
+        saidWaiting = true;
+        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker (start one with: conductor worker --queue <the queue's URL>)`);
       }
       if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
       if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });
@@ -198,14 +235,22 @@ async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, o
   outcome.gates = c.gates;
   outcome.negativeEvidence = c.negativeEvidence;
   if (c.setup) outcome.setup = { ...c.setup, resolution: c.setup.resolution ?? [] };
-  if (c.agent) outcome.agent = agentOf(c, job);
+  if (c.agent) {
+    outcome.agent = agentOf(c, job);
+    // The worker's session in this run's ledger, as a local one would be: tokens, cost (and its caps), duration.
+    await appendLedger(ctx.conductorDir, ledgerEntry({ role: 'implementer', attempt: job.attempt, taskId: job.task } as AgentRequest, outcome.agent, new Date(), ctx.runId));
+  }
   if (c.discard) outcome.discard = true;
   if (c.setupError) outcome.setupError = true;
   if (c.commit) {
     const wrong = await fetchResult(ctx.repoRoot, job, c);
     if (wrong) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the worker's result was refused: ${wrong}; no attempt used` });
-    // The local task branch moves to the worker's commit (it descends from the worktree's HEAD, the job's base).
-    await git(worktree).raw(['merge', '--ff-only', '--quiet', c.commit]);
+    // The local task branch moves to the worker's commit: a fast-forward from the job's base. A worktree made anew
+    // since the job was sent (a resume after the integration branch moved) holds no work of its own: it is set there.
+    const head = (await git(worktree).raw(['rev-parse', 'HEAD'])).trim();
+    if (await isContainedIn(worktree, head, c.commit)) await git(worktree).raw(['merge', '--ff-only', '--quiet', c.commit]);
+    else if (await isContainedIn(worktree, head, input.integrationBranch)) await git(worktree).raw(['reset', '--hard', '--quiet', c.commit]);
+    else return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the task's worktree holds commits the worker's result ${c.commit} does not build on; no attempt used` });
     outcome.files = await changedFiles(worktree, job.measureFrom);
   }
   outcome.result = c.result;
@@ -221,13 +266,13 @@ function agentOf(c: AttemptCompletion, job: AttemptJob): AgentResult {
   return {
     exit: a.exit as AgentResult['exit'],
     finalMessage: '',
-    sessionId: `remote-${job.token}`,
+    sessionId: `remote-${job.token}-r${c.retry}`,
     provider: a.provider,
     ...(a.model ? { model: a.model } : {}),
     durationMs: a.durationMs,
-    logPath: `${c.worker.host}:${c.worker.id}`,
-    promptBytes: 0,
-    promptSha256: '',
+    logPath: `worker ${c.worker.id}@${c.worker.host}`,
+    promptBytes: a.promptBytes ?? 0,
+    promptSha256: a.promptSha256 ?? '',
     ...(a.inputTokens !== undefined || a.outputTokens !== undefined ? { usage: { inputTokens: a.inputTokens ?? 0, outputTokens: a.outputTokens ?? 0 } } : {}),
     ...(a.costUsd !== undefined ? { costUsd: a.costUsd } : {}),
     ...(a.detail ? { detail: a.detail } : {}),

@@ -49,7 +49,8 @@ export interface AttemptCompletion {
   ref?: string;
   files: string[];
   gates: GateResult[];
-  agent?: { exit: string; provider: string; model?: string; durationMs: number; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string };
+  /** The worker session's ledger line, summed up (the coordinator's ledger gets it: status, report and cost caps count it). */
+  agent?: { exit: string; provider: string; model?: string; durationMs: number; promptBytes?: number; promptSha256?: string; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string };
   setup?: SetupRecord;
   setupError?: boolean;
   discard?: boolean;

@@ -2,10 +2,60 @@
 // pg-boss 12, which needs Node >= 22.12), reached only here and only when a run
 // or a worker asks for it: `conductor --help`, the demo and every local run
 // never load it, so the core still runs on Node 20.
+//
+// Its types are declared here, not imported from the package: the core builds
+// from a clone (npm's `prepare`) where the optional package is not installed.
+// They mirror packages/queue/index.d.ts.
 import { ConductorError } from '../errors.js';
-import type * as QueuePackage from '@agent-conductor/queue';
 
-export type { AttemptQueue, QueuedJob, TakenJob } from '@agent-conductor/queue';
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
+
+export interface QueuedJob {
+  id: string;
+  state: JobState;
+  retryCount: number;
+  data: unknown;
+  /** The completion's output (or the failure's detail). */
+  output: unknown;
+  singletonKey: string | null;
+}
+
+export interface TakenJob {
+  id: string;
+  retryCount: number;
+  data: unknown;
+  /** Aborted when the job was cancelled or this worker lost its claim. */
+  signal: AbortSignal;
+}
+
+export interface AttemptQueue {
+  readonly heartbeatSeconds: number;
+  send(payload: object, options: { id: string; key: string; provider: string; retryLimit?: number; expireInSeconds?: number }): Promise<string | null>;
+  job(id: string): Promise<QueuedJob | null>;
+  liveJobs(key: string): Promise<QueuedJob[]>;
+  cancel(id: string): Promise<void>;
+  announce(id: string, retry: number, worker: { id: string; host: string }): Promise<void>;
+  takenBy(id: string, retry: number): Promise<{ id: string; host: string } | null>;
+  setProviderCaps(caps: Record<string, number>): Promise<void>;
+  providerCaps(): Promise<Record<string, number>>;
+  work(options: { concurrency?: number; capsPollMs?: number }, handler: (job: TakenJob) => Promise<object>): Promise<void>;
+  stopTaking(): Promise<void>;
+  close(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface EmbeddedPostgres {
+  url: string;
+  dataDir: string;
+  /** False when it was already running (a coordinator that died left it for its resume). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export interface QueuePackage {
+  openQueue(options: { url: string; heartbeatSeconds?: number; supervise?: boolean; onError?: (error: unknown) => void }): Promise<AttemptQueue>;
+  startEmbedded(conductorDir: string): Promise<EmbeddedPostgres>;
+  stopEmbedded(conductorDir: string): Promise<void>;
+}
 
 const NEEDED = [22, 12] as const;
 
@@ -18,11 +68,11 @@ export function checkNodeForExecutor(version: string = process.versions.node): v
   });
 }
 
-export async function loadQueuePackage(): Promise<typeof QueuePackage> {
+export async function loadQueuePackage(): Promise<QueuePackage> {
   checkNodeForExecutor();
   const name = '@agent-conductor/queue';
   try {
-    return (await import(name)) as typeof QueuePackage;
+    return (await import(name)) as QueuePackage;
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes(name)) {

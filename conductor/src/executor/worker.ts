@@ -39,6 +39,8 @@ export interface WorkerOptions {
   say: (line: string) => void;
   /** SIGTERM/SIGINT: stop taking jobs; running attempts get `graceMs`, then are handed back. */
   stop: AbortSignal;
+  /** A second signal: running attempts are handed back at once. */
+  now?: AbortSignal;
   graceMs: number;
 }
 
@@ -55,7 +57,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const url = await queueUrlOf(options.queue, options.repo);
   let queue: AttemptQueue;
   try {
-    queue = await pkg.openQueue({ url, heartbeatSeconds: 10, onError: () => undefined });
+    // The queue's own errors (its database away for a while): said at most once every half minute; it reconnects by itself.
+    let saidAt = 0;
+    const onError = (error: unknown) => {
+      if (Date.now() - saidAt < 30_000) return;
+      saidAt = Date.now();
+      options.say(`worker: the queue is not answering (${messageOf(error)}); retrying`);
+    };
+    queue = await pkg.openQueue({ url, heartbeatSeconds: 10, onError });
   } catch (error) {
     throw new ConductorError('USAGE', `cannot reach the queue at ${url.replace(/:[^:@/]*@/, ':***@')}: ${messageOf(error)}`, { hint: 'check --queue: a postgres:// URL of a running PostgreSQL (or embedded with --repo)' });
   }
@@ -72,7 +81,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   options.say(`worker: stopping — no new attempts; ${running.size} running get ${Math.round(options.graceMs / 1000)} s to finish, then are handed back`);
   await queue.stopTaking().catch(() => undefined);
   const grace = new Promise((r) => setTimeout(r, options.graceMs).unref());
-  await Promise.race([Promise.allSettled([...running]), grace]);
+  const forced = new Promise((r) => (options.now?.aborted ? r(undefined) : options.now?.addEventListener('abort', r, { once: true })));
+  await Promise.race([Promise.allSettled([...running]), grace, forced]);
   if (running.size > 0) {
     handBack.abort();
     await Promise.allSettled([...running]);
@@ -181,7 +191,7 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       ...(commit ? { commit, ref } : {}),
       files: outcome.files,
       gates: outcome.gates.map(({ name, passed, durationMs, exitCode }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) })),
-      ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
+      ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, promptBytes: agent.promptBytes, promptSha256: agent.promptSha256, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
       ...(outcome.setup ? { setup: withoutLog(setupRecord(outcome.setup)) } : {}),
       ...(outcome.setupError ? { setupError: true } : {}),
       ...(outcome.discard ? { discard: true } : {}),

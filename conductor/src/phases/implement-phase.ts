@@ -358,7 +358,9 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     }
     attempt++;
     if (status.status !== 'ready') await move('ready');
-    await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid, worker: undefined });
+    /** The worker an attempt cut short in review ran on: its commit is reviewed again without running its gates here. */
+    const ranOn = resumeAt === 'review' ? status.worker : undefined;
+    await move('running', { attempt, startedAt: new Date().toISOString(), pid: process.pid, worker: ranOn });
     // A remote attempt's event waits for the worker that takes it, so it says where the attempt runs.
     let attemptSaid = false;
     if (!run.executor) await emitEvent(ctx.conductorDir, { type: 'attempt', task: task.id, attempt });
@@ -368,7 +370,7 @@ async function runTask(run: Run, initialTask: Task, signal: AbortSignal): Promis
     };
     const input = { task, attempt, integrationBranch: run.integrationBranch, worktrees: run.worktrees, gates: run.gates, baselineFailures: run.baselineFailures, ...(notes.length ? { notes: notes.map((line) => `- ${line}`).join('\n') } : {}), onGates };
     // The review a rate limit or Ctrl-C cut short is done again on the attempt's commit, not on new work.
-    const again = resumeAt === 'review' ? await recheckAttempt(ctx, input) : undefined;
+    const again = resumeAt === 'review' ? await recheckAttempt(ctx, run.executor && ranOn ? { ...input, gatesRanOnWorker: status.verification?.gates ?? [] } : input) : undefined;
     if (again) ctx.report(`implement: ${task.id} attempt ${attempt}: its review was cut short by ${cut?.by ?? 'a rate limit'}; its commit is checked and reviewed again`);
     resumeAt = undefined;
     const remote: RemoteRecord = {

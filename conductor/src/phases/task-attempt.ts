@@ -40,6 +40,8 @@ export interface AttemptInput {
   notes?: string;
   /** Called as the host's gates start on the committed change, so the task is seen as verifying while they run. */
   onGates?: () => Promise<void>;
+  /** The gates a remote worker ran on the attempt's commit (distributed executor): a re-check takes them instead of running them here. */
+  gatesRanOnWorker?: readonly GateRun[];
   /** On a remote worker: the clone whose refs the guard watches (there is no user checkout there). */
   guard?: { repoRoot: string };
 }
@@ -169,7 +171,14 @@ export async function recheckAttempt(ctx: PhaseContext, input: AttemptInput): Pr
   const base = (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim();
   const files = await changedFiles(wt.path, base);
   if (files.length === 0) return undefined;
-  return checkChange(ctx, input, { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files, gates: [], negativeEvidence: [] });
+  const outcome: AttemptOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: base, contextBytes: 0, files, gates: [], negativeEvidence: [] };
+  if (input.gatesRanOnWorker) {
+    // The attempt ran on a remote worker, whose gates passed on this commit (their evidence is in the record): not run here again.
+    outcome.gates = [...input.gatesRanOnWorker];
+    outcome.result = 'verified';
+    return checkChangeWithoutGates(input, outcome);
+  }
+  return checkChange(ctx, input, outcome);
 }
 
 /** Ends the attempt as `result`, with the reason and a lesson for the next one. */

@@ -51,6 +51,7 @@ export interface PrepareOptions {
 }
 
 const MARKER = 'conductor-prepared';
+const NODE_MODULES_MARKER = '.conductor-prepared';
 const DEFAULT_TIMEOUT_SECONDS = 600;
 
 export async function prepareWorktree(options: PrepareOptions): Promise<SetupOutcome> {
@@ -86,8 +87,10 @@ async function install(options: PrepareOptions, plan: SetupPlan | undefined, log
   const steps = setup?.command ? [setup.command] : (plan?.install ?? []);
   if (!setup?.command && !plan) return { ok: true, method: 'none' };
   const fingerprint = await fingerprintOf(worktree, plan, setup);
-  const marker = await markerPath(worktree);
-  if (marker && (await readFile(marker, 'utf8').catch(() => '')) === fingerprint) return { ok: true, method: 'prepared' };
+  // A configured command may prepare anything: its marker stays in the git directory.
+  const inNodeModules = !setup?.command && plan?.nodeModules === true;
+  if ((await readMarker(worktree, inNodeModules)) === fingerprint) return { ok: true, method: 'prepared' };
+  let fillAfter: (() => void) | undefined;
 
   let method: SetupMethod = setup?.command ? 'command' : 'install';
   if (!setup?.command && plan?.nodeModules && plan.lockfile && fingerprint === (await dependencyFingerprint(userRoot, plan.lockfile))) {
@@ -104,7 +107,8 @@ async function install(options: PrepareOptions, plan: SetupPlan | undefined, log
         const relinked = await relinkInto(join(worktree, tree), userRoot, worktree);
         lines.push(`${tree}: cloned from ${join(userRoot, tree)} (${how}${taken ? ', prepared ahead' : ''})${relinked ? `, ${relinked} absolute link${relinked === 1 ? '' : 's'} pointed into the worktree` : ''}`);
       }
-      if (spares) fillSpareLater(userRoot, worktree, fingerprint, hardLinks, trees); // for the next worktree
+      // For the next worktree, started once this one is ready: the fill's processes and file work would delay it.
+      if (spares) fillAfter = () => fillSpareLater(userRoot, worktree, fingerprint, hardLinks, trees);
       await appendLog(log, `${lines.join('\n')}\n`);
       steps.length = 0;
       method = 'clone';
@@ -118,7 +122,8 @@ async function install(options: PrepareOptions, plan: SetupPlan | undefined, log
     }
     if (result.log !== log) await appendLog(log, `${run.join(' ')}: ok (its output: ${result.log})\n`);
   }
-  if (marker) await writeFile(marker, fingerprint);
+  await writeMarker(worktree, inNodeModules, fingerprint);
+  fillAfter?.();
   return { ok: true, method, logged: true };
 }
 
@@ -129,10 +134,32 @@ async function fingerprintOf(worktree: string, plan: SetupPlan | undefined, setu
   return createHash('sha256').update(JSON.stringify(setup.command)).update(deps).digest('hex');
 }
 
-/** The marker lives in the worktree's own git directory (asked of git: no .git file is read by hand). */
-async function markerPath(worktree: string): Promise<string | undefined> {
+/**
+ * The marker of what was prepared. For node_modules it lives inside the worktree's node_modules: no git call to
+ * find it, and a worker that deletes node_modules deletes the marker with it. Otherwise it lives in the worktree's
+ * own git directory (asked of git: no .git file is read by hand).
+ */
+async function markerPath(worktree: string, inNodeModules: boolean): Promise<string | undefined> {
+  if (inNodeModules) {
+    const nodeModules = join(worktree, 'node_modules');
+    if (existsSync(nodeModules)) return join(nodeModules, NODE_MODULES_MARKER);
+  }
   const dir = await gitDirs(worktree).then((dirs) => dirs.gitDir, () => undefined);
   return dir ? join(dir, MARKER) : undefined;
+}
+
+async function readMarker(worktree: string, inNodeModules: boolean): Promise<string> {
+  // A worktree without node_modules has nothing prepared for a Node project: no marker to look for.
+  if (inNodeModules && !existsSync(join(worktree, 'node_modules'))) return '';
+  const marker = await markerPath(worktree, inNodeModules);
+  return marker ? readFile(marker, 'utf8').catch(() => '') : '';
+}
+
+async function writeMarker(worktree: string, inNodeModules: boolean, fingerprint: string): Promise<void> {
+  const marker = await markerPath(worktree, inNodeModules);
+  if (!marker) return;
+  await rm(marker, { force: true }); // a new file: never written through a hard link into the user's node_modules
+  await writeFile(marker, fingerprint);
 }
 
 async function resolutionOf(worktree: string, plan: SetupPlan | undefined): Promise<{ resolution: Resolution[]; gateEnv?: Record<string, string> }> {

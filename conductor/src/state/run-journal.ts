@@ -18,7 +18,7 @@ export type RunPhase = 'plan' | 'backlog' | 'implement';
 export type RunState = 'running' | 'paused' | 'interrupted' | 'failed' | 'finished';
 
 /** The command-line options a resume takes over, by their CLI names. */
-export const REMEMBERED_OPTIONS = ['yes', 'provider', 'concurrency', 'merge', 'allow-failing-baseline'] as const;
+export const REMEMBERED_OPTIONS = ['yes', 'provider', 'concurrency', 'merge', 'allow-failing-baseline', 'queue', 'remote'] as const;
 export type RunOptions = Partial<Record<(typeof REMEMBERED_OPTIONS)[number], string | boolean>>;
 
 export interface RunJournal {

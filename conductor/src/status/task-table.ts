@@ -16,6 +16,8 @@ export interface TaskRow {
   outputTokens: number;
   costUsd?: number;
   note?: string;
+  /** The remote worker the task's attempt runs (or last ran) on (distributed executor). */
+  worker?: { id: string; host: string };
 }
 
 /** Rows for the table: the backlog's state (a human's edit shows as written), the record's attempt and times, the ledger's totals. */
@@ -34,6 +36,7 @@ export function taskRows(backlog: { tasks: readonly Pick<Task, 'id' | 'title' | 
       outputTokens: calls.reduce((sum, entry) => sum + (entry.outputTokens ?? 0), 0),
     };
     if (cost !== undefined) row.costUsd = cost;
+    if (record?.worker) row.worker = { id: record.worker.id, host: record.worker.host };
     if (record?.startedAt) row.elapsedMs = (record.endedAt ? Date.parse(record.endedAt) : now.getTime()) - Date.parse(record.startedAt);
     if (read?.kind === 'corrupt') row.note = `status file unreadable: ${read.reason}`;
     else if (record?.note && ['failed', 'blocked', 'interrupted', 'conflict'].includes(task.status)) row.note = record.note;
@@ -57,7 +60,9 @@ export function renderTaskTable(rows: readonly TaskRow[], paint: Paint = plain):
 
 /** The header and one aligned line per row. */
 export function tableLines(rows: readonly TaskRow[], paint: Paint = plain): string[] {
-  const header = ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST'];
+  // Where attempts run: a column only when some ran on a remote worker (the distributed executor).
+  const remote = rows.some((row) => row.worker);
+  const header = ['ID', 'TITLE', 'STATE', 'ATTEMPT', 'ELAPSED', 'TOKENS IN/OUT', 'COST', ...(remote ? ['WORKER'] : [])];
   const body = rows.map((row) => [
     row.id,
     row.title.length > 40 ? `${row.title.slice(0, 39)}…` : row.title,
@@ -66,6 +71,7 @@ export function tableLines(rows: readonly TaskRow[], paint: Paint = plain): stri
     row.elapsedMs === undefined ? '-' : duration(row.elapsedMs),
     row.inputTokens + row.outputTokens === 0 ? '-' : `${tokens(row.inputTokens)}/${tokens(row.outputTokens)}`,
     row.costUsd === undefined ? '-' : `$${row.costUsd.toFixed(2)}`,
+    ...(remote ? [row.worker ? `${row.worker.id}@${row.worker.host}` : '-'] : []),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   // Padding is measured on the plain text; only the state word is coloured.

@@ -31,7 +31,7 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   if (replayDir && chosen !== 'replay') throw new ConductorError('USAGE', `--replay and --provider ${chosen} both choose the provider of every call`, { hint: 'pass one of them' });
   // `sandbox: auto` is decided here, once: everything after sees bwrap or none.
   const sandbox = await resolveSandbox(loaded.sandbox);
-  const config = { ...loaded, sandbox: sandbox.kind, ...(chosen ? { providerOverride: chosen } : {}), ...executorOf(ctx, loaded.executor) };
+  const config = { ...loaded, sandbox: sandbox.kind, ...(chosen ? { providerOverride: chosen } : {}), ...executorOf(ctx, loaded.executor, command) };
   const recordDir = typeof ctx.options.record === 'string' ? resolve(ctx.cwd, ctx.options.record) : undefined;
   const conductorDir = join(repoRoot, '.conductor');
   // Every role's provider must exist before anything runs (a typo is bad input, not a failed phase);
@@ -121,7 +121,9 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
 }
 
 /** --queue URL --remote URL: the distributed executor for this run, over conductor.config.yaml's `executor` (docs/distributed.md). */
-function executorOf(ctx: CommandContext, configured: ExecutorConfig | undefined): { executor?: ExecutorConfig } {
+function executorOf(ctx: CommandContext, configured: ExecutorConfig | undefined, command: string): { executor?: ExecutorConfig } {
+  // Only implementation sends attempts to workers: planning and the backlog run here, whatever the Node.
+  if (!/^conductor (?:run|resume|implement|factory)\b/.test(command)) return {};
   const queue = typeof ctx.options.queue === 'string' ? ctx.options.queue : undefined;
   const remote = typeof ctx.options.remote === 'string' ? ctx.options.remote : undefined;
   if (queue === undefined && remote === undefined) {

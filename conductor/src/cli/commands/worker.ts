@@ -18,7 +18,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   const graceSeconds = ctx.options.grace === undefined ? 30 : Number(ctx.options.grace);
   if (!Number.isFinite(graceSeconds) || graceSeconds < 0) throw new ConductorError('USAGE', `--grace must be a number of seconds, not ${String(ctx.options.grace)}`);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  const now = new AbortController();
+  // The first SIGTERM or Ctrl-C: no new attempts, the running ones get their grace; a second: handed back at once.
+  const onSignal = () => (stop.signal.aborted ? now.abort() : stop.abort());
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
@@ -31,6 +33,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       me: workerIdentity(typeof ctx.options.id === 'string' ? ctx.options.id : undefined),
       say: (line) => ctx.stdout.write(`${line}\n`),
       stop: stop.signal,
+      now: now.signal,
       graceMs: graceSeconds * 1000,
     });
   } finally {
