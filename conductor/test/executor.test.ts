@@ -7,7 +7,7 @@
 // Plus the job's refs and the checks of a completion, and proof that the core
 // on Node 20 never loads the queue package.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
@@ -182,6 +182,72 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(w1.output()).toContain('worker: stopping — no new attempts');
   }, 300_000);
 
+  it('a remote attempt is seen as it happens, like a local one: the same events in the same order, and its gate logs come back', async () => {
+    // A gate that fails on attempt 1 with a log longer than a completion carries (its end says why), and passes on attempt 2.
+    const CHECK = [
+      "import { existsSync, readFileSync } from 'node:fs';",
+      "const file = 'src/T01.ts';",
+      "if (existsSync(file) && readFileSync(file, 'utf8').includes('= 1;')) {",
+      "  process.stdout.write('x'.repeat(70000) + '\\n');",
+      "  console.log('FAIL src/T01.ts: attempt one is wrong');",
+      '  process.exit(1);',
+      '}',
+      '',
+    ].join('\n');
+    const gates = `gates:\n  - { name: check, run: [${JSON.stringify(process.execPath)}, check.mjs] }`;
+    const made = (withExecutor: boolean) => {
+      const { repo } = executorRepo([{ id: 'T01' }], {}, gates);
+      writeFileSync(join(repo, 'check.mjs'), CHECK);
+      if (!withExecutor) {
+        const config = join(repo, 'conductor.config.yaml');
+        writeFileSync(config, readFileSync(config, 'utf8').replace(/executor:[\s\S]*$/, ''));
+      }
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-qm', 'the check');
+      return repo;
+    };
+    type Event = { type: string; task?: string; to?: string; role?: string; worker?: { id: string }; sessionId?: string; log?: string };
+    const eventsOf = (repo: string) => readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event).filter((e) => e.task === 'T01');
+    const timeline = (events: Event[]) => events.map((e) => (e.type === 'task' ? `task:${e.to}` : e.type.startsWith('session-') ? `${e.type}:${e.role}` : e.type));
+
+    const local = made(false);
+    const here = await conductor(['implement'], { cwd: local, timeoutMs: 120_000 });
+    expect(here.exitCode, here.stderr).toBe(0);
+
+    const remote = made(true);
+    const coordinator = spawnCli(['implement'], remote);
+    await waitFor('the embedded PostgreSQL', queueReady(remote));
+    const worker = startWorker(remote, 'w1');
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(statusOf(remote, 'T01')).toMatchObject({ status: 'done', attempt: 2, worker: { id: 'w1' } });
+    expect(worker.output()).toMatch(/worker: finished T01 attempt 1: failed in/);
+
+    const seen = eventsOf(remote);
+    const expected = timeline(eventsOf(local));
+    expect(expected.filter((t) => t === 'gates-start')).toHaveLength(2); // the local run itself went through both attempts' gates
+    expect(timeline(seen)).toEqual(expected);
+    expect(seen.filter((e) => e.type === 'attempt').map((e) => e.worker?.id)).toEqual(['w1', 'w1']);
+    // The remote implementer sessions name their worker, and their ids are those of the ledger's lines.
+    const remoteSessions = seen.filter((e) => e.type === 'session-start' && e.role === 'implementer');
+    expect(remoteSessions.map((e) => e.log?.replace(/@.*/, ''))).toEqual(['worker w1', 'worker w1']);
+    const ledger = readFileSync(join(remote, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; sessionId: string });
+    expect(ledger.filter((e) => e.role === 'implementer').map((e) => e.sessionId)).toEqual(remoteSessions.map((e) => e.sessionId));
+
+    // The failed gate's log came back, cut to its end (saying so), where a local attempt's goes; the status file's paths resolve here.
+    const failedLog = readFileSync(join(remote, '.conductor', 'logs', 'T01', 'attempt-1', 'check.log'), 'utf8');
+    expect(failedLog.split('\n')[0]).toMatch(/^\[conductor: this log is cut: its first \d+ bytes stayed on worker w1@\S+; its last 65536 bytes follow\]$/);
+    expect(failedLog).toContain('FAIL src/T01.ts: attempt one is wrong');
+    expect(Buffer.byteLength(failedLog) - Buffer.byteLength(failedLog.split('\n')[0]!) - 1).toBe(65536);
+    const status = JSON.parse(readFileSync(join(remote, 'tasks', 'T01.status.json'), 'utf8')) as { verification: { gates: { name: string; passed: boolean; log: string }[] } };
+    expect(status.verification.gates.map((g) => [g.name, g.passed, g.log])).toEqual([['check', true, '.conductor/logs/T01/attempt-2/check.log']]);
+    expect(existsSync(join(remote, status.verification.gates[0]!.log))).toBe(true);
+    // What failed reached the next attempt's worker and the notes, as on one machine.
+    expect(readFileSync(join(remote, 'tasks', 'T01.notes.md'), 'utf8')).toContain('FAIL src/T01.ts: attempt one is wrong');
+    worker.child.kill('SIGTERM');
+    await worker.child;
+  }, 240_000);
+
   it('a worker SIGKILLed mid-attempt: the attempt runs again on the other worker, uncharged, and merges once', async () => {
     const { repo } = executorRepo([{ id: 'T01' }], { SCRIPT_RUN: JSON.stringify([['sleep', '3']]) });
     const coordinator = spawnCli(['implement'], repo);
@@ -253,11 +319,13 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0 });
 
     git(repo, 'checkout', 'conductor.config.yaml');
+    const resumedAt = Date.now();
     const resumed = spawnCli(['resume'], repo);
     expect((await resumed.child).exitCode, resumed.output()).toBe(0);
     expect(resumed.output()).toContain('implement: T01 attempt 1: its review was cut short by a rate limit; its commit is checked and reviewed again');
     expect(count(workers[0].output() + workers[1].output(), 'worker: took ')).toBe(1);
-    expect(existsSync(join(repo, '.conductor', 'logs', 'T01'))).toBe(false); // its gates ran on the worker only
+    // Its gates ran on the worker only: the log is the one the worker brought back before the resume.
+    expect(statSync(join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'check.log')).mtimeMs).toBeLessThan(resumedAt);
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: ranOn });
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
   }, 240_000);

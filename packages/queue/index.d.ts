@@ -37,6 +37,10 @@ export interface AttemptQueue {
   cancel(id: string): Promise<void>;
   announce(id: string, retry: number, worker: { id: string; host: string }): Promise<void>;
   takenBy(id: string, retry: number): Promise<{ id: string; host: string } | null>;
+  /** Report the step `seq` (0, 1, …) of a job's retry: `event` is what the coordinator makes of it. */
+  progress(id: string, retry: number, seq: number, event: object): Promise<void>;
+  /** The steps reported for a job's retry, in order. */
+  progressOf(id: string, retry: number): Promise<{ seq: number; event: unknown }[]>;
   setProviderCaps(caps: Record<string, number>): Promise<void>;
   providerCaps(): Promise<Record<string, number>>;
   work(options: { concurrency?: number; capsPollMs?: number }, handler: (job: TakenJob) => Promise<object>): Promise<void>;

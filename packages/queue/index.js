@@ -21,6 +21,8 @@ export const ATTEMPT_QUEUE = 'conductor-attempt';
 const SETTINGS_QUEUE = 'conductor-settings';
 /** Where a worker says it took a job (pg-boss keeps no "who" on a job): never worked, read by the coordinator. */
 const TAKEN_QUEUE = 'conductor-taken';
+/** Where a worker reports an attempt's progress (session started/ended, gates started): never worked, read by the coordinator. */
+const PROGRESS_QUEUE = 'conductor-progress';
 const CAPS_KEY = 'provider-caps';
 /** A group with no cap of its own: effectively unlimited. */
 const UNCAPPED = 100000;
@@ -47,6 +49,7 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
     [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds, notify: true }],
     [SETTINGS_QUEUE, { policy: 'standard' }],
     [TAKEN_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
+    [PROGRESS_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
   ]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, options).catch(async (error) => {
       if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
@@ -100,6 +103,17 @@ class AttemptQueue {
   async takenBy(id, retry) {
     const [found] = await this.boss.findJobs(TAKEN_QUEUE, { key: `${id}/${retry}` });
     return found?.data?.worker ?? null;
+  }
+
+  /** Report the step `seq` (0, 1, …) of the job `id` at its retry `retry`: `event` is what the coordinator makes of it. */
+  async progress(id, retry, seq, event) {
+    await this.boss.send(PROGRESS_QUEUE, { job: id, retry, seq, event }, { singletonKey: `${id}/${retry}/${seq}` });
+  }
+
+  /** The steps reported for the job `id` at its retry `retry`, in order ({ seq, event } each). */
+  async progressOf(id, retry) {
+    const found = await this.boss.findJobs(PROGRESS_QUEUE, { data: { job: id, retry } });
+    return found.map((j) => ({ seq: j.data.seq, event: j.data.event })).sort((a, b) => a.seq - b.seq);
   }
 
   async setProviderCaps(caps) {

@@ -38,6 +38,25 @@ export interface WorkerId {
   host: string;
 }
 
+/**
+ * A step of a running attempt, reported by its worker as it happens (the queue's progress side channel): the
+ * coordinator turns each into the transition and event a local attempt makes at that point.
+ */
+export type AttemptProgress =
+  | { type: 'session-start'; provider: string; model?: string }
+  | { type: 'session-end'; exit: string; durationMs: number; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string }
+  | { type: 'gates-start' };
+
+/** The most of each gate's log a completion carries: its end, where a failure shows. */
+export const GATE_LOG_BYTES = 64 * 1024;
+
+/** A gate's log as it travels back: its last GATE_LOG_BYTES, and how many bytes before them were cut. */
+export interface GateLog {
+  name: string;
+  text: string;
+  cutBytes: number;
+}
+
 /** What a worker completes a job with. */
 export interface AttemptCompletion {
   v: typeof JOB_VERSION;
@@ -48,7 +67,10 @@ export interface AttemptCompletion {
   commit?: string;
   ref?: string;
   files: string[];
-  gates: GateResult[];
+  /** Each gate's result, with what a failed one's log says failed (`failures`, for the reviewer and the next attempt). */
+  gates: (GateResult & { failures?: string; note?: string })[];
+  /** Each gate's log (its end), written by the coordinator where a local attempt's goes. */
+  gateLogs?: GateLog[];
   /** The worker session's ledger line, summed up (the coordinator's ledger gets it: status, report and cost caps count it). */
   agent?: { exit: string; provider: string; model?: string; durationMs: number; promptBytes?: number; promptSha256?: string; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string };
   setup?: SetupRecord;

@@ -11,7 +11,7 @@
 // environment; nothing secret travels in the queue.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task } from '../backlog/types.js';
 import { loadConfig } from '../config/load-config.js';
@@ -25,7 +25,8 @@ import { setupRecord } from '../prepare/prepare-worktree.js';
 import { resolveSandbox } from '../process/sandbox.js';
 import { Supervisor } from '../process/supervisor.js';
 import { loadQueuePackage, type AttemptQueue, type TakenJob } from './load-queue.js';
-import { attemptRef, JOB_VERSION, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
+import { attemptRef, GATE_LOG_BYTES, JOB_VERSION, type AttemptCompletion, type AttemptJob, type AttemptProgress, type GateLog, type WorkerId } from './job.js';
+import type { GateRun } from '../gates/run-gates.js';
 
 export interface WorkerOptions {
   queue: string;
@@ -151,6 +152,16 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       supervisor,
       report: () => undefined,
     };
+    // The attempt's steps, reported as they happen: the coordinator makes of each the event (and transition) a local attempt makes.
+    let seq = 0;
+    const report = (event: AttemptProgress) => queue.progress(taken.id, retry, seq++, event).catch(() => undefined);
+    ctx.onSessionEvent = async (event) => {
+      if (event.type === 'session-start') await report({ type: 'session-start', provider: event.provider, ...(event.model !== undefined ? { model: event.model } : {}) });
+      else {
+        const { type: _type, sessionId: _id, role: _role, task: _task, attempt: _attempt, ...end } = event;
+        await report({ type: 'session-end', ...end });
+      }
+    };
     await mkdir(ctx.tasksDir!, { recursive: true });
     const task = { id: job.task, title: job.taskScope.title, type: job.taskScope.type, scope: job.taskScope.scope, depends_on: [], status: 'running', attempts: job.attempt, context: { summary: '', negative_evidence: [] } } as unknown as Task;
     const input: AttemptInput = {
@@ -162,6 +173,9 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       baselineFailures: new Set(job.baselineFailures),
       ...(job.notes ? { notes: job.notes } : {}),
       guard: { repoRoot: clonePath },
+      onGates: async () => {
+        await report({ type: 'gates-start' });
+      },
     };
     let outcome;
     try {
@@ -190,7 +204,8 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       result: outcome.result,
       ...(commit ? { commit, ref } : {}),
       files: outcome.files,
-      gates: outcome.gates.map(({ name, passed, durationMs, exitCode }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) })),
+      gates: outcome.gates.map(({ name, passed, durationMs, exitCode, failures, note }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(failures !== undefined ? { failures } : {}), ...(note !== undefined ? { note } : {}) })),
+      gateLogs: await gateLogs(outcome.gates),
       ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, promptBytes: agent.promptBytes, promptSha256: agent.promptSha256, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
       ...(outcome.setup ? { setup: withoutLog(setupRecord(outcome.setup)) } : {}),
       ...(outcome.setupError ? { setupError: true } : {}),
@@ -214,6 +229,26 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
     }
     await rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Each gate's log, its last GATE_LOG_BYTES (the coordinator says when the start was cut). */
+async function gateLogs(gates: readonly GateRun[]): Promise<GateLog[]> {
+  const logs: GateLog[] = [];
+  for (const gate of gates) {
+    if (!gate.log) continue;
+    const handle = await open(gate.log, 'r').catch(() => undefined);
+    if (!handle) continue;
+    try {
+      const { size } = await handle.stat();
+      const from = Math.max(0, size - GATE_LOG_BYTES);
+      const buffer = Buffer.alloc(size - from);
+      await handle.read(buffer, 0, buffer.length, from);
+      logs.push({ name: gate.name, text: buffer.toString('utf8'), cutBytes: from });
+    } finally {
+      await handle.close();
+    }
+  }
+  return logs;
 }
 
 /** A setup record as it travels back: its log is a path on this machine, which the coordinator cannot open. */
