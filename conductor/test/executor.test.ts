@@ -7,7 +7,7 @@
 // Plus the job's refs and the checks of a completion, and proof that the core
 // on Node 20 never loads the queue package.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
@@ -86,8 +86,8 @@ interface Proc {
 }
 
 /** The built CLI on Node 22, in the background, its output kept; killed when the test ends. */
-function spawnCli(args: string[], cwd: string): Proc {
-  const child = execa(NODE22, [BIN, ...args], { cwd, reject: false, stdin: 'ignore', all: true, buffer: false, timeout: 240_000 });
+function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}): Proc {
+  const child = execa(NODE22, [BIN, ...args], { cwd, env, reject: false, stdin: 'ignore', all: true, buffer: false, timeout: 240_000 });
   let text = '';
   child.all?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   onTestFinished(() => {
@@ -96,8 +96,8 @@ function spawnCli(args: string[], cwd: string): Proc {
   return { child, output: () => text };
 }
 
-function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1): Proc {
-  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency)], repo);
+function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1, env: Record<string, string> = {}): Proc {
+  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency)], repo, env);
 }
 
 /** The embedded PostgreSQL of `repo` started ahead of its coordinator, and workers on it, each waiting for attempts. */
@@ -244,6 +244,37 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(existsSync(join(remote, status.verification.gates[0]!.log))).toBe(true);
     // What failed reached the next attempt's worker and the notes, as on one machine.
     expect(readFileSync(join(remote, 'tasks', 'T01.notes.md'), 'utf8')).toContain('FAIL src/T01.ts: attempt one is wrong');
+    worker.child.kill('SIGTERM');
+    await worker.child;
+  }, 240_000);
+
+  it('the coordinator does not need the implementer\'s agent CLI: a worker that has it runs the attempts', async () => {
+    // The implementer's provider is a program only the worker's PATH holds; planner, reviewer and the rest run here.
+    const bin = join(testdir(), 'worker-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'conductor-test-agent'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(SCRIPT)} "$@"\n`, { mode: 0o755 });
+    const { repo } = executorRepo([{ id: 'T01' }]);
+    const config = join(repo, 'conductor.config.yaml');
+    const env = JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = {attempt};' });
+    writeFileSync(config, readFileSync(config, 'utf8').replace('providers:\n', `roles:\n  implementer: { provider: remote-agent }\nproviders:\n  remote-agent:\n    command: [conductor-test-agent]\n    env: ${env}\n`));
+    git(repo, 'commit', '-qam', 'the implementer runs on workers');
+
+    // Without the executor the run refuses, as before: the program is not on this machine's PATH.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/executor:[\s\S]*$/, ''));
+    const local = await conductor(['implement'], { cwd: repo });
+    expect(local.exitCode, local.stderr).toBe(2);
+    expect(local.stderr.split('\n')[0]).toBe('conductor: provider "remote-agent" (roles.implementer in conductor.config.yaml, for implementer) is not installed: conductor-test-agent is not on PATH');
+    git(repo, 'checkout', 'conductor.config.yaml');
+
+    const coordinator = spawnCli(['implement'], repo);
+    await waitFor('the embedded PostgreSQL', queueReady(repo));
+    const worker = startWorker(repo, 'w1', 5, 1, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: { id: 'w1' } });
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
+    const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; provider: string });
+    expect(ledger.filter((e) => e.role === 'implementer').map((e) => e.provider)).toEqual(['remote-agent']);
     worker.child.kill('SIGTERM');
     await worker.child;
   }, 240_000);
