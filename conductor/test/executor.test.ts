@@ -96,8 +96,8 @@ function spawnCli(args: string[], cwd: string, env: Record<string, string> = {})
   return { child, output: () => text };
 }
 
-function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1, env: Record<string, string> = {}): Proc {
-  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency)], repo, env);
+function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1, env: Record<string, string> = {}, labels: string[] = []): Proc {
+  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency), ...(labels.length ? ['--labels', labels.join(',')] : [])], repo, env);
 }
 
 /** The embedded PostgreSQL of `repo` started ahead of its coordinator, and workers on it, each waiting for attempts. */
@@ -279,6 +279,33 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     await worker.child;
   }, 240_000);
 
+  it('labels route work: an attempt that needs a label waits (said after 15 s) until a worker that has it takes it', async () => {
+    const { repo } = executorRepo([{ id: 'T01' }, { id: 'T02' }]);
+    const config = join(repo, 'conductor.config.yaml');
+    // T01 is a test task: it needs gpu (by its type) and ci (by its provider); T02, a code task, only ci.
+    writeFileSync(config, `${readFileSync(config, 'utf8')}  labels: { providers: { scripted: [ci] }, types: { test: [gpu] } }\n`);
+    const backlog = join(repo, 'tasks', 'BACKLOG.yaml');
+    writeFileSync(backlog, readFileSync(backlog, 'utf8').replace('title: Task T01', 'title: Task T01\n    type: test'));
+    git(repo, 'commit', '-qam', 'labels');
+
+    const coordinator = spawnCli(['implement', '--concurrency', '2'], repo);
+    await waitFor('the embedded PostgreSQL', queueReady(repo));
+    const plain = startWorker(repo, 'plain');
+    const ci = startWorker(repo, 'ci', 5, 1, {}, ['ci']);
+    await waitFor('T02 done on the ci worker', () => ci.output().includes('worker: finished T02 attempt 1: verified'));
+    await waitFor('the run to say T01 waits', () => coordinator.output().includes('implement: T01 attempt 1 waits for a worker with the labels ci,gpu (start one with: conductor worker --queue <the queue\'s URL> --labels ci,gpu)'), 40_000);
+    const gpu = startWorker(repo, 'gpu', 5, 1, {}, ['gpu', 'ci', 'arm']);
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(['T01', 'T02'].map((id) => [statusOf(repo, id).status, statusOf(repo, id).worker?.id])).toEqual([['done', 'gpu'], ['done', 'ci']]);
+    expect(plain.output()).not.toContain('worker: took');
+    expect(gpu.output()).toContain('worker: gpu on ');
+    expect(gpu.output()).toContain('takes attempts (concurrency 1, labels gpu,ci,arm)');
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01', 'Merge T02: Task T02']);
+    for (const w of [plain, ci, gpu]) w.child.kill('SIGTERM');
+    for (const w of [plain, ci, gpu]) await w.child;
+  }, 240_000);
+
   it('a worker SIGKILLed mid-attempt: the attempt runs again on the other worker, uncharged, and merges once', async () => {
     const { repo } = executorRepo([{ id: 'T01' }], { SCRIPT_RUN: JSON.stringify([['sleep', '3']]) });
     const coordinator = spawnCli(['implement'], repo);
@@ -403,6 +430,12 @@ describe('the coordinator refuses what cannot work, before any job is sent', () 
     for (const result of [secret, unreachable]) expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(existsSync(join(repo, '.conductor', 'queue-url'))).toBe(false); // no PostgreSQL was started for it
   }, 120_000);
+
+  it('a worker given a label that is not one: one line, exit 2', async () => {
+    const result = await conductor(['worker', '--queue', 'postgres://x', '--labels', 'gpu,Big GPU'], { cwd: testdir() });
+    expect([result.exitCode, result.stderr.split('\n')[0]]).toEqual([2, 'conductor: --labels: "Big GPU" is not a label: use lower-case letters, digits, - and _ (at most 32), separated by commas']);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
 });
 
 describe('the job, its refs and the checks of a completion', () => {

@@ -25,7 +25,7 @@ import { prepareTaskContext } from '../phases/prepare-context.js';
 import { changedFiles, checkChangeWithoutGates, type AttemptInput, type AttemptOutcome } from '../phases/task-attempt.js';
 import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
 import { emitEvent } from '../events/event-log.js';
-import { attemptRef, completionProblems, fetchResult, GATE_LOG_BYTES, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type AttemptProgress, type WorkerId } from './job.js';
+import { attemptRef, completionProblems, fetchResult, GATE_LOG_BYTES, integrationRef, jobKey, labelsFor, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type AttemptProgress, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
 /** A job no worker took for this long is said to be waiting (once). */
@@ -156,6 +156,7 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     }
     const route = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
     hold = { jobId: randomUUID(), token: randomUUID().replaceAll('-', '').slice(0, 16), attempt };
+    const labels = labelsFor(ctx.config.executor?.labels, route.provider, task.type);
     job = {
       v: JOB_VERSION,
       run,
@@ -168,6 +169,7 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
       measureFrom,
       provider: route.provider,
       ...(route.model ? { model: route.model } : {}),
+      ...(labels.length ? { labels } : {}),
       baselineFailures: [...input.baselineFailures],
       context: fitted.text,
       ...(input.notes ? { notes: input.notes } : {}),
@@ -179,7 +181,7 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
     try {
       // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
       for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
-      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, labels, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
     } catch (error) {
       return end('blocked', `the queue could not take the attempt's job: ${(error as Error).message}; no attempt used`, { setupError: true });
     }
@@ -228,7 +230,8 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
       }
       if (now.state === 'created' && !saidWaiting && Date.now() - sentAt > WAITING_SAID_AFTER_MS) {
         saidWaiting = true;
-        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker (start one with: conductor worker --queue <the queue's URL>)`);
+        const labels = job.labels?.length ? job.labels.join(',') : undefined;
+        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker${labels ? ` with the labels ${labels}` : ''} (start one with: conductor worker --queue <the queue's URL>${labels ? ` --labels ${labels}` : ''})`);
       }
       if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
       if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });

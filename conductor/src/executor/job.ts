@@ -26,6 +26,8 @@ export interface AttemptJob {
   measureFrom: string;
   provider: string;
   model?: string;
+  /** The labels a worker must have to take it (executor.labels); absent when none. */
+  labels?: string[];
   /** Gates already failing on the base (the coordinator's baseline): their failure is not this task's. */
   baselineFailures: string[];
   context: string;
@@ -82,6 +84,11 @@ export interface AttemptCompletion {
 }
 
 export const ATTEMPT_QUEUE = 'conductor-attempt';
+
+/** The labels an attempt of `provider` at a task of `type` needs (executor.labels), sorted. */
+export function labelsFor(labels: { providers?: Record<string, string[]>; types?: Record<string, string[]> } | undefined, provider: string, type: string): string[] {
+  return [...new Set([...(labels?.providers?.[provider] ?? []), ...(labels?.types?.[type] ?? [])])].sort();
+}
 
 /** The queue key of a task's jobs: at most one live job each (the queue's policy). */
 export function jobKey(run: string, task: string): string {

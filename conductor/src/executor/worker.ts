@@ -73,10 +73,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const running = new Set<Promise<unknown>>();
   const handBack = new AbortController();
   options.say(`worker: ${options.me.id} on ${options.me.host} takes attempts (concurrency ${options.concurrency}${options.labels.length ? `, labels ${options.labels.join(',')}` : ''})`);
-  await queue.work({ concurrency: options.concurrency }, (job) => {
+  // At most `concurrency` attempts at once across the queues it works (the plain one and one per set of labels
+  // it has): a job taken while every slot is busy waits here for one (or for its cancel, or this worker's stop).
+  const slots = new Slots(options.concurrency);
+  await queue.work({ concurrency: options.concurrency, labels: options.labels }, async (job) => {
+    const took = await slots.take(AbortSignal.any([job.signal, handBack.signal]));
+    if (took && (job.signal.aborted || handBack.signal.aborted)) slots.give();
+    if (!took || job.signal.aborted || handBack.signal.aborted) throw new Error(handBack.signal.aborted ? `handed back: worker ${options.me.id} stopped` : 'cancelled');
     const work = runJob(queue, job, options, handBack.signal);
     running.add(work);
-    return work.finally(() => running.delete(work));
+    return work.finally(() => {
+      running.delete(work);
+      slots.give();
+    });
   });
   await new Promise<void>((resolve) => (options.stop.aborted ? resolve() : options.stop.addEventListener('abort', () => resolve(), { once: true })));
   options.say(`worker: stopping — no new attempts; ${running.size} running get ${Math.round(options.graceMs / 1000)} s to finish, then are handed back`);
@@ -89,6 +98,42 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.allSettled([...running]);
   }
   await queue.close({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
+}
+
+/** A count of free slots; `take` waits for one (true), or until `signal` aborts (false: none taken). */
+class Slots {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async take(signal: AbortSignal): Promise<boolean> {
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    if (signal.aborted) return false;
+    return new Promise<boolean>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', gone);
+        resolve(true);
+      };
+      const gone = () => {
+        this.waiting = this.waiting.filter((w) => w !== done);
+        resolve(false);
+      };
+      this.waiting.push(done);
+      signal.addEventListener('abort', gone, { once: true });
+    });
+  }
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Labels as `--labels` takes them: lower-case letters, digits, `-` and `_`. */
+export function checkLabels(labels: readonly string[]): void {
+  const bad = labels.find((l) => !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(l));
+  if (bad !== undefined) throw new ConductorError('USAGE', `--labels: "${bad}" is not a label: use lower-case letters, digits, - and _ (at most 32), separated by commas`);
 }
 
 const clones = new Map<string, Promise<unknown>>();
