@@ -349,6 +349,9 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     const first = spawnCli(['implement'], repo);
     const taken = () => w1.output() + w2.output();
     await waitFor('both attempts taken', () => count(taken(), 'worker: took ') === 2);
+    // Killed once it has made the sessions' starts into events: its resume must not say them again.
+    const events = join(repo, '.conductor', 'events.jsonl');
+    await waitFor('the remote sessions seen starting', () => existsSync(events) && count(readFileSync(events, 'utf8'), '"type":"session-start","sessionId":"remote-') === 2);
     first.child.kill('SIGKILL');
     await first.child;
     // The workers finish while no coordinator runs; the queue (its PostgreSQL outlives the coordinator) keeps their results.
@@ -360,6 +363,10 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(resumed.output()).toContain('T01 attempt 1: re-attached to its job on the queue (completed)');
     expect(resumed.output()).toContain('T02 attempt 1: re-attached to its job on the queue (completed)');
     expect(count(taken(), 'worker: took ')).toBe(2); // nothing was sent again
+    // Each remote session is in the event stream once, started and ended, whichever coordinator saw its steps.
+    const sessions = readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; role?: string; task?: string; sessionId?: string }).filter((e) => e.role === 'implementer');
+    expect(sessions.map((e) => `${e.task} ${e.type}`).sort()).toEqual(['T01 session-end', 'T01 session-start', 'T02 session-end', 'T02 session-start']);
+    expect(new Set(sessions.map((e) => e.sessionId)).size).toBe(2);
     expect(['T01', 'T02'].map((id) => [statusOf(repo, id).status, statusOf(repo, id).attempt])).toEqual([['done', 1], ['done', 1]]);
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01', 'Merge T02: Task T02']);
   }, 240_000);

@@ -24,7 +24,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { prepareTaskContext } from '../phases/prepare-context.js';
 import { changedFiles, checkChangeWithoutGates, type AttemptInput, type AttemptOutcome } from '../phases/task-attempt.js';
 import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
-import { emitEvent } from '../events/event-log.js';
+import { emitEvent, eventsPath, readEvents } from '../events/event-log.js';
 import { attemptRef, completionProblems, fetchResult, GATE_LOG_BYTES, integrationRef, jobKey, labelsFor, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type AttemptProgress, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
@@ -136,10 +136,12 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
 
   let hold = record.held();
   let job: AttemptJob | undefined;
+  let reattached = false;
   if (hold && hold.attempt === attempt) {
     const queued = await exec.queue.job(hold.jobId);
     if (queued && queued.state !== 'failed' && queued.state !== 'cancelled') {
       job = queued.data as AttemptJob;
+      reattached = true;
       ctx.report(`implement: ${task.id} attempt ${attempt}: re-attached to its job on the queue (${queued.state})`);
     }
   }
@@ -194,7 +196,8 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
   let worker: WorkerId | undefined;
   let seenRetry = -1;
-  const steps: Steps = { seen: -1 };
+  // A job re-attached to: the steps the coordinator that sent it already made into events are not said twice.
+  const steps: Steps = { seen: -1, said: reattached ? await sessionEventsSaid(ctx.conductorDir, job.token) : new Set() };
   const sentAt = Date.now();
   let saidWaiting = false;
   for (;;) {
@@ -245,6 +248,14 @@ export async function runRemoteAttempt(ctx: PhaseContext, input: AttemptInput, e
 interface Steps {
   seen: number;
   open?: { sessionId: string; role: string; task: string; attempt: number };
+  /** `session-start <id>` and `session-end <id>` of this job's sessions already in the event stream. */
+  said: Set<string>;
+}
+
+async function sessionEventsSaid(conductorDir: string, token: string): Promise<Set<string>> {
+  const { events } = await readEvents(eventsPath(conductorDir));
+  const prefix = `remote-${token}-r`; // remoteSessionId's, at any retry
+  return new Set(events.flatMap((e) => ((e.type === 'session-start' || e.type === 'session-end') && e.sessionId.startsWith(prefix) ? [`${e.type} ${e.sessionId}`] : [])));
 }
 
 /** One reported step of a remote attempt made into what a local attempt does at that point: the same events, the same transition. */
@@ -252,9 +263,11 @@ async function takeStep(ctx: PhaseContext, input: AttemptInput, job: AttemptJob,
   const who = { sessionId: remoteSessionId(job.token, retry), role: 'implementer', task: job.task, attempt: job.attempt };
   if (step.type === 'session-start') {
     steps.open = who;
+    if (steps.said.has(`session-start ${who.sessionId}`)) return;
     await emitEvent(ctx.conductorDir, { type: 'session-start', ...who, provider: step.provider, ...(step.model !== undefined ? { model: step.model } : {}), log: `worker ${worker.id}@${worker.host}` });
   } else if (step.type === 'session-end') {
     steps.open = undefined;
+    if (steps.said.has(`session-end ${who.sessionId}`)) return;
     const { type: _type, ...end } = step;
     await emitEvent(ctx.conductorDir, { type: 'session-end', ...who, ...end });
   } else if (step.type === 'gates-start') {
