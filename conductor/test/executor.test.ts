@@ -7,7 +7,7 @@
 // Plus the job's refs and the checks of a completion, and proof that the core
 // on Node 20 never loads the queue package.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
@@ -86,8 +86,8 @@ interface Proc {
 }
 
 /** The built CLI on Node 22, in the background, its output kept; killed when the test ends. */
-function spawnCli(args: string[], cwd: string): Proc {
-  const child = execa(NODE22, [BIN, ...args], { cwd, reject: false, stdin: 'ignore', all: true, buffer: false, timeout: 240_000 });
+function spawnCli(args: string[], cwd: string, env: Record<string, string> = {}): Proc {
+  const child = execa(NODE22, [BIN, ...args], { cwd, env, reject: false, stdin: 'ignore', all: true, buffer: false, timeout: 240_000 });
   let text = '';
   child.all?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   onTestFinished(() => {
@@ -96,8 +96,8 @@ function spawnCli(args: string[], cwd: string): Proc {
   return { child, output: () => text };
 }
 
-function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1): Proc {
-  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency)], repo);
+function startWorker(repo: string, id: string, graceSeconds = 5, concurrency = 1, env: Record<string, string> = {}, labels: string[] = []): Proc {
+  return spawnCli(['worker', '--queue', 'embedded', '--repo', repo, '--work-dir', join(testdir(), 'work'), '--id', id, '--grace', String(graceSeconds), '--concurrency', String(concurrency), ...(labels.length ? ['--labels', labels.join(',')] : [])], repo, env);
 }
 
 /** The embedded PostgreSQL of `repo` started ahead of its coordinator, and workers on it, each waiting for attempts. */
@@ -182,6 +182,130 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(w1.output()).toContain('worker: stopping — no new attempts');
   }, 300_000);
 
+  it('a remote attempt is seen as it happens, like a local one: the same events in the same order, and its gate logs come back', async () => {
+    // A gate that fails on attempt 1 with a log longer than a completion carries (its end says why), and passes on attempt 2.
+    const CHECK = [
+      "import { existsSync, readFileSync } from 'node:fs';",
+      "const file = 'src/T01.ts';",
+      "if (existsSync(file) && readFileSync(file, 'utf8').includes('= 1;')) {",
+      "  process.stdout.write('x'.repeat(70000) + '\\n');",
+      "  console.log('FAIL src/T01.ts: attempt one is wrong');",
+      '  process.exit(1);',
+      '}',
+      '',
+    ].join('\n');
+    const gates = `gates:\n  - { name: check, run: [${JSON.stringify(process.execPath)}, check.mjs] }`;
+    const made = (withExecutor: boolean) => {
+      const { repo } = executorRepo([{ id: 'T01' }], {}, gates);
+      writeFileSync(join(repo, 'check.mjs'), CHECK);
+      if (!withExecutor) {
+        const config = join(repo, 'conductor.config.yaml');
+        writeFileSync(config, readFileSync(config, 'utf8').replace(/executor:[\s\S]*$/, ''));
+      }
+      git(repo, 'add', '-A');
+      git(repo, 'commit', '-qm', 'the check');
+      return repo;
+    };
+    type Event = { type: string; task?: string; to?: string; role?: string; worker?: { id: string }; sessionId?: string; log?: string };
+    const eventsOf = (repo: string) => readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event).filter((e) => e.task === 'T01');
+    const timeline = (events: Event[]) => events.map((e) => (e.type === 'task' ? `task:${e.to}` : e.type.startsWith('session-') ? `${e.type}:${e.role}` : e.type));
+
+    const local = made(false);
+    const here = await conductor(['implement'], { cwd: local, timeoutMs: 120_000 });
+    expect(here.exitCode, here.stderr).toBe(0);
+
+    const remote = made(true);
+    const coordinator = spawnCli(['implement'], remote);
+    await waitFor('the embedded PostgreSQL', queueReady(remote));
+    const worker = startWorker(remote, 'w1');
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(statusOf(remote, 'T01')).toMatchObject({ status: 'done', attempt: 2, worker: { id: 'w1' } });
+    expect(worker.output()).toMatch(/worker: finished T01 attempt 1: failed in/);
+
+    const seen = eventsOf(remote);
+    const expected = timeline(eventsOf(local));
+    expect(expected.filter((t) => t === 'gates-start')).toHaveLength(2); // the local run itself went through both attempts' gates
+    expect(timeline(seen)).toEqual(expected);
+    expect(seen.filter((e) => e.type === 'attempt').map((e) => e.worker?.id)).toEqual(['w1', 'w1']);
+    // The remote implementer sessions name their worker, and their ids are those of the ledger's lines.
+    const remoteSessions = seen.filter((e) => e.type === 'session-start' && e.role === 'implementer');
+    expect(remoteSessions.map((e) => e.log?.replace(/@.*/, ''))).toEqual(['worker w1', 'worker w1']);
+    const ledger = readFileSync(join(remote, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; sessionId: string });
+    expect(ledger.filter((e) => e.role === 'implementer').map((e) => e.sessionId)).toEqual(remoteSessions.map((e) => e.sessionId));
+
+    // The failed gate's log came back, cut to its end (saying so), where a local attempt's goes; the status file's paths resolve here.
+    const failedLog = readFileSync(join(remote, '.conductor', 'logs', 'T01', 'attempt-1', 'check.log'), 'utf8');
+    expect(failedLog.split('\n')[0]).toMatch(/^\[conductor: this log is cut: its first \d+ bytes stayed on worker w1@\S+; its last 65536 bytes follow\]$/);
+    expect(failedLog).toContain('FAIL src/T01.ts: attempt one is wrong');
+    expect(Buffer.byteLength(failedLog) - Buffer.byteLength(failedLog.split('\n')[0]!) - 1).toBe(65536);
+    const status = JSON.parse(readFileSync(join(remote, 'tasks', 'T01.status.json'), 'utf8')) as { verification: { gates: { name: string; passed: boolean; log: string }[] } };
+    expect(status.verification.gates.map((g) => [g.name, g.passed, g.log])).toEqual([['check', true, '.conductor/logs/T01/attempt-2/check.log']]);
+    expect(existsSync(join(remote, status.verification.gates[0]!.log))).toBe(true);
+    // What failed reached the next attempt's worker and the notes, as on one machine.
+    expect(readFileSync(join(remote, 'tasks', 'T01.notes.md'), 'utf8')).toContain('FAIL src/T01.ts: attempt one is wrong');
+    worker.child.kill('SIGTERM');
+    await worker.child;
+  }, 240_000);
+
+  it('the coordinator does not need the implementer\'s agent CLI: a worker that has it runs the attempts', async () => {
+    // The implementer's provider is a program only the worker's PATH holds; planner, reviewer and the rest run here.
+    const bin = join(testdir(), 'worker-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'conductor-test-agent'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(SCRIPT)} "$@"\n`, { mode: 0o755 });
+    const { repo } = executorRepo([{ id: 'T01' }]);
+    const config = join(repo, 'conductor.config.yaml');
+    const env = JSON.stringify({ SCRIPT_EDIT: 'src/{task}.ts=export const done = {attempt};' });
+    writeFileSync(config, readFileSync(config, 'utf8').replace('providers:\n', `roles:\n  implementer: { provider: remote-agent }\nproviders:\n  remote-agent:\n    command: [conductor-test-agent]\n    env: ${env}\n`));
+    git(repo, 'commit', '-qam', 'the implementer runs on workers');
+
+    // Without the executor the run refuses, as before: the program is not on this machine's PATH.
+    writeFileSync(config, readFileSync(config, 'utf8').replace(/executor:[\s\S]*$/, ''));
+    const local = await conductor(['implement'], { cwd: repo });
+    expect(local.exitCode, local.stderr).toBe(2);
+    expect(local.stderr.split('\n')[0]).toBe('conductor: provider "remote-agent" (roles.implementer in conductor.config.yaml, for implementer) is not installed: conductor-test-agent is not on PATH');
+    git(repo, 'checkout', 'conductor.config.yaml');
+
+    const coordinator = spawnCli(['implement'], repo);
+    await waitFor('the embedded PostgreSQL', queueReady(repo));
+    const worker = startWorker(repo, 'w1', 5, 1, { PATH: `${bin}:${process.env.PATH ?? ''}` });
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: { id: 'w1' } });
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
+    const ledger = readFileSync(join(repo, '.conductor', 'sessions.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { role: string; provider: string });
+    expect(ledger.filter((e) => e.role === 'implementer').map((e) => e.provider)).toEqual(['remote-agent']);
+    worker.child.kill('SIGTERM');
+    await worker.child;
+  }, 240_000);
+
+  it('labels route work: an attempt that needs a label waits (said after 15 s) until a worker that has it takes it', async () => {
+    const { repo } = executorRepo([{ id: 'T01' }, { id: 'T02' }]);
+    const config = join(repo, 'conductor.config.yaml');
+    // T01 is a test task: it needs gpu (by its type) and ci (by its provider); T02, a code task, only ci.
+    writeFileSync(config, `${readFileSync(config, 'utf8')}  labels: { providers: { scripted: [ci] }, types: { test: [gpu] } }\n`);
+    const backlog = join(repo, 'tasks', 'BACKLOG.yaml');
+    writeFileSync(backlog, readFileSync(backlog, 'utf8').replace('title: Task T01', 'title: Task T01\n    type: test'));
+    git(repo, 'commit', '-qam', 'labels');
+
+    const coordinator = spawnCli(['implement', '--concurrency', '2'], repo);
+    await waitFor('the embedded PostgreSQL', queueReady(repo));
+    const plain = startWorker(repo, 'plain');
+    const ci = startWorker(repo, 'ci', 5, 1, {}, ['ci']);
+    await waitFor('T02 done on the ci worker', () => ci.output().includes('worker: finished T02 attempt 1: verified'));
+    await waitFor('the run to say T01 waits', () => coordinator.output().includes('implement: T01 attempt 1 waits for a worker with the labels ci,gpu (start one with: conductor worker --queue <the queue\'s URL> --labels ci,gpu)'), 40_000);
+    const gpu = startWorker(repo, 'gpu', 5, 1, {}, ['gpu', 'ci', 'arm']);
+    const done = await coordinator.child;
+    expect(done.exitCode, coordinator.output()).toBe(0);
+    expect(['T01', 'T02'].map((id) => [statusOf(repo, id).status, statusOf(repo, id).worker?.id])).toEqual([['done', 'gpu'], ['done', 'ci']]);
+    expect(plain.output()).not.toContain('worker: took');
+    expect(gpu.output()).toContain('worker: gpu on ');
+    expect(gpu.output()).toContain('takes attempts (concurrency 1, labels gpu,ci,arm)');
+    expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01', 'Merge T02: Task T02']);
+    for (const w of [plain, ci, gpu]) w.child.kill('SIGTERM');
+    for (const w of [plain, ci, gpu]) await w.child;
+  }, 240_000);
+
   it('a worker SIGKILLed mid-attempt: the attempt runs again on the other worker, uncharged, and merges once', async () => {
     const { repo } = executorRepo([{ id: 'T01' }], { SCRIPT_RUN: JSON.stringify([['sleep', '3']]) });
     const coordinator = spawnCli(['implement'], repo);
@@ -225,6 +349,9 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     const first = spawnCli(['implement'], repo);
     const taken = () => w1.output() + w2.output();
     await waitFor('both attempts taken', () => count(taken(), 'worker: took ') === 2);
+    // Killed once it has made the sessions' starts into events: its resume must not say them again.
+    const events = join(repo, '.conductor', 'events.jsonl');
+    await waitFor('the remote sessions seen starting', () => existsSync(events) && count(readFileSync(events, 'utf8'), '"type":"session-start","sessionId":"remote-') === 2);
     first.child.kill('SIGKILL');
     await first.child;
     // The workers finish while no coordinator runs; the queue (its PostgreSQL outlives the coordinator) keeps their results.
@@ -236,6 +363,10 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(resumed.output()).toContain('T01 attempt 1: re-attached to its job on the queue (completed)');
     expect(resumed.output()).toContain('T02 attempt 1: re-attached to its job on the queue (completed)');
     expect(count(taken(), 'worker: took ')).toBe(2); // nothing was sent again
+    // Each remote session is in the event stream once, started and ended, whichever coordinator saw its steps.
+    const sessions = readFileSync(join(repo, '.conductor', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; role?: string; task?: string; sessionId?: string }).filter((e) => e.role === 'implementer');
+    expect(sessions.map((e) => `${e.task} ${e.type}`).sort()).toEqual(['T01 session-end', 'T01 session-start', 'T02 session-end', 'T02 session-start']);
+    expect(new Set(sessions.map((e) => e.sessionId)).size).toBe(2);
     expect(['T01', 'T02'].map((id) => [statusOf(repo, id).status, statusOf(repo, id).attempt])).toEqual([['done', 1], ['done', 1]]);
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01', 'Merge T02: Task T02']);
   }, 240_000);
@@ -253,11 +384,13 @@ describe('the distributed executor: two workers, PostgreSQL and a bare remote', 
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'interrupted', attempt: 0 });
 
     git(repo, 'checkout', 'conductor.config.yaml');
+    const resumedAt = Date.now();
     const resumed = spawnCli(['resume'], repo);
     expect((await resumed.child).exitCode, resumed.output()).toBe(0);
     expect(resumed.output()).toContain('implement: T01 attempt 1: its review was cut short by a rate limit; its commit is checked and reviewed again');
     expect(count(workers[0].output() + workers[1].output(), 'worker: took ')).toBe(1);
-    expect(existsSync(join(repo, '.conductor', 'logs', 'T01'))).toBe(false); // its gates ran on the worker only
+    // Its gates ran on the worker only: the log is the one the worker brought back before the resume.
+    expect(statSync(join(repo, '.conductor', 'logs', 'T01', 'attempt-1', 'check.log')).mtimeMs).toBeLessThan(resumedAt);
     expect(statusOf(repo, 'T01')).toMatchObject({ status: 'done', attempt: 1, worker: ranOn });
     expect(mergesInto(repo, 'conductor/demo')).toEqual(['Merge T01: Task T01']);
   }, 240_000);
@@ -304,6 +437,12 @@ describe('the coordinator refuses what cannot work, before any job is sent', () 
     for (const result of [secret, unreachable]) expect(result.stderr).not.toMatch(STACK_FRAME);
     expect(existsSync(join(repo, '.conductor', 'queue-url'))).toBe(false); // no PostgreSQL was started for it
   }, 120_000);
+
+  it('a worker given a label that is not one: one line, exit 2', async () => {
+    const result = await conductor(['worker', '--queue', 'postgres://x', '--labels', 'gpu,Big GPU'], { cwd: testdir() });
+    expect([result.exitCode, result.stderr.split('\n')[0]]).toEqual([2, 'conductor: --labels: "Big GPU" is not a label: use lower-case letters, digits, - and _ (at most 32), separated by commas']);
+    expect(result.stderr).not.toMatch(STACK_FRAME);
+  });
 });
 
 describe('the job, its refs and the checks of a completion', () => {

@@ -73,7 +73,7 @@ describe('conductor init', () => {
     expect(defaults.problems).toEqual([]);
     expect(defaults.config).toEqual({ ...DEFAULT_CONFIG, providerChosen: true });
     // Keys whose absence means "detect" or "the default place" are shown commented out, with what that is.
-    const unset = ['gates', 'setup', 'worktreeDir'];
+    const unset = ['gates', 'setup', 'worktreeDir', 'executor'];
     const keys = Object.keys(loadSchema('config').properties as object).filter((k) => !unset.includes(k));
     for (const key of keys) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^${key}:`, 'm'));
     for (const key of unset) expect(CONFIG_DEFAULTS_YAML).toMatch(new RegExp(`^# ${key}: `, 'm'));

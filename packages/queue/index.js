@@ -18,9 +18,25 @@ import { promisify } from 'node:util';
 import { PgBoss } from 'pg-boss';
 
 export const ATTEMPT_QUEUE = 'conductor-attempt';
+
+/**
+ * The queue of attempts that need `labels` (a worker takes only jobs whose labels it has): the plain queue
+ * when none, else one queue per set of labels, `conductor-attempt.<label>.<label>` (sorted). pg-boss takes
+ * jobs by queue, so a worker works exactly the queues whose labels it has.
+ */
+export function attemptQueueName(labels = []) {
+  const set = [...new Set(labels)].sort();
+  return set.length ? `${ATTEMPT_QUEUE}.${set.join('.')}` : ATTEMPT_QUEUE;
+}
+
+function labelsOfQueue(name) {
+  return name === ATTEMPT_QUEUE ? [] : name.slice(ATTEMPT_QUEUE.length + 1).split('.');
+}
 const SETTINGS_QUEUE = 'conductor-settings';
 /** Where a worker says it took a job (pg-boss keeps no "who" on a job): never worked, read by the coordinator. */
 const TAKEN_QUEUE = 'conductor-taken';
+/** Where a worker reports an attempt's progress (session started/ended, gates started): never worked, read by the coordinator. */
+const PROGRESS_QUEUE = 'conductor-progress';
 const CAPS_KEY = 'provider-caps';
 /** A group with no cap of its own: effectively unlimited. */
 const UNCAPPED = 100000;
@@ -44,9 +60,10 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
   boss.on('error', (error) => onError?.(error));
   await boss.start();
   for (const [name, options] of [
-    [ATTEMPT_QUEUE, { policy: 'exclusive', heartbeatSeconds, notify: true }],
+    [ATTEMPT_QUEUE, attemptQueueOptions(heartbeatSeconds)],
     [SETTINGS_QUEUE, { policy: 'standard' }],
     [TAKEN_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
+    [PROGRESS_QUEUE, { policy: 'standard', retentionSeconds: 7 * 24 * 3600 }],
   ]) {
     if (!(await boss.getQueue(name))) await boss.createQueue(name, options).catch(async (error) => {
       if (!(await boss.getQueue(name))) throw error; // another side made it meanwhile: fine
@@ -57,15 +74,46 @@ export async function openQueue({ url, heartbeatSeconds = 30, supervise = true, 
   return new AttemptQueue(boss, heartbeatSeconds);
 }
 
+const attemptQueueOptions = (heartbeatSeconds) => ({ policy: 'exclusive', heartbeatSeconds, notify: true });
+
 class AttemptQueue {
   constructor(boss, heartbeatSeconds) {
     this.boss = boss;
     this.heartbeatSeconds = heartbeatSeconds;
+    /** Which attempt queue holds a job (its labels'), by job id. */
+    this.queueOf = new Map();
   }
 
-  /** Send one attempt; null when a live job for the same key exists (the queue's policy refused it). */
-  async send(payload, { id, key, provider, retryLimit = 3, expireInSeconds }) {
-    return this.boss.send(ATTEMPT_QUEUE, payload, {
+  /** Every attempt queue there is: the plain one and one per set of labels some job needed. */
+  async attemptQueues() {
+    const all = await this.boss.getQueues();
+    return all.map((q) => q.name).filter((name) => name === ATTEMPT_QUEUE || name.startsWith(`${ATTEMPT_QUEUE}.`));
+  }
+
+  /** The queue that holds the job `id`, or undefined when no queue does. */
+  async whereIs(id) {
+    const known = this.queueOf.get(id);
+    if (known) return known;
+    for (const name of await this.attemptQueues()) {
+      const [found] = await this.boss.findJobs(name, { id });
+      if (found) {
+        this.queueOf.set(id, name);
+        return name;
+      }
+    }
+    return undefined;
+  }
+
+  /** Send one attempt (to the queue of its `labels`); null when a live job for the same key exists (the queue's policy refused it). */
+  async send(payload, { id, key, provider, labels = [], retryLimit = 3, expireInSeconds }) {
+    const name = attemptQueueName(labels);
+    if (name !== ATTEMPT_QUEUE && !(await this.boss.getQueue(name))) {
+      await this.boss.createQueue(name, attemptQueueOptions(this.heartbeatSeconds)).catch(async (error) => {
+        if (!(await this.boss.getQueue(name))) throw error;
+      });
+    }
+    this.queueOf.set(id, name);
+    return this.boss.send(name, payload, {
       id,
       singletonKey: key,
       group: { id: provider, tier: provider },
@@ -78,17 +126,28 @@ class AttemptQueue {
 
   /** The job as the queue has it now, or null when it is gone. */
   async job(id) {
-    const [found] = await this.boss.findJobs(ATTEMPT_QUEUE, { id });
+    const name = await this.whereIs(id);
+    if (!name) return null;
+    const [found] = await this.boss.findJobs(name, { id });
     return found ? view(found) : null;
   }
 
   /** The live (queued, retrying or active) jobs of a key. */
   async liveJobs(key) {
-    return (await this.boss.findJobs(ATTEMPT_QUEUE, { key })).map(view).filter((j) => ['created', 'retry', 'active'].includes(j.state));
+    const live = [];
+    for (const name of await this.attemptQueues()) {
+      for (const job of await this.boss.findJobs(name, { key })) {
+        if (!['created', 'retry', 'active'].includes(job.state)) continue;
+        this.queueOf.set(job.id, name);
+        live.push(view(job));
+      }
+    }
+    return live;
   }
 
   async cancel(id) {
-    await this.boss.cancel(ATTEMPT_QUEUE, id);
+    const name = await this.whereIs(id);
+    if (name) await this.boss.cancel(name, id);
   }
 
   /** Say that `worker` took the job `id` (its engine retry `retry`). */
@@ -102,6 +161,17 @@ class AttemptQueue {
     return found?.data?.worker ?? null;
   }
 
+  /** Report the step `seq` (0, 1, …) of the job `id` at its retry `retry`: `event` is what the coordinator makes of it. */
+  async progress(id, retry, seq, event) {
+    await this.boss.send(PROGRESS_QUEUE, { job: id, retry, seq, event }, { singletonKey: `${id}/${retry}/${seq}` });
+  }
+
+  /** The steps reported for the job `id` at its retry `retry`, in order ({ seq, event } each). */
+  async progressOf(id, retry) {
+    const found = await this.boss.findJobs(PROGRESS_QUEUE, { data: { job: id, retry } });
+    return found.map((j) => ({ seq: j.data.seq, event: j.data.event })).sort((a, b) => a.seq - b.seq);
+  }
+
   async setProviderCaps(caps) {
     await this.boss.upsert(SETTINGS_QUEUE, { caps }, { singletonKey: CAPS_KEY });
   }
@@ -113,16 +183,20 @@ class AttemptQueue {
   }
 
   /**
-   * Take attempts, `concurrency` at once, capped per provider across every worker by the caps the
-   * coordinators published (re-read every `capsPollMs`; a change re-registers the worker).
-   * `handler(job)` gets `{ id, retryCount, data, signal }` (signal: the job was cancelled or its
+   * Take attempts, up to `concurrency` at once from each attempt queue this worker works: the plain one and
+   * each one whose labels are all among `labels` (the caller holds its own limit across them). Capped per
+   * provider across every worker by the caps the coordinators published. Every `capsPollMs` the caps and the
+   * queues are read again: a change of caps re-registers, a new queue of labels it has is taken up.
+   * `handler(job)` gets `{ id, retryCount, data, labels, signal }` (signal: the job was cancelled or its
    * claim lost) and returns the completion's output; throwing fails the job (retried by the engine).
    */
-  async work({ concurrency = 1, capsPollMs = 5000 }, handler) {
+  async work({ concurrency = 1, capsPollMs = 5000, labels = [] }, handler) {
     let caps = await this.providerCaps();
-    const register = () =>
+    const mine = new Set(labels);
+    const worked = new Map(); // queue name -> pg-boss worker id
+    const register = (name) =>
       this.boss.work(
-        ATTEMPT_QUEUE,
+        name,
         {
           localConcurrency: concurrency,
           batchSize: 1,
@@ -130,9 +204,17 @@ class AttemptQueue {
           notifyPollingIntervalSeconds: 2,
           groupConcurrency: { default: UNCAPPED, tiers: caps },
         },
-        async ([job]) => handler({ id: job.id, retryCount: job.retryCount, data: job.data, signal: job.signal }),
+        async ([job]) => handler({ id: job.id, retryCount: job.retryCount, data: job.data, labels: labelsOfQueue(name), signal: job.signal }),
       );
-    let workerId = await register();
+    const takeUp = async () => {
+      for (const name of await this.attemptQueues()) {
+        if (worked.has(name) || !labelsOfQueue(name).every((l) => mine.has(l))) continue;
+        worked.set(name, await register(name));
+      }
+    };
+    worked.set(ATTEMPT_QUEUE, await register(ATTEMPT_QUEUE));
+    await takeUp();
+    this.worked = worked;
     this.stopping = false;
     const poll = async () => {
       if (this.stopping) return;
@@ -140,12 +222,14 @@ class AttemptQueue {
         const now = await this.providerCaps();
         if (JSON.stringify(now) !== JSON.stringify(caps)) {
           caps = now;
-          const old = workerId;
-          workerId = await register();
-          await this.boss.offWork(ATTEMPT_QUEUE, { id: old, wait: false });
+          for (const [name, old] of worked) {
+            worked.set(name, await register(name));
+            await this.boss.offWork(name, { id: old, wait: false });
+          }
         }
+        await takeUp();
       } catch {
-        // the database is away for a moment: the caps stay as they were
+        // the database is away for a moment: the caps and queues stay as they were
       }
       this.capsTimer = setTimeout(poll, capsPollMs);
       this.capsTimer.unref();
@@ -154,11 +238,11 @@ class AttemptQueue {
     this.capsTimer.unref();
   }
 
-  /** Stop taking jobs; running handlers go on until they return (or `waitMs` passes). */
+  /** Stop taking jobs; running handlers go on until they return. */
   async stopTaking() {
     this.stopping = true;
     clearTimeout(this.capsTimer);
-    await this.boss.offWork(ATTEMPT_QUEUE, { wait: false });
+    for (const name of this.worked?.keys() ?? [ATTEMPT_QUEUE]) await this.boss.offWork(name, { wait: false });
   }
 
   async close({ graceful = true, timeoutMs = 10000 } = {}) {

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { redactor, secretValues } from '../process/agent-env.js';
 import type { Supervisor } from '../process/supervisor.js';
 import { appendLedger, ledgerEntry } from './ledger.js';
-import { emitEvent } from '../events/event-log.js';
+import { emitEvent, type EventBody } from '../events/event-log.js';
 import type { AgentRequest, AgentResult, CallContext, Provider } from './types.js';
 
 export interface SessionOptions {
@@ -20,7 +20,11 @@ export interface SessionOptions {
   now?: () => Date;
   /** Called after the provider ran and before the ledger line (record mode hooks in here). */
   afterCall?: (call: CallContext, result: AgentResult) => Promise<void>;
+  /** Told each session-start and session-end event as it is written (a remote worker reports them to its coordinator). */
+  onEvent?: (event: SessionEvent) => Promise<void>;
 }
+
+export type SessionEvent = Extract<EventBody, { type: 'session-start' | 'session-end' }>;
 
 export async function runAgentCall(provider: Provider, request: AgentRequest, options: SessionOptions): Promise<AgentResult> {
   const now = options.now ?? (() => new Date());
@@ -47,7 +51,9 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
   const started = now();
   const startedMs = Date.now();
   const who = { sessionId, role: request.role, ...(request.taskId !== undefined ? { task: request.taskId } : {}), attempt: request.attempt };
-  await emitEvent(options.conductorDir, { type: 'session-start', ...who, provider: provider.name, ...(request.model !== undefined ? { model: request.model } : {}), log: call.logPath }, started);
+  const start: SessionEvent = { type: 'session-start', ...who, provider: provider.name, ...(request.model !== undefined ? { model: request.model } : {}), log: call.logPath };
+  await emitEvent(options.conductorDir, start, started);
+  await options.onEvent?.(start);
   let result: AgentResult;
   try {
     const outcome = await provider.run(call);
@@ -69,7 +75,9 @@ export async function runAgentCall(provider: Provider, request: AgentRequest, op
   const entry = ledgerEntry(request, result, started, options.runId);
   await appendLedger(options.conductorDir, entry);
   const { inputTokens, outputTokens, costUsd, detail } = entry;
-  await emitEvent(options.conductorDir, { type: 'session-end', ...who, exit: result.exit, durationMs: result.durationMs, ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(detail !== undefined ? { detail } : {}) });
+  const end: SessionEvent = { type: 'session-end', ...who, exit: result.exit, durationMs: result.durationMs, ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...(costUsd !== undefined ? { costUsd } : {}), ...(detail !== undefined ? { detail } : {}) };
+  await emitEvent(options.conductorDir, end);
+  await options.onEvent?.(end);
   return result;
 }
 

@@ -101,6 +101,8 @@ export interface ExecutorConfig {
   remote: string;
   heartbeatSeconds?: number;
   providerCaps?: Record<string, number>;
+  /** The labels a worker must have (`conductor worker --labels`) to take an attempt, by its provider and by its task's type. */
+  labels?: { providers?: Record<string, string[]>; types?: Record<string, string[]> };
 }
 
 export const DEFAULT_CONFIG: ConductorConfig = {

@@ -18,12 +18,15 @@ import type { ExecutorConfig } from '../config/types.js';
 import type { AgentRequest, AgentResult } from '../agents/types.js';
 import { appendLedger, ledgerEntry } from '../agents/ledger.js';
 import { ConductorError } from '../errors.js';
-import { tasksDirOf, type PhaseContext } from '../phases/call-role.js';
+import { gateOptions, tasksDirOf, type PhaseContext } from '../phases/call-role.js';
+import type { GateRun } from '../gates/run-gates.js';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { prepareTaskContext } from '../phases/prepare-context.js';
 import { changedFiles, checkChangeWithoutGates, type AttemptInput, type AttemptOutcome } from '../phases/task-attempt.js';
 import { loadQueuePackage, type AttemptQueue } from './load-queue.js';
 import { ProviderSlots } from './provider-slots.js';
-import { attemptRef, completionProblems, fetchResult, integrationRef, jobKey, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
+import { emitEvent, eventsPath, readEvents } from '../events/event-log.js';
+import { attemptRef, completionProblems, fetchResult, GATE_LOG_BYTES, integrationRef, jobKey, labelsFor, JOB_VERSION, taskBaseRef, type AttemptCompletion, type AttemptJob, type AttemptProgress, type WorkerId } from './job.js';
 
 const POLL_MS = 300;
 /** A job no worker took for this long is said to be waiting (once). */
@@ -153,10 +156,12 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
 
   let hold = record.held();
   let job: AttemptJob | undefined;
+  let reattached = false;
   if (hold && hold.attempt === attempt) {
     const queued = await exec.queue.job(hold.jobId);
     if (queued && queued.state !== 'failed' && queued.state !== 'cancelled') {
       job = queued.data as AttemptJob;
+      reattached = true;
       ctx.report(`implement: ${task.id} attempt ${attempt}: re-attached to its job on the queue (${queued.state})`);
     }
   }
@@ -173,6 +178,7 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
     }
     const route = routeFor(ctx.config, 'implementer', task, ctx.defaultProvider);
     hold = { jobId: randomUUID(), token: randomUUID().replaceAll('-', '').slice(0, 16), attempt };
+    const labels = labelsFor(ctx.config.executor?.labels, route.provider, task.type);
     job = {
       v: JOB_VERSION,
       run,
@@ -185,6 +191,7 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
       measureFrom,
       provider: route.provider,
       ...(route.model ? { model: route.model } : {}),
+      ...(labels.length ? { labels } : {}),
       baselineFailures: [...input.baselineFailures],
       context: fitted.text,
       ...(input.notes ? { notes: input.notes } : {}),
@@ -196,7 +203,7 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
     try {
       // A job of this task that no record holds (a coordinator killed between sending and recording) is not waited for.
       for (const stray of await exec.queue.liveJobs(jobKey(run, task.id))) await exec.queue.cancel(stray.id);
-      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
+      sent = await exec.queue.send(job, { id: hold.jobId, key: jobKey(run, task.id), provider: route.provider, labels, expireInSeconds: Math.min(86_000, (t.hardMinutes + t.gateMinutes * Math.max(1, input.gates.length) + 30) * 60) });
     } catch (error) {
       return end('blocked', `the queue could not take the attempt's job: ${(error as Error).message}; no attempt used`, { setupError: true });
     }
@@ -209,6 +216,8 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
   // Wait for the job: taken (where it runs), then completed, failed for good (infrastructure), or cancelled.
   let worker: WorkerId | undefined;
   let seenRetry = -1;
+  // A job re-attached to: the steps the coordinator that sent it already made into events are not said twice.
+  const steps: Steps = { seen: -1, said: reattached ? await sessionEventsSaid(ctx.conductorDir, job.token) : new Set() };
   const sentAt = Date.now();
   let saidWaiting = false;
   for (;;) {
@@ -223,15 +232,29 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
       if (now.retryCount !== seenRetry && now.state !== 'created') {
         const taken = await exec.queue.takenBy(jobId, now.retryCount).catch(() => undefined);
         if (taken) {
+          // A lost worker's session that never ended: ended here, as the attempt runs again elsewhere.
+          if (steps.open) await emitEvent(ctx.conductorDir, { type: 'session-end', ...steps.open, exit: 'failed', durationMs: 0, detail: `its worker ${worker?.id ?? '?'} was lost; the attempt runs again on another` });
           seenRetry = now.retryCount;
           worker = taken;
           outcome.worker = worker;
+          steps.seen = -1;
+          steps.open = undefined;
           await record.takenBy(worker);
+        }
+      }
+      // The attempt's steps as its worker reports them (read after the job's state: a completed job's steps are all there).
+      if (worker && seenRetry >= 0 && (now.state === 'active' || now.state === 'completed')) {
+        const reported = await exec.queue.progressOf(jobId, seenRetry).catch(() => []);
+        for (const { seq, event } of reported) {
+          if (seq <= steps.seen) continue;
+          steps.seen = seq;
+          await takeStep(ctx, input, job, seenRetry, worker, event as AttemptProgress, steps);
         }
       }
       if (now.state === 'created' && !saidWaiting && Date.now() - sentAt > WAITING_SAID_AFTER_MS) {
         saidWaiting = true;
-        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker (start one with: conductor worker --queue <the queue's URL>)`);
+        const labels = job.labels?.length ? job.labels.join(',') : undefined;
+        ctx.report(`implement: ${task.id} attempt ${attempt} waits for a worker${labels ? ` with the labels ${labels}` : ''} (start one with: conductor worker --queue <the queue's URL>${labels ? ` --labels ${labels}` : ''})`);
       }
       if (now.state === 'completed') return accept(ctx, input, job, now.output, outcome, wt.path);
       if (now.state === 'failed') return end('blocked', `the attempt failed on the workers, not by its work (an infrastructure failure after the queue's retries): ${failureOf(now.output)}; no attempt used`, { setupError: true });
@@ -239,6 +262,42 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+}
+
+/** The progress of the retry being watched: the last step taken, and the session it started that has not ended. */
+interface Steps {
+  seen: number;
+  open?: { sessionId: string; role: string; task: string; attempt: number };
+  /** `session-start <id>` and `session-end <id>` of this job's sessions already in the event stream. */
+  said: Set<string>;
+}
+
+async function sessionEventsSaid(conductorDir: string, token: string): Promise<Set<string>> {
+  const { events } = await readEvents(eventsPath(conductorDir));
+  const prefix = `remote-${token}-r`; // remoteSessionId's, at any retry
+  return new Set(events.flatMap((e) => ((e.type === 'session-start' || e.type === 'session-end') && e.sessionId.startsWith(prefix) ? [`${e.type} ${e.sessionId}`] : [])));
+}
+
+/** One reported step of a remote attempt made into what a local attempt does at that point: the same events, the same transition. */
+async function takeStep(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, retry: number, worker: WorkerId, step: AttemptProgress, steps: Steps): Promise<void> {
+  const who = { sessionId: remoteSessionId(job.token, retry), role: 'implementer', task: job.task, attempt: job.attempt };
+  if (step.type === 'session-start') {
+    steps.open = who;
+    if (steps.said.has(`session-start ${who.sessionId}`)) return;
+    await emitEvent(ctx.conductorDir, { type: 'session-start', ...who, provider: step.provider, ...(step.model !== undefined ? { model: step.model } : {}), log: `worker ${worker.id}@${worker.host}` });
+  } else if (step.type === 'session-end') {
+    steps.open = undefined;
+    if (steps.said.has(`session-end ${who.sessionId}`)) return;
+    const { type: _type, ...end } = step;
+    await emitEvent(ctx.conductorDir, { type: 'session-end', ...who, ...end });
+  } else if (step.type === 'gates-start') {
+    await input.onGates?.();
+  }
+}
+
+/** A remote session's id: the same in its events and its ledger line. */
+function remoteSessionId(token: string, retry: number): string {
+  return `remote-${token}-r${retry}`;
 }
 
 function failureOf(output: unknown): string {
@@ -252,7 +311,7 @@ async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, o
   if (problems.length > 0) return Object.assign(outcome, { result: 'blocked' as const, setupError: true, reason: `the worker's answer was refused: ${problems.join('; ')}; no attempt used` });
   const c = output as AttemptCompletion;
   outcome.worker = c.worker;
-  outcome.gates = c.gates;
+  outcome.gates = await withLogs(ctx, job, c);
   outcome.negativeEvidence = c.negativeEvidence;
   if (c.setup) outcome.setup = { ...c.setup, resolution: c.setup.resolution ?? [] };
   if (c.agent) {
@@ -281,12 +340,36 @@ async function accept(ctx: PhaseContext, input: AttemptInput, job: AttemptJob, o
   return checkChangeWithoutGates(input, outcome);
 }
 
+/**
+ * The gates' logs the worker brought back, written where a local attempt's go (the status file's log paths
+ * resolve here); a log cut to its end says so in its first line.
+ */
+async function withLogs(ctx: PhaseContext, job: AttemptJob, c: AttemptCompletion): Promise<GateRun[]> {
+  const logs = new Map((Array.isArray(c.gateLogs) ? c.gateLogs : []).map((l) => [l.name, l]));
+  if (logs.size === 0) return c.gates;
+  const dir = gateOptions(ctx, ctx.repoRoot, job.task, `attempt-${job.attempt}`).logDir;
+  await mkdir(dir, { recursive: true });
+  const gates: GateRun[] = [];
+  for (const gate of c.gates) {
+    const log = logs.get(gate.name);
+    if (!log || typeof log.text !== 'string' || /[/\\]/.test(gate.name)) {
+      gates.push(gate);
+      continue;
+    }
+    const path = join(dir, `${gate.name}.log`);
+    const cut = log.cutBytes > 0 ? `[conductor: this log is cut: its first ${log.cutBytes} bytes stayed on worker ${c.worker.id}@${c.worker.host}; its last ${GATE_LOG_BYTES} bytes follow]\n` : '';
+    await writeFile(path, cut + log.text);
+    gates.push({ ...gate, log: path });
+  }
+  return gates;
+}
+
 function agentOf(c: AttemptCompletion, job: AttemptJob): AgentResult {
   const a = c.agent!;
   return {
     exit: a.exit as AgentResult['exit'],
     finalMessage: '',
-    sessionId: `remote-${job.token}-r${c.retry}`,
+    sessionId: remoteSessionId(job.token, c.retry),
     provider: a.provider,
     ...(a.model ? { model: a.model } : {}),
     durationMs: a.durationMs,

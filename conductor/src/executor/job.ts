@@ -26,6 +26,8 @@ export interface AttemptJob {
   measureFrom: string;
   provider: string;
   model?: string;
+  /** The labels a worker must have to take it (executor.labels); absent when none. */
+  labels?: string[];
   /** Gates already failing on the base (the coordinator's baseline): their failure is not this task's. */
   baselineFailures: string[];
   context: string;
@@ -38,6 +40,25 @@ export interface WorkerId {
   host: string;
 }
 
+/**
+ * A step of a running attempt, reported by its worker as it happens (the queue's progress side channel): the
+ * coordinator turns each into the transition and event a local attempt makes at that point.
+ */
+export type AttemptProgress =
+  | { type: 'session-start'; provider: string; model?: string }
+  | { type: 'session-end'; exit: string; durationMs: number; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string }
+  | { type: 'gates-start' };
+
+/** The most of each gate's log a completion carries: its end, where a failure shows. */
+export const GATE_LOG_BYTES = 64 * 1024;
+
+/** A gate's log as it travels back: its last GATE_LOG_BYTES, and how many bytes before them were cut. */
+export interface GateLog {
+  name: string;
+  text: string;
+  cutBytes: number;
+}
+
 /** What a worker completes a job with. */
 export interface AttemptCompletion {
   v: typeof JOB_VERSION;
@@ -48,7 +69,10 @@ export interface AttemptCompletion {
   commit?: string;
   ref?: string;
   files: string[];
-  gates: GateResult[];
+  /** Each gate's result, with what a failed one's log says failed (`failures`, for the reviewer and the next attempt). */
+  gates: (GateResult & { failures?: string; note?: string })[];
+  /** Each gate's log (its end), written by the coordinator where a local attempt's goes. */
+  gateLogs?: GateLog[];
   /** The worker session's ledger line, summed up (the coordinator's ledger gets it: status, report and cost caps count it). */
   agent?: { exit: string; provider: string; model?: string; durationMs: number; promptBytes?: number; promptSha256?: string; inputTokens?: number; outputTokens?: number; costUsd?: number; detail?: string };
   setup?: SetupRecord;
@@ -60,6 +84,11 @@ export interface AttemptCompletion {
 }
 
 export const ATTEMPT_QUEUE = 'conductor-attempt';
+
+/** The labels an attempt of `provider` at a task of `type` needs (executor.labels), sorted. */
+export function labelsFor(labels: { providers?: Record<string, string[]>; types?: Record<string, string[]> } | undefined, provider: string, type: string): string[] {
+  return [...new Set([...(labels?.providers?.[provider] ?? []), ...(labels?.types?.[type] ?? [])])].sort();
+}
 
 /** The queue key of a task's jobs: at most one live job each (the queue's policy). */
 export function jobKey(run: string, task: string): string {

@@ -24,21 +24,28 @@ export interface TakenJob {
   id: string;
   retryCount: number;
   data: unknown;
+  /** The labels of the queue it came from (the labels the job needs). */
+  labels: string[];
   /** Aborted when the job was cancelled or this worker lost its claim. */
   signal: AbortSignal;
 }
 
 export interface AttemptQueue {
   readonly heartbeatSeconds: number;
-  send(payload: object, options: { id: string; key: string; provider: string; retryLimit?: number; expireInSeconds?: number }): Promise<string | null>;
+  send(payload: object, options: { id: string; key: string; provider: string; labels?: string[]; retryLimit?: number; expireInSeconds?: number }): Promise<string | null>;
   job(id: string): Promise<QueuedJob | null>;
   liveJobs(key: string): Promise<QueuedJob[]>;
   cancel(id: string): Promise<void>;
   announce(id: string, retry: number, worker: { id: string; host: string }): Promise<void>;
   takenBy(id: string, retry: number): Promise<{ id: string; host: string } | null>;
+  /** Report the step `seq` (0, 1, …) of a job's retry: `event` is what the coordinator makes of it. */
+  progress(id: string, retry: number, seq: number, event: object): Promise<void>;
+  /** The steps reported for a job's retry, in order. */
+  progressOf(id: string, retry: number): Promise<{ seq: number; event: unknown }[]>;
   setProviderCaps(caps: Record<string, number>): Promise<void>;
   providerCaps(): Promise<Record<string, number>>;
-  work(options: { concurrency?: number; capsPollMs?: number }, handler: (job: TakenJob) => Promise<object>): Promise<void>;
+  /** `labels`: the worker's; it takes jobs that need none, or only labels among these. */
+  work(options: { concurrency?: number; capsPollMs?: number; labels?: string[] }, handler: (job: TakenJob) => Promise<object>): Promise<void>;
   stopTaking(): Promise<void>;
   close(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
 }

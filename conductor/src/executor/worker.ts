@@ -11,7 +11,7 @@
 // environment; nothing secret travels in the queue.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Task } from '../backlog/types.js';
 import { loadConfig } from '../config/load-config.js';
@@ -25,7 +25,8 @@ import { setupRecord } from '../prepare/prepare-worktree.js';
 import { resolveSandbox } from '../process/sandbox.js';
 import { Supervisor } from '../process/supervisor.js';
 import { loadQueuePackage, type AttemptQueue, type TakenJob } from './load-queue.js';
-import { attemptRef, JOB_VERSION, type AttemptCompletion, type AttemptJob, type WorkerId } from './job.js';
+import { attemptRef, GATE_LOG_BYTES, JOB_VERSION, type AttemptCompletion, type AttemptJob, type AttemptProgress, type GateLog, type WorkerId } from './job.js';
+import type { GateRun } from '../gates/run-gates.js';
 
 export interface WorkerOptions {
   queue: string;
@@ -72,10 +73,19 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const running = new Set<Promise<unknown>>();
   const handBack = new AbortController();
   options.say(`worker: ${options.me.id} on ${options.me.host} takes attempts (concurrency ${options.concurrency}${options.labels.length ? `, labels ${options.labels.join(',')}` : ''})`);
-  await queue.work({ concurrency: options.concurrency }, (job) => {
+  // At most `concurrency` attempts at once across the queues it works (the plain one and one per set of labels
+  // it has): a job taken while every slot is busy waits here for one (or for its cancel, or this worker's stop).
+  const slots = new Slots(options.concurrency);
+  await queue.work({ concurrency: options.concurrency, labels: options.labels }, async (job) => {
+    const took = await slots.take(AbortSignal.any([job.signal, handBack.signal]));
+    if (took && (job.signal.aborted || handBack.signal.aborted)) slots.give();
+    if (!took || job.signal.aborted || handBack.signal.aborted) throw new Error(handBack.signal.aborted ? `handed back: worker ${options.me.id} stopped` : 'cancelled');
     const work = runJob(queue, job, options, handBack.signal);
     running.add(work);
-    return work.finally(() => running.delete(work));
+    return work.finally(() => {
+      running.delete(work);
+      slots.give();
+    });
   });
   await new Promise<void>((resolve) => (options.stop.aborted ? resolve() : options.stop.addEventListener('abort', () => resolve(), { once: true })));
   options.say(`worker: stopping — no new attempts; ${running.size} running get ${Math.round(options.graceMs / 1000)} s to finish, then are handed back`);
@@ -88,6 +98,42 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.allSettled([...running]);
   }
   await queue.close({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
+}
+
+/** A count of free slots; `take` waits for one (true), or until `signal` aborts (false: none taken). */
+class Slots {
+  private waiting: (() => void)[] = [];
+  constructor(private free: number) {}
+  async take(signal: AbortSignal): Promise<boolean> {
+    if (this.free > 0) {
+      this.free--;
+      return true;
+    }
+    if (signal.aborted) return false;
+    return new Promise<boolean>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', gone);
+        resolve(true);
+      };
+      const gone = () => {
+        this.waiting = this.waiting.filter((w) => w !== done);
+        resolve(false);
+      };
+      this.waiting.push(done);
+      signal.addEventListener('abort', gone, { once: true });
+    });
+  }
+  give(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+/** Labels as `--labels` takes them: lower-case letters, digits, `-` and `_`. */
+export function checkLabels(labels: readonly string[]): void {
+  const bad = labels.find((l) => !/^[a-z0-9][a-z0-9_-]{0,31}$/.test(l));
+  if (bad !== undefined) throw new ConductorError('USAGE', `--labels: "${bad}" is not a label: use lower-case letters, digits, - and _ (at most 32), separated by commas`);
 }
 
 const clones = new Map<string, Promise<unknown>>();
@@ -151,6 +197,16 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       supervisor,
       report: () => undefined,
     };
+    // The attempt's steps, reported as they happen: the coordinator makes of each the event (and transition) a local attempt makes.
+    let seq = 0;
+    const report = (event: AttemptProgress) => queue.progress(taken.id, retry, seq++, event).catch(() => undefined);
+    ctx.onSessionEvent = async (event) => {
+      if (event.type === 'session-start') await report({ type: 'session-start', provider: event.provider, ...(event.model !== undefined ? { model: event.model } : {}) });
+      else {
+        const { type: _type, sessionId: _id, role: _role, task: _task, attempt: _attempt, ...end } = event;
+        await report({ type: 'session-end', ...end });
+      }
+    };
     await mkdir(ctx.tasksDir!, { recursive: true });
     const task = { id: job.task, title: job.taskScope.title, type: job.taskScope.type, scope: job.taskScope.scope, depends_on: [], status: 'running', attempts: job.attempt, context: { summary: '', negative_evidence: [] } } as unknown as Task;
     const input: AttemptInput = {
@@ -162,6 +218,9 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       baselineFailures: new Set(job.baselineFailures),
       ...(job.notes ? { notes: job.notes } : {}),
       guard: { repoRoot: clonePath },
+      onGates: async () => {
+        await report({ type: 'gates-start' });
+      },
     };
     let outcome;
     try {
@@ -190,7 +249,8 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
       result: outcome.result,
       ...(commit ? { commit, ref } : {}),
       files: outcome.files,
-      gates: outcome.gates.map(({ name, passed, durationMs, exitCode }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}) })),
+      gates: outcome.gates.map(({ name, passed, durationMs, exitCode, failures, note }) => ({ name, passed, durationMs, ...(exitCode !== undefined ? { exitCode } : {}), ...(failures !== undefined ? { failures } : {}), ...(note !== undefined ? { note } : {}) })),
+      gateLogs: await gateLogs(outcome.gates),
       ...(agent ? { agent: { exit: agent.exit, provider: agent.provider, ...(agent.model ? { model: agent.model } : {}), durationMs: agent.durationMs, promptBytes: agent.promptBytes, promptSha256: agent.promptSha256, ...(agent.usage ? { inputTokens: agent.usage.inputTokens, outputTokens: agent.usage.outputTokens } : {}), ...(agent.costUsd !== undefined ? { costUsd: agent.costUsd } : {}), ...(agent.detail ? { detail: agent.detail } : {}) } } : {}),
       ...(outcome.setup ? { setup: withoutLog(setupRecord(outcome.setup)) } : {}),
       ...(outcome.setupError ? { setupError: true } : {}),
@@ -214,6 +274,26 @@ async function runJob(queue: AttemptQueue, taken: TakenJob, options: WorkerOptio
     }
     await rm(jobDir, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Each gate's log, its last GATE_LOG_BYTES (the coordinator says when the start was cut). */
+async function gateLogs(gates: readonly GateRun[]): Promise<GateLog[]> {
+  const logs: GateLog[] = [];
+  for (const gate of gates) {
+    if (!gate.log) continue;
+    const handle = await open(gate.log, 'r').catch(() => undefined);
+    if (!handle) continue;
+    try {
+      const { size } = await handle.stat();
+      const from = Math.max(0, size - GATE_LOG_BYTES);
+      const buffer = Buffer.alloc(size - from);
+      await handle.read(buffer, 0, buffer.length, from);
+      logs.push({ name: gate.name, text: buffer.toString('utf8'), cutBytes: from });
+    } finally {
+      await handle.close();
+    }
+  }
+  return logs;
 }
 
 /** A setup record as it travels back: its log is a path on this machine, which the coordinator cannot open. */

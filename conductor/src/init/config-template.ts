@@ -28,6 +28,7 @@ docsDir: docs               # where the repo map (repo-map.md) and run reports (
 # worktreeDir: default ../<repo>.worktrees (beside the checkout, unseen by your test runners and linters)
 # gates: default detected from package.json, Cargo.toml, go.mod, pyproject.toml or Makefile
 # setup: default detected: node_modules cloned from your checkout, or the lockfile's install (docs/workflow.md)
+# executor: default none: every attempt runs on this machine; { queue: embedded, remote: <bare repo> } sends them to workers (docs/distributed.md)
 `;
 
 /** What routing and the rest look like when set. */

@@ -27,6 +27,8 @@ export interface PhaseContext {
   registry?: RegistryOptions;
   /** Called after every agent call (record mode stores the session). */
   afterCall?: SessionOptions['afterCall'];
+  /** Told each agent session's start and end (a remote worker reports them to its coordinator). */
+  onSessionEvent?: SessionOptions['onEvent'];
   /** Progress lines for the user (the reporter). */
   report: (line: string) => void;
   /** Where task records live: tasks/ (default), or a factory build's own folder. */
@@ -71,6 +73,7 @@ export async function callRole(ctx: PhaseContext, role: Role, data: Record<strin
         ...(ctx.parentEnv ? { parentEnv: ctx.parentEnv } : {}),
         ...(ctx.supervisor ? { supervisor: ctx.supervisor } : {}),
         ...(ctx.afterCall ? { afterCall: ctx.afterCall } : {}),
+        ...(ctx.onSessionEvent ? { onEvent: ctx.onSessionEvent } : {}),
       },
     );
   } finally {

@@ -39,14 +39,20 @@ export async function withRun<T>(ctx: CommandContext, command: string, work: (ph
   const defaultProvider = defaultProviderName(config);
   const registry = replayDir ? { replayDir } : {};
   const used = new Map<string, string>();
+  // With the distributed executor, implementer sessions run on the workers (each has its own agent CLIs):
+  // this machine needs only the other roles' programs. The implementer's provider must still be one the config knows.
+  const remote = config.executor !== undefined;
   for (const role of ROLES) {
     const route = routeFor(config, role, undefined, defaultProvider);
     createProvider(route.provider, config, registry);
+    if (remote && role === 'implementer') continue;
     if (!used.has(route.provider)) used.set(route.provider, `${CHOSEN_BY[route.source] ?? `${route.source} in conductor.config.yaml`}, for ${role}`);
   }
   if (config.providerOverride === undefined) {
     config.routing.forEach((rule, index) => {
       const provider = rule.use.provider;
+      if (provider !== undefined && remote) createProvider(provider, config, registry); // routes implementers only: on the workers
+      if (remote) return;
       if (provider !== undefined && !used.has(provider)) used.set(provider, `routing[${index}] in conductor.config.yaml`);
     });
   }

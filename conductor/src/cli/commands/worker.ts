@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ConductorError } from '../../errors.js';
 import { workerIdentity } from '../../executor/coordinator.js';
-import { runWorker } from '../../executor/worker.js';
+import { checkLabels, runWorker } from '../../executor/worker.js';
 import type { CommandContext } from '../context.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -15,6 +15,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new ConductorError('USAGE', `--concurrency must be a whole number from 1 to 64, not ${String(ctx.options.concurrency)}`);
   const workDir = typeof ctx.options['work-dir'] === 'string' ? resolve(ctx.cwd, ctx.options['work-dir']) : join(homedir(), '.cache', 'conductor', 'worker');
   const labels = typeof ctx.options.labels === 'string' ? ctx.options.labels.split(',').map((l) => l.trim()).filter(Boolean) : [];
+  checkLabels(labels);
   const graceSeconds = ctx.options.grace === undefined ? 30 : Number(ctx.options.grace);
   if (!Number.isFinite(graceSeconds) || graceSeconds < 0) throw new ConductorError('USAGE', `--grace must be a number of seconds, not ${String(ctx.options.grace)}`);
   const stop = new AbortController();
