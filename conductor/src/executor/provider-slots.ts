@@ -8,9 +8,10 @@
 // it can hold the cap exactly, for its own run; several coordinators sharing
 // workers each hold theirs (docs/distributed.md).
 
+import { Slots } from '../util/slots.js';
+
 export class ProviderSlots {
-  private readonly live = new Map<string, number>();
-  private readonly waiters = new Map<string, (() => void)[]>();
+  private readonly slots = new Map<string, Slots>();
 
   constructor(private readonly caps: Readonly<Record<string, number>>) {}
 
@@ -22,38 +23,23 @@ export class ProviderSlots {
     const cap = this.caps[provider];
     if (cap === undefined) return () => undefined;
     if (signal?.aborted) return undefined;
-    if ((this.live.get(provider) ?? 0) >= cap) {
+    let slots = this.slots.get(provider);
+    if (!slots) this.slots.set(provider, (slots = new Slots(cap)));
+    if (!slots.tryTake()) {
       onWait?.(cap);
-      const freed = await new Promise<boolean>((resolve) => {
-        const wake = () => {
-          signal?.removeEventListener('abort', abort);
-          resolve(true);
-        };
-        const abort = () => {
-          const queue = this.waiters.get(provider) ?? [];
-          queue.splice(queue.indexOf(wake), 1);
-          resolve(false);
-        };
-        signal?.addEventListener('abort', abort, { once: true });
-        this.waiters.set(provider, [...(this.waiters.get(provider) ?? []), wake]);
-      });
-      if (!freed) return undefined;
-      // A released slot was handed to this waiter directly: the count did not drop in between.
-    } else {
-      this.live.set(provider, (this.live.get(provider) ?? 0) + 1);
+      if (!(await slots.take(signal))) return undefined;
     }
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const next = this.waiters.get(provider)?.shift();
-      if (next) next(); // the slot passes on, the count stays
-      else this.live.set(provider, (this.live.get(provider) ?? 1) - 1);
+      slots.give(); // to the next waiter in order, else free
     };
   }
 
   /** Attempts of `provider` live now (tests). */
   liveOf(provider: string): number {
-    return this.live.get(provider) ?? 0;
+    const slots = this.slots.get(provider);
+    return slots ? this.caps[provider]! - slots.available : 0;
   }
 }

@@ -24,6 +24,7 @@ import { attemptSteps, type AttemptInput } from '../phases/task-attempt.js';
 import { setupRecord } from '../prepare/prepare-worktree.js';
 import { resolveSandbox } from '../process/sandbox.js';
 import { Supervisor } from '../process/supervisor.js';
+import { Slots } from '../util/slots.js';
 import { loadQueuePackage, type AttemptQueue, type TakenJob } from './load-queue.js';
 import { attemptRef, GATE_LOG_BYTES, JOB_VERSION, type AttemptCompletion, type AttemptJob, type AttemptProgress, type GateLog, type WorkerId } from './job.js';
 import type { GateRun } from '../gates/run-gates.js';
@@ -98,36 +99,6 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     await Promise.allSettled([...running]);
   }
   await queue.close({ graceful: true, timeoutMs: 5000 }).catch(() => undefined);
-}
-
-/** A count of free slots; `take` waits for one (true), or until `signal` aborts (false: none taken). */
-class Slots {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async take(signal: AbortSignal): Promise<boolean> {
-    if (this.free > 0) {
-      this.free--;
-      return true;
-    }
-    if (signal.aborted) return false;
-    return new Promise<boolean>((resolve) => {
-      const done = () => {
-        signal.removeEventListener('abort', gone);
-        resolve(true);
-      };
-      const gone = () => {
-        this.waiting = this.waiting.filter((w) => w !== done);
-        resolve(false);
-      };
-      this.waiting.push(done);
-      signal.addEventListener('abort', gone, { once: true });
-    });
-  }
-  give(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.free++;
-  }
 }
 
 /** Labels as `--labels` takes them: lower-case letters, digits, `-` and `_`. */
