@@ -150,7 +150,7 @@ async function attemptRemotely(ctx: PhaseContext, input: AttemptInput, exec: Exe
   const run = ctx.runId;
   const wt = await input.worktrees.ensureTask(task.id, input.integrationBranch);
   const measureFrom = wt.reused ? (await git(wt.path).raw(['merge-base', 'HEAD', input.integrationBranch])).trim() : wt.head;
-  const start = (await git(wt.path).raw(['rev-parse', 'HEAD'])).trim();
+  const start = wt.head; // the worktree's HEAD, as the worktree manager made or found it
   const outcome: RemoteOutcome = { result: 'failed', worktree: wt.path, branch: wt.branch, baseCommit: measureFrom, contextBytes: 0, files: [], gates: [], negativeEvidence: [] };
   const end = (result: AttemptOutcome['result'], reason: string, extra: Partial<AttemptOutcome> = {}) => Object.assign(outcome, { result, reason }, extra);
 

@@ -196,7 +196,7 @@ export async function changedFiles(worktree: string, base: string): Promise<stri
 }
 
 /** The committed change (`outcome.files`) checked: no escaping symlink, within scope, then the gates. */
-export async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: AttemptOutcome): Promise<AttemptOutcome> {
+async function checkChange(ctx: PhaseContext, input: AttemptInput, outcome: AttemptOutcome): Promise<AttemptOutcome> {
   const { task, attempt } = input;
   const fail = failWith(outcome);
   const decided = await scopeVerdict(input, outcome);
