@@ -3,14 +3,66 @@
 // or a worker asks for it: `conductor --help`, the demo and every local run
 // never load it, so the core still runs on Node 20.
 //
-// Its types come from the package's own declarations (packages/queue/index.d.ts), by path and as types only:
-// erased at build time, so the core builds from a clone (npm's `prepare`) where the package is not installed.
+// Its types are declared here, not imported from the package: the core builds
+// from a clone (npm's `prepare`) where the optional package is not installed.
+// They mirror packages/queue/index.d.ts.
 import { ConductorError } from '../errors.js';
-import type * as Queue from '../../../packages/queue/index.js';
 
-export type { AttemptQueue, EmbeddedPostgres, JobState, QueuedJob, TakenJob } from '../../../packages/queue/index.js';
+export type JobState = 'created' | 'retry' | 'active' | 'completed' | 'cancelled' | 'failed';
 
-export type QueuePackage = Pick<typeof Queue, 'openQueue' | 'startEmbedded' | 'stopEmbedded'>;
+export interface QueuedJob {
+  id: string;
+  state: JobState;
+  retryCount: number;
+  data: unknown;
+  /** The completion's output (or the failure's detail). */
+  output: unknown;
+  singletonKey: string | null;
+}
+
+export interface TakenJob {
+  id: string;
+  retryCount: number;
+  data: unknown;
+  /** The labels of the queue it came from (the labels the job needs). */
+  labels: string[];
+  /** Aborted when the job was cancelled or this worker lost its claim. */
+  signal: AbortSignal;
+}
+
+export interface AttemptQueue {
+  readonly heartbeatSeconds: number;
+  send(payload: object, options: { id: string; key: string; provider: string; labels?: string[]; retryLimit?: number; expireInSeconds?: number }): Promise<string | null>;
+  job(id: string): Promise<QueuedJob | null>;
+  liveJobs(key: string): Promise<QueuedJob[]>;
+  cancel(id: string): Promise<void>;
+  announce(id: string, retry: number, worker: { id: string; host: string }): Promise<void>;
+  takenBy(id: string, retry: number): Promise<{ id: string; host: string } | null>;
+  /** Report the step `seq` (0, 1, …) of a job's retry: `event` is what the coordinator makes of it. */
+  progress(id: string, retry: number, seq: number, event: object): Promise<void>;
+  /** The steps reported for a job's retry, in order. */
+  progressOf(id: string, retry: number): Promise<{ seq: number; event: unknown }[]>;
+  setProviderCaps(caps: Record<string, number>): Promise<void>;
+  providerCaps(): Promise<Record<string, number>>;
+  /** `labels`: the worker's; it takes jobs that need none, or only labels among these. */
+  work(options: { concurrency?: number; capsPollMs?: number; labels?: string[] }, handler: (job: TakenJob) => Promise<object>): Promise<void>;
+  stopTaking(): Promise<void>;
+  close(options?: { graceful?: boolean; timeoutMs?: number }): Promise<void>;
+}
+
+export interface EmbeddedPostgres {
+  url: string;
+  dataDir: string;
+  /** False when it was already running (a coordinator that died left it for its resume). */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+export interface QueuePackage {
+  openQueue(options: { url: string; heartbeatSeconds?: number; supervise?: boolean; onError?: (error: unknown) => void }): Promise<AttemptQueue>;
+  startEmbedded(conductorDir: string): Promise<EmbeddedPostgres>;
+  stopEmbedded(conductorDir: string): Promise<void>;
+}
 
 const NEEDED = [22, 12] as const;
 
