@@ -1,10 +1,11 @@
 // conductor installed as a user installs a CLI (#18): the project packed once,
 // the tarball installed into a temporary global prefix and into a temporary
-// project as a devDependency, and the package installed from a git URL (a
-// local git+file:// clone); each then runs `conductor --version` and
-// `conductor demo`. Slow: real npm installs (from the npm cache when warm).
+// project as a devDependency; from a git URL (a local git+file:// clone) packed
+// by npm and installed globally, and installed as a devDependency; each then
+// runs `conductor --version` and `conductor demo`. Slow: real npm installs
+// (from the npm cache when warm).
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,13 +85,36 @@ describe('installing conductor like a CLI', () => {
     await runsDemo(['npx', '--no-install', 'conductor'], project);
   }, INSTALL_MS + 200_000);
 
-  it('installs globally from a git URL (a git+file:// clone; prepare builds it with no devDependencies at hand)', async () => {
-    // The committed tree, as a remote would serve it.
+  it('installs from a git URL as README says: npm pack git+<url> builds the tarball, npm install -g installs it', async () => {
+    // The committed tree, as a remote would serve it. Packing runs prepare in npm's clone with the devDependencies
+    // installed there (not -g: a one-step `npm install -g git+<url>` lets npm's preparation install into the same
+    // global directory the outer install is writing, npm/cli#8440, and fails now and then with ENOTEMPTY).
     const clone = join(testdir(), 'conductor.git');
     execFileSync('git', ['clone', '--quiet', '--bare', ROOT, clone]);
+    const where = testdir();
+    const stdout = await npm(['pack', `git+file://${clone}`], where);
+    expect(stdout.trim().split('\n').at(-1)).toBe(`${PKG.name}-${PKG.version}.tgz`);
     const prefix = testdir();
-    // --install-links: without it npm -g leaves a link to its deleted temporary clone (npm/cli#4148); README says so.
-    await npm(['install', '--global', '--install-links', '--prefix', prefix, `git+file://${clone}`], testdir());
+    await npm(['install', '--global', '--prefix', prefix, join(where, `${PKG.name}-${PKG.version}.tgz`)], testdir());
     await runsDemo([join(prefix, 'bin', 'conductor')]);
   }, INSTALL_MS + 200_000);
+
+  it('installs as a devDependency of a project from a git URL: npx conductor demo works there', async () => {
+    const clone = join(testdir(), 'conductor.git');
+    execFileSync('git', ['clone', '--quiet', '--bare', ROOT, clone]);
+    const project = testdir({ 'package.json': '{ "name": "some-project", "version": "1.0.0", "private": true }\n' });
+    await npm(['install', '--save-dev', `git+file://${clone}`], project);
+    expect(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).devDependencies[PKG.name]).toBe(`git+file://${clone}`);
+    await runsDemo(['npx', '--no-install', 'conductor'], project);
+  }, INSTALL_MS + 200_000);
+
+  it('prepare builds dist/ in a private copy when the build tools are missing (as in a one-step npm install -g from git)', async () => {
+    const clone = join(testdir(), 'conductor');
+    execFileSync('git', ['clone', '--quiet', ROOT, clone]);
+    const result = await execa(process.execPath, ['scripts/prepare.js'], { cwd: clone, env: cleanEnv({ npm_config_global: 'true' }), extendEnv: false, reject: false, stdin: 'ignore', timeout: INSTALL_MS });
+    expect(result.exitCode, `${result.stdout}\n${result.stderr}`).toBe(0);
+    expect(result.stderr).toContain('conductor prepare: building in a private copy with the build\'s dependencies installed there (missing here: typescript, @types/node, ajv, handlebars)');
+    expect(existsSync(join(clone, 'node_modules'))).toBe(false); // nothing installed into the clone itself
+    expect(['cli/main.js', 'validators/status.cjs'].filter((file) => !existsSync(join(clone, 'dist', file)))).toEqual([]);
+  }, INSTALL_MS);
 });
