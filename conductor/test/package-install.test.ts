@@ -38,6 +38,13 @@ async function runsDemo(command: string[], cwd = testdir()) {
   expect(/^ {2}repository: (.+)$/m.exec(demo.stdout)?.[1]?.startsWith(tmp)).toBe(true);
 }
 
+/** The committed tree, as a remote would serve it: a bare clone. */
+function servedClone(): string {
+  const clone = join(testdir(), 'conductor.git');
+  execFileSync('git', ['clone', '--quiet', '--bare', ROOT, clone]);
+  return clone;
+}
+
 interface Packed {
   filename: string;
   size: number;
@@ -86,22 +93,21 @@ describe('installing conductor like a CLI', () => {
   }, INSTALL_MS + 200_000);
 
   it('installs from a git URL as README says: npm pack git+<url> builds the tarball, npm install -g installs it', async () => {
-    // The committed tree, as a remote would serve it. Packing runs prepare in npm's clone with the devDependencies
+    // Packing runs prepare in npm's clone with the devDependencies
     // installed there (not -g: a one-step `npm install -g git+<url>` lets npm's preparation install into the same
     // global directory the outer install is writing, npm/cli#8440, and fails now and then with ENOTEMPTY).
-    const clone = join(testdir(), 'conductor.git');
-    execFileSync('git', ['clone', '--quiet', '--bare', ROOT, clone]);
+    const clone = servedClone();
     const where = testdir();
+    const name = `${PKG.name}-${PKG.version}.tgz`;
     const stdout = await npm(['pack', `git+file://${clone}`], where);
-    expect(stdout.trim().split('\n').at(-1)).toBe(`${PKG.name}-${PKG.version}.tgz`);
+    expect(stdout.trim().split('\n').at(-1)).toBe(name);
     const prefix = testdir();
-    await npm(['install', '--global', '--prefix', prefix, join(where, `${PKG.name}-${PKG.version}.tgz`)], testdir());
+    await npm(['install', '--global', '--prefix', prefix, join(where, name)], testdir());
     await runsDemo([join(prefix, 'bin', 'conductor')]);
   }, INSTALL_MS + 200_000);
 
   it('installs as a devDependency of a project from a git URL: npx conductor demo works there', async () => {
-    const clone = join(testdir(), 'conductor.git');
-    execFileSync('git', ['clone', '--quiet', '--bare', ROOT, clone]);
+    const clone = servedClone();
     const project = testdir({ 'package.json': '{ "name": "some-project", "version": "1.0.0", "private": true }\n' });
     await npm(['install', '--save-dev', `git+file://${clone}`], project);
     expect(JSON.parse(readFileSync(join(project, 'package.json'), 'utf8')).devDependencies[PKG.name]).toBe(`git+file://${clone}`);
