@@ -54,6 +54,24 @@ describe('run lock', () => {
     await lock.release();
   });
 
+  it('takes over at once when the conductor killed was itself mid-takeover (its takeover mutex left behind)', async () => {
+    const dir = join(testdir(), '.conductor');
+    const holder = startHolder(dir);
+    await holder.ready;
+    holder.child.kill('SIGKILL');
+    await holder.child;
+    // A second conductor, killed between taking the takeover mutex and letting it go, left both files.
+    const taker = startHolder(join(testdir(), '.conductor'));
+    await taker.ready;
+    taker.child.kill('SIGKILL');
+    await taker.child;
+    writeFileSync(join(dir, 'lock.takeover'), `${JSON.stringify({ pid: taker.child.pid, hostname: hostname(), startedAt: new Date().toISOString(), command: 'conductor resume' })}\n`);
+    const lock = await acquireRunLock(dir, 'conductor resume');
+    expect(lock.holder.pid).toBe(process.pid);
+    expect(existsSync(join(dir, 'lock.takeover'))).toBe(false);
+    await lock.release();
+  });
+
   it('takes over when the recorded pid now belongs to another process', async () => {
     const dir = join(testdir(), '.conductor');
     mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@
 // another process (detected by the process start time).
 import { hostname } from 'node:os';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConductorError } from '../errors.js';
 import { ioFailure } from '../io-failure.js';
@@ -46,7 +46,7 @@ export async function acquireRunLock(conductorDir: string, command: string): Pro
     if (current === 'unreadable' && (await ageMs(path)) < TAKEOVER_STALE_MS) {
       throw new ConductorError('LOCKED', `${path} exists but cannot be read`, { hint: `if no conductor is running here, delete ${path}` });
     }
-    await takeOver(path, current);
+    await takeOver(path, current, me);
   }
   throw new ConductorError('LOCKED', `could not take the lock ${path}: it keeps changing hands`, { hint: 'another conductor is starting here; try again' });
 }
@@ -123,22 +123,25 @@ async function ageMs(path: string): Promise<number> {
   }
 }
 
-/** Remove a dead holder's lock, under a short-lived mutex so two takers cannot both win. */
-async function takeOver(path: string, dead: LockHolder | 'unreadable'): Promise<void> {
+/**
+ * Remove a dead holder's lock, under a short-lived mutex so two takers cannot both win. The mutex is a holder
+ * file like the lock itself, so one left by a taker killed mid-takeover is seen as dead and cleared at once.
+ */
+async function takeOver(path: string, dead: LockHolder | 'unreadable', me: LockHolder): Promise<void> {
   const mutex = `${path}.takeover`;
-  try {
-    await mkdir(mutex);
-  } catch (error) {
-    if ((error as { code?: unknown }).code !== 'EEXIST') throw error;
-    if ((await ageMs(mutex)) > TAKEOVER_STALE_MS) await rmdir(mutex).catch(() => undefined);
-    return; // someone else is taking over; the caller retries
+  if (!(await createExclusive(mutex, me))) {
+    const taker = await readHolder(mutex);
+    // 'unreadable' also covers an older conductor's mutex, a directory.
+    const gone = taker === 'unreadable' ? (await ageMs(mutex)) > TAKEOVER_STALE_MS : taker !== 'missing' && !isAlive(taker);
+    if (gone) await rm(mutex, { recursive: true, force: true });
+    return; // someone else is taking over, or was and died; the caller retries
   }
   try {
     const again = await readHolder(path);
     const same = again === 'unreadable' ? dead === 'unreadable' : again !== 'missing' && dead !== 'unreadable' && again.pid === dead.pid && again.startedAt === dead.startedAt;
     if (same) await unlink(path).catch(() => undefined);
   } finally {
-    await rmdir(mutex).catch(() => undefined);
+    await unlink(mutex).catch(() => undefined);
   }
 }
 
