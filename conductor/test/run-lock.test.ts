@@ -16,6 +16,15 @@ function startHolder(dir: string) {
   return { child, ready };
 }
 
+/** A holder that took the lock in `dir` and was then killed with SIGKILL: its lock stays behind. Its pid. */
+async function killedHolder(dir: string): Promise<number> {
+  const holder = startHolder(dir);
+  await holder.ready;
+  holder.child.kill('SIGKILL');
+  await holder.child;
+  return holder.child.pid!;
+}
+
 describe('run lock', () => {
   it('lets one conductor in and refuses a second with exit code 3, naming the holder', async () => {
     const dir = join(testdir(), '.conductor');
@@ -44,10 +53,7 @@ describe('run lock', () => {
 
   it('takes over a lock whose holder was killed', async () => {
     const dir = join(testdir(), '.conductor');
-    const holder = startHolder(dir);
-    await holder.ready;
-    holder.child.kill('SIGKILL');
-    await holder.child;
+    await killedHolder(dir);
     expect(existsSync(join(dir, 'lock'))).toBe(true);
     const lock = await acquireRunLock(dir, 'conductor resume');
     expect(lock.holder.pid).toBe(process.pid);
@@ -56,16 +62,10 @@ describe('run lock', () => {
 
   it('takes over at once when the conductor killed was itself mid-takeover (its takeover mutex left behind)', async () => {
     const dir = join(testdir(), '.conductor');
-    const holder = startHolder(dir);
-    await holder.ready;
-    holder.child.kill('SIGKILL');
-    await holder.child;
+    await killedHolder(dir);
     // A second conductor, killed between taking the takeover mutex and letting it go, left both files.
-    const taker = startHolder(join(testdir(), '.conductor'));
-    await taker.ready;
-    taker.child.kill('SIGKILL');
-    await taker.child;
-    writeFileSync(join(dir, 'lock.takeover'), `${JSON.stringify({ pid: taker.child.pid, hostname: hostname(), startedAt: new Date().toISOString(), command: 'conductor resume' })}\n`);
+    const taker = await killedHolder(join(testdir(), '.conductor'));
+    writeFileSync(join(dir, 'lock.takeover'), `${JSON.stringify({ pid: taker, hostname: hostname(), startedAt: new Date().toISOString(), command: 'conductor resume' })}\n`);
     const lock = await acquireRunLock(dir, 'conductor resume');
     expect(lock.holder.pid).toBe(process.pid);
     expect(existsSync(join(dir, 'lock.takeover'))).toBe(false);
